@@ -1,0 +1,209 @@
+package dev.edgeinfer.jobs.config;
+
+import static dev.edgeinfer.jobs.config.SensorJobOptions.*;
+
+import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.Sha256;
+import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The sensor job's validated configuration. {@link #from(Configuration)} fails fast, before the
+ * job is built, with an {@link InvalidConfigurationException} naming the offending key.
+ */
+public record SensorJobConfig(
+        String siteId,
+        String bootstrapServers,
+        String groupId,
+        StartingOffsets startingOffsets,
+        String readingsTopic,
+        String resultsTopic,
+        String deadLetterTopic,
+        int parallelism,
+        int channels,
+        int windowSize,
+        int windowSlide,
+        double anomalyThreshold,
+        DeliveryGuarantee deliveryGuarantee,
+        Duration checkpointInterval,
+        String transactionalIdPrefix,
+        Duration transactionTimeout,
+        Duration maxOutOfOrderness,
+        Duration watermarkIdleness,
+        Duration bufferTimeout,
+        int maxRecordBytes,
+        Duration maxFutureSkew,
+        ModelId model,
+        Path modelPath,
+        OnnxRunnerOptions onnx) {
+
+    private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    /** Reads and validates every option; unknown keys that look like ours are rejected too. */
+    public static SensorJobConfig from(Configuration conf) {
+        rejectUnknownKeys(conf);
+        String bootstrap = required(conf, BOOTSTRAP_SERVERS);
+        if (!HOST_PORT.matcher(bootstrap).matches()) {
+            throw new InvalidConfigurationException(
+                    BOOTSTRAP_SERVERS.key(), "'" + bootstrap + "' is not host:port[,host:port...]");
+        }
+        int channels = positive(conf, CHANNELS);
+        int windowSize = positive(conf, WINDOW_SIZE);
+        if (windowSize < 2) {
+            throw new InvalidConfigurationException(WINDOW_SIZE.key(), "must be at least 2, got " + windowSize);
+        }
+        int slide = positive(conf, WINDOW_SLIDE);
+        if (slide > windowSize) {
+            throw new InvalidConfigurationException(
+                    WINDOW_SLIDE.key(),
+                    "must be between 1 and " + WINDOW_SIZE.key() + " (" + windowSize + "), got " + slide);
+        }
+        double threshold = get(conf, ANOMALY_THRESHOLD);
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new InvalidConfigurationException(ANOMALY_THRESHOLD.key(), "must be in [0, 1], got " + threshold);
+        }
+        Duration checkpointInterval = positiveDuration(conf, CHECKPOINT_INTERVAL);
+        Duration transactionTimeout = positiveDuration(conf, TRANSACTION_TIMEOUT);
+        if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
+            throw new InvalidConfigurationException(
+                    TRANSACTION_TIMEOUT.key(),
+                    "must be longer than " + CHECKPOINT_INTERVAL.key() + " (" + checkpointInterval + "), got "
+                            + transactionTimeout);
+        }
+        Duration bufferTimeout = get(conf, BUFFER_TIMEOUT);
+        if (bufferTimeout.isNegative()) {
+            throw new InvalidConfigurationException(BUFFER_TIMEOUT.key(), "must be >= 0, got " + bufferTimeout);
+        }
+        String modelName = required(conf, MODEL_NAME);
+        String version = required(conf, MODEL_VERSION);
+        Path modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
+        if (!Files.isRegularFile(modelPath)) {
+            throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
+        }
+        String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
+        if (sha256 == null) {
+            try {
+                sha256 = Sha256.of(modelPath);
+            } catch (IOException e) {
+                throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
+            }
+        }
+        ModelId model;
+        try {
+            model = ModelId.of(modelName, version, sha256);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
+        }
+        int intraOpThreads = positive(conf, ONNX_INTRA_OP_THREADS);
+        String optLevel = get(conf, ONNX_OPT_LEVEL);
+        OnnxRunnerOptions onnx;
+        try {
+            onnx = new OnnxRunnerOptions(intraOpThreads, 1, optLevel, 3);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(ONNX_OPT_LEVEL.key(), e.getMessage(), e);
+        }
+        return new SensorJobConfig(
+                required(conf, SITE_ID),
+                bootstrap,
+                required(conf, GROUP_ID),
+                get(conf, STARTING_OFFSETS),
+                topic(conf, READINGS_TOPIC),
+                topic(conf, RESULTS_TOPIC),
+                topic(conf, DEADLETTER_TOPIC),
+                positive(conf, PARALLELISM),
+                channels,
+                windowSize,
+                slide,
+                threshold,
+                get(conf, DELIVERY_GUARANTEE),
+                checkpointInterval,
+                required(conf, TRANSACTIONAL_ID_PREFIX),
+                transactionTimeout,
+                nonNegativeDuration(conf, MAX_OUT_OF_ORDERNESS),
+                positiveDuration(conf, WATERMARK_IDLENESS),
+                bufferTimeout,
+                positive(conf, MAX_RECORD_BYTES),
+                positiveDuration(conf, MAX_FUTURE_SKEW),
+                model,
+                modelPath,
+                onnx);
+    }
+
+    private static void rejectUnknownKeys(Configuration conf) {
+        Set<String> known = SensorJobOptions.all().stream().map(ConfigOption::key).collect(Collectors.toSet());
+        Set<String> prefixes =
+                known.stream()
+                        .filter(k -> k.indexOf('.') > 0)
+                        .map(k -> k.substring(0, k.indexOf('.') + 1))
+                        .collect(Collectors.toSet());
+        for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
+            String key = e.getKey();
+            boolean ours = prefixes.stream().anyMatch(key::startsWith);
+            if (ours && !known.contains(key) && !key.startsWith("kafka.properties.")) {
+                throw new InvalidConfigurationException(key, "unknown setting (see the configuration table in the README)");
+            }
+        }
+    }
+
+    private static <T> T get(Configuration conf, ConfigOption<T> option) {
+        try {
+            return conf.get(option);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(option.key(), e.getMessage(), e);
+        }
+    }
+
+    private static String required(Configuration conf, ConfigOption<String> option) {
+        String value = get(conf, option);
+        if (value == null || value.isBlank()) {
+            throw new InvalidConfigurationException(option.key(), "is required: " + option.description());
+        }
+        return value.trim();
+    }
+
+    private static String topic(Configuration conf, ConfigOption<String> option) {
+        String value = required(conf, option);
+        if (!TOPIC.matcher(value).matches()) {
+            throw new InvalidConfigurationException(option.key(), "'" + value + "' is not a valid Kafka topic name");
+        }
+        return value;
+    }
+
+    private static int positive(Configuration conf, ConfigOption<Integer> option) {
+        int value = get(conf, option);
+        if (value < 1) {
+            throw new InvalidConfigurationException(option.key(), "must be >= 1, got " + value);
+        }
+        return value;
+    }
+
+    private static Duration positiveDuration(Configuration conf, ConfigOption<Duration> option) {
+        Duration value = get(conf, option);
+        if (value.isZero() || value.isNegative()) {
+            throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegativeDuration(Configuration conf, ConfigOption<Duration> option) {
+        Duration value = get(conf, option);
+        if (value.isNegative()) {
+            throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.edgeinfer.jobs.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every setting of the sensor anomaly job, declared once with key, type, default and
+ * description. {@link SensorJobConfig} reads and validates them; the README's configuration
+ * table is generated from these declarations ({@code ./edgeinfer config-docs}) and a test keeps
+ * the two in sync.
+ */
+public final class SensorJobOptions {
+
+    private SensorJobOptions() {}
+
+    /** How results reach Kafka. */
+    public enum DeliveryGuarantee {
+        /** Results are written immediately; after a failover some may be written twice (byte-identical). */
+        AT_LEAST_ONCE,
+        /** Results are written in Kafka transactions committed on checkpoints; read with read_committed. */
+        EXACTLY_ONCE
+    }
+
+    /** Where the job starts reading when its consumer group has no committed offsets. */
+    public enum StartingOffsets {
+        EARLIEST,
+        LATEST,
+        /** Committed group offsets, falling back to earliest for new groups. */
+        COMMITTED
+    }
+
+    public static final ConfigOption<String> SITE_ID =
+            ConfigOptions.key("edgeinfer.site.id")
+                    .stringType()
+                    .defaultValue("edge-local")
+                    .withDescription("Identifier of this edge site; written into every result.");
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("edgeinfer-sensor")
+                    .withDescription("Consumer group id of the readings source (offsets are committed on checkpoints).");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS =
+            ConfigOptions.key("kafka.starting-offsets")
+                    .enumType(StartingOffsets.class)
+                    .defaultValue(StartingOffsets.COMMITTED)
+                    .withDescription("Where to start reading readings: EARLIEST, LATEST, or COMMITTED (group offsets, earliest for a new group).");
+
+    public static final ConfigOption<String> READINGS_TOPIC =
+            ConfigOptions.key("topic.readings")
+                    .stringType()
+                    .defaultValue("edge.sensor.readings")
+                    .withDescription("Input topic: JSON {deviceId, ts, values[]} keyed by deviceId.");
+
+    public static final ConfigOption<String> RESULTS_TOPIC =
+            ConfigOptions.key("topic.results")
+                    .stringType()
+                    .defaultValue("edge.inference.results")
+                    .withDescription("Output topic for scored windows (JSON, keyed by deviceId).");
+
+    public static final ConfigOption<String> DEADLETTER_TOPIC =
+            ConfigOptions.key("topic.deadletter")
+                    .stringType()
+                    .defaultValue("edge.inference.deadletter")
+                    .withDescription("Rejected input records: original key and bytes, reason in the edgeinfer.reason header.");
+
+    public static final ConfigOption<Integer> PARALLELISM =
+            ConfigOptions.key("parallelism")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription("Parallel subtasks of every operator; one ONNX Runtime session per subtask. Use the number of cores.");
+
+    public static final ConfigOption<Integer> CHANNELS =
+            ConfigOptions.key("sensor.channels")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Values per reading; readings with another count are dead-lettered.");
+
+    public static final ConfigOption<Integer> WINDOW_SIZE =
+            ConfigOptions.key("window.size")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription("Readings per sliding count window (per device). Must match the model.");
+
+    public static final ConfigOption<Integer> WINDOW_SLIDE =
+            ConfigOptions.key("window.slide")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Readings between the starts of consecutive windows (1..window.size).");
+
+    public static final ConfigOption<Double> ANOMALY_THRESHOLD =
+            ConfigOptions.key("anomaly.threshold")
+                    .doubleType()
+                    .defaultValue(0.5)
+                    .withDescription("Score at or above which a window is flagged as an anomaly (0..1).");
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
+            ConfigOptions.key("delivery.guarantee")
+                    .enumType(DeliveryGuarantee.class)
+                    .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+                    .withDescription("AT_LEAST_ONCE (low latency; duplicates after failover are byte-identical) or EXACTLY_ONCE (Kafka transactions; results visible to read_committed readers at checkpoints).");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("checkpoint.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("Checkpoint interval. In EXACTLY_ONCE mode results become visible at this pace.");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("exactly-once.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("edgeinfer-sensor")
+                    .withDescription("Prefix of Kafka transactional ids (EXACTLY_ONCE); unique per job on a cluster.");
+
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+            ConfigOptions.key("exactly-once.transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription("Kafka transaction timeout (EXACTLY_ONCE); must not exceed the broker's transaction.max.timeout.ms.");
+
+    public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
+            ConfigOptions.key("watermark.max-out-of-orderness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("How far behind the newest event time a reading may arrive before it counts as late.");
+
+    public static final ConfigOption<Duration> WATERMARK_IDLENESS =
+            ConfigOptions.key("watermark.idleness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("A source split without data for this long stops holding the watermark back.");
+
+    public static final ConfigOption<Duration> BUFFER_TIMEOUT =
+            ConfigOptions.key("latency.buffer-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(2))
+                    .withDescription("Longest time a record waits in a network buffer between operators (Flink default 100 ms).");
+
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES =
+            ConfigOptions.key("record.max-bytes")
+                    .intType()
+                    .defaultValue(64 * 1024)
+                    .withDescription("Readings larger than this are dead-lettered as OVERSIZED_RECORD.");
+
+    public static final ConfigOption<Duration> MAX_FUTURE_SKEW =
+            ConfigOptions.key("record.max-future-skew")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription("Readings with ts further ahead of the job's clock are dead-lettered as TIMESTAMP_OUT_OF_RANGE.");
+
+    public static final ConfigOption<String> MODEL_NAME =
+            ConfigOptions.key("model.name")
+                    .stringType()
+                    .defaultValue("sensor-anomaly")
+                    .withDescription("Name of the model served (lineage in every result).");
+
+    public static final ConfigOption<String> MODEL_VERSION =
+            ConfigOptions.key("model.version")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Version label of the model served. Required.");
+
+    public static final ConfigOption<String> MODEL_PATH =
+            ConfigOptions.key("model.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Local path of the ONNX file, readable on every TaskManager. Required.");
+
+    public static final ConfigOption<String> MODEL_SHA256 =
+            ConfigOptions.key("model.sha256")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Expected sha256 of the ONNX file; if unset it is computed at submission. Every subtask verifies it before loading.");
+
+    public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
+            ConfigOptions.key("onnx.intra-op-threads")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription("ONNX Runtime threads per session; 1 is best when parallelism equals the cores.");
+
+    public static final ConfigOption<String> ONNX_OPT_LEVEL =
+            ConfigOptions.key("onnx.opt-level")
+                    .stringType()
+                    .defaultValue("ALL_OPT")
+                    .withDescription("ONNX Runtime graph optimisation: NO_OPT, BASIC_OPT, EXTENDED_OPT or ALL_OPT.");
+
+    /** All options, in declaration order (for docs and validation of unknown keys). */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field field : SensorJobOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                try {
+                    options.add((ConfigOption<?>) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return options;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.edgeinfer.jobs.sensor;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Parses raw readings; valid ones go downstream, every invalid one goes to {@link #DEAD_LETTERS}
+ * with its original bytes and reason. Nothing is dropped and nothing throws.
+ */
+public final class ParseReadings extends ProcessFunction<RawRecord, SensorReading> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Side output of rejected records. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private final SensorReadingParser parser;
+    private transient Counter rejected;
+
+    public ParseReadings(SensorReadingParser parser) {
+        this.parser = parser;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        rejected = getRuntimeContext().getMetricGroup().addGroup("edgeinfer").counter("deadLettered");
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<SensorReading> out) {
+        SensorReadingParser.Result result = parser.parse(raw.value(), raw.timestamp());
+        if (result.isValid()) {
+            out.collect(result.reading());
+        } else {
+            rejected.inc();
+            ctx.output(DEAD_LETTERS, new DeadLetter(raw, result.rejection(), result.detail()));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.edgeinfer.testutils;
+
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.jobs.model.BuiltModel;
+
+import org.apache.flink.configuration.Configuration;
+
+import java.time.Duration;
+
+/**
+ * Fresh topics and a job configuration for one integration test, so tests never share topics,
+ * consumer groups or transactional ids.
+ */
+public final class SensorJobHarness {
+
+    public final String readings;
+    public final String results;
+    public final String deadLetters;
+    public final Configuration conf = new Configuration();
+
+    public SensorJobHarness(EmbeddedKafkaBroker kafka, BuiltModel model, int partitions) {
+        readings = KafkaTestUtils.freshTopic("readings");
+        results = KafkaTestUtils.freshTopic("results");
+        deadLetters = KafkaTestUtils.freshTopic("deadletter");
+        kafka.createTopics(partitions, readings, results);
+        kafka.createTopics(1, deadLetters);
+        String unique = readings.substring(readings.indexOf('.') + 1);
+        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(SensorJobOptions.READINGS_TOPIC, readings);
+        conf.set(SensorJobOptions.RESULTS_TOPIC, results);
+        conf.set(SensorJobOptions.DEADLETTER_TOPIC, deadLetters);
+        conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
+        conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
+        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(SensorJobOptions.PARALLELISM, 2);
+        conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+        conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
+        conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
+        conf.set(SensorJobOptions.MODEL_PATH, model.file().toString());
+        conf.set(SensorJobOptions.MODEL_SHA256, model.id().sha256());
+        conf.set(SensorJobOptions.CHANNELS, model.channels());
+        conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
+    }
+
+    public SensorJobConfig config() {
+        return SensorJobConfig.from(conf);
+    }
+}

@@ -1,0 +1,238 @@
+package dev.edgeinfer.operators.runtime;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.Sha256;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Owns one ONNX model version through DJL's ONNX Runtime engine: load (after verifying the
+ * file's sha256 against the {@link ModelId}), check the signature, warm up, predict, close.
+ *
+ * <pre>{@code
+ * try (OnnxModelRunner<SensorWindow, Float> runner = OnnxModelRunner.load(
+ *         id, file, new SensorAnomalyTranslator(4, 16), OnnxRunnerOptions.DEFAULTS, List.of(sample))) {
+ *     List<Float> scores = runner.predict(List.of(window));
+ * }
+ * }</pre>
+ *
+ * <p><b>Guarantees and caveats.</b> A runner is not thread-safe (neither is DJL's
+ * {@link Predictor}): create one per Flink subtask in {@code open()} and close it in
+ * {@code close()}. Closing frees the native ONNX Runtime session. {@link #openRunners()} counts
+ * runners loaded and not yet closed in this JVM, so tests can prove nothing leaks. DJL telemetry
+ * and downloads are switched off before DJL is first touched: an edge job opens no connection
+ * nobody configured.
+ *
+ * @param <I> one input record (e.g. a sensor window); the runner predicts batches of them
+ * @param <O> the prediction for one record, in input order
+ */
+public final class OnnxModelRunner<I, O> implements AutoCloseable {
+
+    static {
+        // Must happen before any DJL class initialises: DJL's telemetry otherwise tries
+        // 169.254.169.254 on first model load, and DJL may try to download engine files.
+        OnnxRuntimeSetup.disableNetworkAccess();
+    }
+
+    private static final AtomicInteger OPEN_RUNNERS = new AtomicInteger();
+
+    private final ModelId id;
+    private final ZooModel<List<I>, List<O>> model;
+    private final Predictor<List<I>, List<O>> predictor;
+    private final ModelSignature signature;
+    private boolean closed;
+
+    private OnnxModelRunner(ModelId id, ZooModel<List<I>, List<O>> model, ModelSignature signature) {
+        this.id = id;
+        this.model = model;
+        this.predictor = model.newPredictor();
+        this.signature = signature;
+    }
+
+    /**
+     * Loads {@code file} as model {@code id}: verifies the sha256, loads it into an ONNX Runtime
+     * session, checks the signature against the translator (when it is {@link SignatureAware})
+     * and runs {@code options.warmupRuns()} predictions on {@code warmupInput} (if not null).
+     * The translator turns a batch of records into one tensor batch and back.
+     *
+     * @throws ModelLoadException with a diagnosis when any step fails; nothing stays open then
+     */
+    public static <I, O> OnnxModelRunner<I, O> load(
+            ModelId id,
+            Path file,
+            Translator<List<I>, List<O>> translator,
+            OnnxRunnerOptions options,
+            List<I> warmupInput)
+            throws ModelLoadException {
+        verifyBytes(id, file);
+        Class<List<I>> inputClass = listClass();
+        Class<List<O>> outputClass = listClass();
+        Criteria<List<I>, List<O>> criteria =
+                Criteria.builder()
+                        .setTypes(inputClass, outputClass)
+                        .optEngine("OnnxRuntime")
+                        .optDevice(Device.cpu())
+                        .optModelPath(file)
+                        .optModelName(stripExtension(file.getFileName().toString()))
+                        .optTranslator(translator)
+                        .optOption("intraOpNumThreads", String.valueOf(options.intraOpThreads()))
+                        .optOption("interOpNumThreads", String.valueOf(options.interOpThreads()))
+                        .optOption("optLevel", options.optLevel())
+                        .build();
+        ZooModel<List<I>, List<O>> model;
+        try {
+            model = criteria.loadModel();
+        } catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
+            throw new ModelLoadException(id, file, "ONNX Runtime could not load it: " + e.getMessage(), e);
+        }
+        OnnxModelRunner<I, O> runner = null;
+        try {
+            ModelSignature signature = readSignature(file);
+            if (translator instanceof SignatureAware aware) {
+                String mismatch = aware.checkSignature(signature);
+                if (mismatch != null) {
+                    throw new ModelLoadException(
+                            id, file, "signature " + signature + " does not fit: " + mismatch);
+                }
+            }
+            runner = new OnnxModelRunner<>(id, model, signature);
+            OPEN_RUNNERS.incrementAndGet();
+            if (warmupInput != null) {
+                for (int i = 0; i < options.warmupRuns(); i++) {
+                    runner.predict(warmupInput);
+                }
+            }
+            return runner;
+        } catch (ModelLoadException e) {
+            model.close();
+            throw e;
+        } catch (OrtException e) {
+            model.close();
+            throw new ModelLoadException(id, file, "could not read its signature: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (runner != null) {
+                runner.close();
+            } else {
+                model.close();
+            }
+            throw new ModelLoadException(id, file, "warm-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void verifyBytes(ModelId id, Path file) throws ModelLoadException {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException(id, file, "no such file");
+        }
+        String actual;
+        try {
+            actual = Sha256.of(file);
+        } catch (IOException e) {
+            throw new ModelLoadException(id, file, "could not read it: " + e.getMessage(), e);
+        }
+        if (!actual.equals(id.sha256())) {
+            throw new ModelLoadException(
+                    id, file, "sha256 mismatch: expected " + id.sha256() + " but the file has " + actual);
+        }
+    }
+
+    /**
+     * Reads the graph's inputs and outputs from ONNX Runtime itself: DJL 0.38's OnnxRuntime engine
+     * reports input names without shapes and throws {@code UnsupportedOperationException} from
+     * {@code describeOutput()}. Only called after {@code criteria.loadModel()} succeeded, so DJL's
+     * engine has already created the process-wide {@link OrtEnvironment}.
+     */
+    private static ModelSignature readSignature(Path file) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+            sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            sessionOptions.setIntraOpNumThreads(1);
+            sessionOptions.setInterOpNumThreads(1);
+            try (OrtSession session = env.createSession(file.toString(), sessionOptions)) {
+                return new ModelSignature(toSpecs(session.getInputInfo()), toSpecs(session.getOutputInfo()));
+            }
+        }
+    }
+
+    private static List<TensorSpec> toSpecs(Map<String, NodeInfo> nodes) {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (NodeInfo node : nodes.values()) {
+            long[] shape = node.getInfo() instanceof TensorInfo tensor ? tensor.getShape() : null;
+            specs.add(new TensorSpec(node.getName(), shape));
+        }
+        return specs;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Class<List<T>> listClass() {
+        return (Class<List<T>>) (Class<?>) List.class;
+    }
+
+    private static String stripExtension(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
+    }
+
+    /**
+     * Runs the model on {@code input}.
+     *
+     * @throws InferenceException if ONNX Runtime fails; the caller should fail over, not drop
+     */
+    public List<O> predict(List<I> input) {
+        if (closed) {
+            throw new IllegalStateException("runner for " + id + " is closed");
+        }
+        try {
+            return predictor.predict(input);
+        } catch (TranslateException e) {
+            throw new InferenceException(id, input.size(), e);
+        }
+    }
+
+    /** The model this runner serves. */
+    public ModelId modelId() {
+        return id;
+    }
+
+    /** The inputs and outputs the loaded graph declares. */
+    public ModelSignature signature() {
+        return signature;
+    }
+
+    /** Runners loaded and not yet closed in this JVM (for leak checks). */
+    public static int openRunners() {
+        return OPEN_RUNNERS.get();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            predictor.close();
+        } finally {
+            model.close();
+            OPEN_RUNNERS.decrementAndGet();
+        }
+    }
+}

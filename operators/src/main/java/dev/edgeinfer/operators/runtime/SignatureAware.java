@@ -1,0 +1,16 @@
+package dev.edgeinfer.operators.runtime;
+
+/**
+ * A translator that knows which model signature it can feed. {@link OnnxModelRunner} asks it
+ * before the first prediction, so a model that does not fit is rejected at load time with a
+ * diagnosis instead of failing on the first record.
+ */
+public interface SignatureAware {
+
+    /**
+     * Checks the loaded model's signature.
+     *
+     * @return {@code null} if the model fits, otherwise a diagnosis naming what does not match
+     */
+    String checkSignature(ModelSignature signature);
+}
