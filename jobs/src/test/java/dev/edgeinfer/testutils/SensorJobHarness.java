@@ -18,31 +18,41 @@ public final class SensorJobHarness {
     public final String readings;
     public final String results;
     public final String deadLetters;
+    public final String control;
+    public final String status;
     public final Configuration conf = new Configuration();
 
+    /** Topics for one test; the job's initial model is {@code model} (null: releases only). */
     public SensorJobHarness(EmbeddedKafkaBroker kafka, BuiltModel model, int partitions) {
         readings = KafkaTestUtils.freshTopic("readings");
         results = KafkaTestUtils.freshTopic("results");
         deadLetters = KafkaTestUtils.freshTopic("deadletter");
+        control = KafkaTestUtils.freshTopic("control");
+        status = KafkaTestUtils.freshTopic("status");
         kafka.createTopics(partitions, readings, results);
-        kafka.createTopics(1, deadLetters);
+        kafka.createTopics(1, deadLetters, status);
+        kafka.createTopics(1, java.util.Map.of("cleanup.policy", "compact"), control);
         String unique = readings.substring(readings.indexOf('.') + 1);
         conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         conf.set(SensorJobOptions.READINGS_TOPIC, readings);
         conf.set(SensorJobOptions.RESULTS_TOPIC, results);
         conf.set(SensorJobOptions.DEADLETTER_TOPIC, deadLetters);
+        conf.set(SensorJobOptions.CONTROL_TOPIC, control);
+        conf.set(SensorJobOptions.STATUS_TOPIC, status);
         conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
         conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
         conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
         conf.set(SensorJobOptions.PARALLELISM, 2);
         conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
-        conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
-        conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
-        conf.set(SensorJobOptions.MODEL_PATH, model.file().toString());
-        conf.set(SensorJobOptions.MODEL_SHA256, model.id().sha256());
-        conf.set(SensorJobOptions.CHANNELS, model.channels());
-        conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
+        if (model != null) {
+            conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
+            conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
+            conf.set(SensorJobOptions.MODEL_PATH, model.file().toString());
+            conf.set(SensorJobOptions.MODEL_SHA256, model.id().sha256());
+            conf.set(SensorJobOptions.CHANNELS, model.channels());
+            conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
+        }
     }
 
     public SensorJobConfig config() {

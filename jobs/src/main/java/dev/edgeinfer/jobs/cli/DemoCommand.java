@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Runs the sensor pipeline on an embedded Kafka broker and a local Flink MiniCluster with a",
-            "simulated fleet, then prints a summary. Exits 1 if any window was lost or any malformed",
-            "record did not reach the dead-letter topic."
+            "simulated fleet, publishes model v2 mid-run (v1 serves first) and prints a summary. Exits 1",
+            "if any window was lost, any malformed record did not reach the dead-letter topic, or any",
+            "result carries a version other than the one the release timeline assigns to it."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -58,6 +59,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Write the JSON report to this file.")
     Path report;
 
+    @Option(names = "--no-rollover", negatable = false,
+            description = "Serve v1 throughout instead of publishing v2 mid-run.")
+    boolean noRollover;
+
+    @Option(names = "--rollover-lead", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How far ahead of the switch v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
+    Duration rolloverLead;
+
     @Override
     public Integer call() throws Exception {
         if (parallelism < 1 || devices < 1 || rate <= 0) {
@@ -68,13 +77,14 @@ final class DemoCommand implements Callable<Integer> {
                 new SensorDemo(
                         new SensorDemo.Settings(
                                 duration, parallelism, devices, rate, malformed, anomalyRate, seed, delivery,
-                                drainTimeout, workDir),
+                                drainTimeout, workDir, !noRollover, rolloverLead),
                         System.out);
         DemoReport result = demo.run();
         if (report != null) {
             result.writeTo(report);
             System.out.println("  report           " + report.toAbsolutePath());
         }
-        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() ? 0 : 1;
+        boolean rolloverOk = result.rollover() == null || result.rollover().misrouted() == 0;
+        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk ? 0 : 1;
     }
 }

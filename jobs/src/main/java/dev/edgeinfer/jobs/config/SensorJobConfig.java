@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
 /**
  * The sensor job's validated configuration. {@link #from(Configuration)} fails fast, before the
  * job is built, with an {@link InvalidConfigurationException} naming the offending key.
+ * {@code model} and {@code modelPath} describe the optional initial model (both null when the
+ * job takes every version from the control topic).
  */
 public record SensorJobConfig(
         String siteId,
@@ -32,6 +34,8 @@ public record SensorJobConfig(
         String readingsTopic,
         String resultsTopic,
         String deadLetterTopic,
+        String controlTopic,
+        String statusTopic,
         int parallelism,
         int channels,
         int windowSize,
@@ -46,8 +50,11 @@ public record SensorJobConfig(
         Duration bufferTimeout,
         int maxRecordBytes,
         Duration maxFutureSkew,
+        String modelName,
         ModelId model,
         Path modelPath,
+        Duration allowedLateness,
+        Duration loadTimeout,
         OnnxRunnerOptions onnx) {
 
     private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
@@ -89,24 +96,30 @@ public record SensorJobConfig(
             throw new InvalidConfigurationException(BUFFER_TIMEOUT.key(), "must be >= 0, got " + bufferTimeout);
         }
         String modelName = required(conf, MODEL_NAME);
-        String version = required(conf, MODEL_VERSION);
-        Path modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
-        if (!Files.isRegularFile(modelPath)) {
-            throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
-        }
-        String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
-        if (sha256 == null) {
-            try {
-                sha256 = Sha256.of(modelPath);
-            } catch (IOException e) {
-                throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
+        ModelId model = null;
+        Path modelPath = null;
+        // An initial model is optional, but model.version and model.path come together.
+        if (conf.contains(MODEL_VERSION) || conf.contains(MODEL_PATH)) {
+            String version = required(conf, MODEL_VERSION);
+            modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
+            if (!Files.isRegularFile(modelPath)) {
+                throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
             }
-        }
-        ModelId model;
-        try {
-            model = ModelId.of(modelName, version, sha256);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
+            String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
+            if (sha256 == null) {
+                try {
+                    sha256 = Sha256.of(modelPath);
+                } catch (IOException e) {
+                    throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
+                }
+            }
+            try {
+                model = ModelId.of(modelName, version, sha256);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
+            }
+        } else if (conf.contains(MODEL_SHA256)) {
+            throw new InvalidConfigurationException(MODEL_SHA256.key(), "is set but model.version and model.path are not");
         }
         int intraOpThreads = positive(conf, ONNX_INTRA_OP_THREADS);
         String optLevel = get(conf, ONNX_OPT_LEVEL);
@@ -124,6 +137,8 @@ public record SensorJobConfig(
                 topic(conf, READINGS_TOPIC),
                 topic(conf, RESULTS_TOPIC),
                 topic(conf, DEADLETTER_TOPIC),
+                topic(conf, CONTROL_TOPIC),
+                topic(conf, STATUS_TOPIC),
                 positive(conf, PARALLELISM),
                 channels,
                 windowSize,
@@ -138,8 +153,11 @@ public record SensorJobConfig(
                 bufferTimeout,
                 positive(conf, MAX_RECORD_BYTES),
                 positiveDuration(conf, MAX_FUTURE_SKEW),
+                modelName,
                 model,
                 modelPath,
+                nonNegativeDuration(conf, MODEL_ALLOWED_LATENESS),
+                positiveDuration(conf, MODEL_LOAD_TIMEOUT),
                 onnx);
     }
 

@@ -77,6 +77,18 @@ public final class SensorJobOptions {
                     .defaultValue("edge.inference.deadletter")
                     .withDescription("Rejected input records: original key and bytes, reason in the edgeinfer.reason header.");
 
+    public static final ConfigOption<String> CONTROL_TOPIC =
+            ConfigOptions.key("topic.control")
+                    .stringType()
+                    .defaultValue("edge.models.control")
+                    .withDescription("Compacted topic of model releases (JSON, one record per activation); read from the beginning, it is the release timeline.");
+
+    public static final ConfigOption<String> STATUS_TOPIC =
+            ConfigOptions.key("topic.status")
+                    .stringType()
+                    .defaultValue("edge.models.status")
+                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION and HEARTBEAT for model versions.");
+
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
                     .intType()
@@ -171,19 +183,31 @@ public final class SensorJobOptions {
             ConfigOptions.key("model.version")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Version label of the model served. Required.");
+                    .withDescription("Version label of an initial model, active from the beginning of time until the control topic activates another. Optional: without it, records wait for the first release on the control topic.");
 
     public static final ConfigOption<String> MODEL_PATH =
             ConfigOptions.key("model.path")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Local path of the ONNX file, readable on every TaskManager. Required.");
+                    .withDescription("Local path of the initial model's ONNX file, readable on every TaskManager. Required with model.version.");
 
     public static final ConfigOption<String> MODEL_SHA256 =
             ConfigOptions.key("model.sha256")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Expected sha256 of the ONNX file; if unset it is computed at submission. Every subtask verifies it before loading.");
+                    .withDescription("Expected sha256 of the initial model's file; if unset it is computed at submission. Every subtask verifies it before loading.");
+
+    public static final ConfigOption<Duration> MODEL_ALLOWED_LATENESS =
+            ConfigOptions.key("model.allowed-lateness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("A superseded version stays loaded until the watermark passes the next activation plus this, so late records still get the version that owned their event time.");
+
+    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT =
+            ConfigOptions.key("model.load-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription("Longest time a record may wait for the version it needs to finish loading before the task fails over.");
 
     public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
             ConfigOptions.key("onnx.intra-op-threads")

@@ -39,7 +39,37 @@ public record DemoReport(
         Map<String, Anomaly> anomalyPerVersion,
         LatencyMs latencyMs,
         Map<String, Long> deadLetterReasons,
+        Rollover rollover,
+        Map<String, Long> statusCounts,
         Run run) {
+
+    /**
+     * The switch from one version to the next, checked against the release timeline.
+     *
+     * @param model the model rolled over
+     * @param fromVersion the version serving before
+     * @param toVersion the version serving after
+     * @param activateAt the activation's event time (epoch ms)
+     * @param activateAtIso the same, readable
+     * @param maxEventTimeOld the newest window event time scored by {@code fromVersion}
+     * @param minEventTimeNew the oldest window event time scored by {@code toVersion}
+     * @param misrouted results whose version differs from what the timeline assigns their event time
+     * @param p99WindowMs end-to-end p99 of windows with event time within 2.5 s of the switch
+     * @param p99SteadyMs end-to-end p99 of all other windows (after the first 5 s of warm-up)
+     * @param leadSeconds how far ahead of the switch the release was published
+     */
+    public record Rollover(
+            String model,
+            String fromVersion,
+            String toVersion,
+            long activateAt,
+            String activateAtIso,
+            Long maxEventTimeOld,
+            Long minEventTimeNew,
+            long misrouted,
+            double p99WindowMs,
+            double p99SteadyMs,
+            double leadSeconds) {}
 
     /** Precision and recall with the confusion counts behind them. */
     public record Anomaly(double precision, double recall, long truePositives, long falsePositives, long falseNegatives) {

@@ -1,5 +1,7 @@
 package dev.edgeinfer.jobs.demo;
 
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ModelStatusJson;
 import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
 import dev.edgeinfer.jobs.sensor.SensorResult;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
@@ -26,7 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads everything the pipeline writes (results and dead letters) as a downstream consumer
+ * Reads everything the pipeline writes (results, dead letters, model status) as a downstream consumer
  * would, with {@code read_committed}, and keeps the books: distinct and duplicate results,
  * results per model version, detection quality against the simulator's ground truth, and
  * end-to-end latency (reading produced → its result readable here) in an HdrHistogram.
@@ -41,10 +43,16 @@ public final class ResultTracker implements AutoCloseable {
         boolean windowIsAnomalous(String deviceId, long index);
     }
 
+    /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
+    public record Sample(String deviceId, long window, long windowEnd, String version, long latencyMicros) {}
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String resultsTopic;
     private final String deadLetterTopic;
+    private final String statusTopic;
     private final Truth truth;
+    private final List<Sample> samples = new ArrayList<>();
+    private final List<ModelStatus> statuses = new ArrayList<>();
 
     private final Set<String> seen = new HashSet<>();
     private final Map<String, Long> perVersion = new TreeMap<>();
@@ -63,9 +71,11 @@ public final class ResultTracker implements AutoCloseable {
     private volatile boolean stopped;
     private Thread thread;
 
-    public ResultTracker(String bootstrapServers, String resultsTopic, String deadLetterTopic, Truth truth) {
+    public ResultTracker(
+            String bootstrapServers, String resultsTopic, String deadLetterTopic, String statusTopic, Truth truth) {
         this.resultsTopic = resultsTopic;
         this.deadLetterTopic = deadLetterTopic;
+        this.statusTopic = statusTopic;
         this.truth = truth;
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -75,7 +85,7 @@ public final class ResultTracker implements AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(resultsTopic, deadLetterTopic)) {
+        for (String topic : List.of(resultsTopic, deadLetterTopic, statusTopic)) {
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
                     .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         }
@@ -108,6 +118,8 @@ public final class ResultTracker implements AutoCloseable {
                         onResult(record, now);
                     } else if (record.topic().equals(deadLetterTopic)) {
                         onDeadLetter(record);
+                    } else if (record.topic().equals(statusTopic)) {
+                        onStatus(record);
                     }
                 }
             }
@@ -132,6 +144,7 @@ public final class ResultTracker implements AutoCloseable {
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
         String version = result.model().version();
         perVersion.merge(version, 1L, Long::sum);
+        samples.add(new Sample(result.deviceId(), result.window(), result.windowEnd(), version, micros));
         boolean actual = truth.windowIsAnomalous(result.deviceId(), result.window());
         long[] confusion = confusionPerVersion.computeIfAbsent(version, v -> new long[4]);
         if (result.anomaly() && actual) {
@@ -147,6 +160,24 @@ public final class ResultTracker implements AutoCloseable {
             trueNegatives++;
             confusion[3]++;
         }
+    }
+
+    private void onStatus(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            statuses.add(ModelStatusJson.fromJson(record.value()));
+        } catch (RuntimeException e) {
+            unreadable.add("status: " + new String(record.value(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Distinct results in arrival order. */
+    public synchronized List<Sample> samples() {
+        return List.copyOf(samples);
+    }
+
+    /** Status reports read so far, in arrival order. */
+    public synchronized List<ModelStatus> statuses() {
+        return List.copyOf(statuses);
     }
 
     private void onDeadLetter(ConsumerRecord<byte[], byte[]> record) {

@@ -1,35 +1,46 @@
 package dev.edgeinfer.jobs.demo;
 
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
 import dev.edgeinfer.jobs.model.BuiltModel;
 import dev.edgeinfer.jobs.model.SensorModelFactory;
 import dev.edgeinfer.jobs.model.SensorModelSpec;
+import dev.edgeinfer.jobs.release.ControlTopic;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.jobs.sim.SensorFleetSimulator;
 
 import org.HdrHistogram.Histogram;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * The self-contained demo: a real KRaft broker, a local Flink MiniCluster, models built on the
- * spot, a simulated sensor fleet with injected anomalies and malformed records, live progress,
- * and a summary (plus a JSON report) that counts every input and output.
+ * spot, a simulated sensor fleet with injected anomalies and malformed records, a model rollover
+ * from v1 to v2 published mid-run through the control topic, live progress, and a summary (plus
+ * a JSON report) that counts every input and output and checks every result's version against
+ * the release timeline.
  */
 public final class SensorDemo {
 
@@ -44,7 +55,14 @@ public final class SensorDemo {
             long seed,
             SensorJobOptions.DeliveryGuarantee deliveryGuarantee,
             Duration drainTimeout,
-            Path workDir) {}
+            Path workDir,
+            boolean rollover,
+            Duration rolloverLead) {}
+
+    /** Width of the window around the switch whose p99 is compared with the steady p99. */
+    static final long SWITCH_WINDOW_MS = 5_000;
+    /** Results of the first seconds (JIT warm-up, first model loads) are left out of the steady p99. */
+    static final long WARMUP_MS = 5_000;
 
     private final Settings settings;
     private final PrintStream out;
@@ -59,26 +77,36 @@ public final class SensorDemo {
         long started = System.nanoTime();
         Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
         Files.createDirectories(workDir);
-        out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%n",
+        out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%n",
                 human(settings.duration()), settings.parallelism(), settings.devices(),
-                settings.ratePerSecond(), settings.deliveryGuarantee());
+                settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "");
 
-        out.print("[1/4] starting Kafka (KRaft) on 127.0.0.1 ... ");
+        out.print("[1/5] starting Kafka (KRaft) ... ");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             out.println(kafka.bootstrapServers());
             Configuration jobConf = new Configuration();
             jobConf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(SensorJobOptions.STATUS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
 
-            out.print("[2/4] building the sensor anomaly model (Tribuo logistic regression -> ONNX) ... ");
+            out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
-            out.printf("%s  held-out precision %.2f recall %.2f%n", v1.id(), v1.heldOutPrecision(), v1.heldOutRecall());
+            BuiltModel v2 = SensorModelFactory.build(SensorModelSpec.v2(), workDir.resolve("models"));
+            for (BuiltModel m : List.of(v1, v2)) {
+                out.printf(Locale.ROOT, "      %s  held-out precision %.2f recall %.2f%n",
+                        m.id(), m.heldOutPrecision(), m.heldOutRecall());
+            }
+
+            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            List<ModelRelease> published = new ArrayList<>();
+            ModelRelease first = ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
+                    "edgeinfer-demo", System.currentTimeMillis());
+            control.publish(first);
+            published.add(first);
+            out.printf("[3/5] published %s %s, active from the beginning of time%n", first.model(), first.version());
 
             jobConf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
-            jobConf.set(SensorJobOptions.MODEL_VERSION, v1.id().version());
-            jobConf.set(SensorJobOptions.MODEL_PATH, v1.file().toString());
-            jobConf.set(SensorJobOptions.MODEL_SHA256, v1.id().sha256());
             jobConf.set(SensorJobOptions.PARALLELISM, settings.parallelism());
             jobConf.set(SensorJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
             jobConf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
@@ -87,7 +115,7 @@ public final class SensorDemo {
             jobConf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             SensorJobConfig config = SensorJobConfig.from(jobConf);
 
-            out.print("[3/4] starting the Flink job on a local MiniCluster ... ");
+            out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(localClusterConfig(settings.parallelism()));
             SensorAnomalyJob.build(env, config);
@@ -110,15 +138,38 @@ public final class SensorDemo {
                                     kafka.bootstrapServers(),
                                     config.resultsTopic(),
                                     config.deadLetterTopic(),
+                                    config.statusTopic(),
                                     (device, index) ->
                                             simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
                 tracker.start();
-                out.printf("[4/4] producing for %s; progress every 2 s%n", human(settings.duration()));
+                out.printf("[5/5] producing for %s; progress every 2 s%n", human(settings.duration()));
                 Thread producer = new Thread(() -> simulator.run(settings.duration(), () -> false), "edgeinfer-simulator");
-                producer.start();
                 long produceStart = System.nanoTime();
+                long produceStartWall = System.currentTimeMillis();
+                producer.start();
+
+                Duration lead = settings.rolloverLead();
+                if (lead.compareTo(settings.duration().dividedBy(2)) > 0) {
+                    lead = settings.duration().dividedBy(2);
+                }
+                long publishAfterMs = Math.max(0, settings.duration().toMillis() / 2 - lead.toMillis());
+                ModelRelease next = null;
+                int statusesShown = 0;
                 while (producer.isAlive()) {
-                    producer.join(2000);
+                    producer.join(Math.min(2000, Math.max(1, remainingUntil(produceStart, publishAfterMs, next))));
+                    if (settings.rollover() && next == null
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
+                        long activateAt = System.currentTimeMillis() + lead.toMillis();
+                        next = ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(), activateAt, 100,
+                                "edgeinfer-demo", System.currentTimeMillis());
+                        control.publish(next);
+                        published.add(next);
+                        out.printf("      >> published %s %s (sha256 %s...): activates at event time %s, in %d s%n",
+                                next.model(), next.version(), next.sha256().substring(0, 12),
+                                Instant.ofEpochMilli(activateAt), lead.toSeconds());
+                        continue;
+                    }
+                    statusesShown = printStatuses(tracker, statusesShown);
                     printProgress(simulator, tracker, config, produceStart);
                     failIfJobDied(job);
                 }
@@ -132,6 +183,7 @@ public final class SensorDemo {
                 }
                 // A short grace period so late duplicates, if any, are counted too.
                 Thread.sleep(300);
+                statusesShown = printStatuses(tracker, statusesShown);
                 job.cancel().get(30, TimeUnit.SECONDS);
 
                 if (simulator.sendErrors() > 0) {
@@ -139,7 +191,7 @@ public final class SensorDemo {
                             simulator.sendErrors() + " readings could not be written to Kafka", simulator.firstSendError());
                 }
                 if (!tracker.unreadable().isEmpty()) {
-                    throw new IllegalStateException("unreadable results: " + tracker.unreadable().get(0));
+                    throw new IllegalStateException("unreadable output: " + tracker.unreadable().get(0));
                 }
                 Histogram latency = tracker.latency();
                 DemoReport report =
@@ -156,26 +208,92 @@ public final class SensorDemo {
                                 DemoReport.Anomaly.of(tracker.quality()),
                                 tracker.qualityPerVersion().entrySet().stream()
                                         .collect(Collectors.toMap(Map.Entry::getKey, e -> DemoReport.Anomaly.of(e.getValue()),
-                                                (a, b) -> a, java.util.TreeMap::new)),
+                                                (a, b) -> a, TreeMap::new)),
                                 new DemoReport.LatencyMs(
                                         ms(latency.getValueAtPercentile(50)),
                                         ms(latency.getValueAtPercentile(99)),
                                         ms(latency.getMaxValue()),
                                         latency.getTotalCount()),
                                 tracker.deadLetterReasons(),
+                                next == null ? null
+                                        : rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
+                                                produceStartWall, lead),
+                                statusCounts(tracker.statuses()),
                                 new DemoReport.Run(
                                         DemoReport.round((System.nanoTime() - started) / 1e9),
                                         settings.parallelism(),
                                         settings.devices(),
                                         settings.ratePerSecond(),
                                         settings.deliveryGuarantee().name(),
-                                        v1.id().toString(),
+                                        v1.id().toString() + (next == null ? "" : " -> " + v2.id()),
                                         Runtime.getRuntime().availableProcessors(),
                                         System.getProperty("java.version")));
                 printSummary(report, v1);
                 return report;
             }
         }
+    }
+
+    private static long remainingUntil(long startNanos, long afterMs, ModelRelease alreadyPublished) {
+        if (alreadyPublished != null) {
+            return 2000;
+        }
+        return afterMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    /** Checks every distinct result against the timeline and measures latency around the switch. */
+    static DemoReport.Rollover rollover(ReleaseTimeline timeline, ModelRelease from, ModelRelease to,
+            List<ResultTracker.Sample> samples, long produceStartWall, Duration lead) {
+        long misrouted = 0;
+        Long maxOld = null;
+        Long minNew = null;
+        Histogram around = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        Histogram steady = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        for (ResultTracker.Sample s : samples) {
+            String expected = timeline.resolve(to.model(), s.windowEnd(), s.deviceId()).map(ModelRelease::version).orElse(null);
+            if (!s.version().equals(expected)) {
+                misrouted++;
+            }
+            if (s.version().equals(from.version())) {
+                maxOld = maxOld == null ? s.windowEnd() : Math.max(maxOld, s.windowEnd());
+            } else if (s.version().equals(to.version())) {
+                minNew = minNew == null ? s.windowEnd() : Math.min(minNew, s.windowEnd());
+            }
+            long micros = Math.min(s.latencyMicros(), around.getHighestTrackableValue());
+            if (Math.abs(s.windowEnd() - to.activateAt()) <= SWITCH_WINDOW_MS / 2) {
+                around.recordValue(micros);
+            } else if (s.windowEnd() >= produceStartWall + WARMUP_MS) {
+                steady.recordValue(micros);
+            }
+        }
+        return new DemoReport.Rollover(
+                to.model(), from.version(), to.version(), to.activateAt(), Instant.ofEpochMilli(to.activateAt()).toString(),
+                maxOld, minNew, misrouted,
+                around.getTotalCount() == 0 ? 0 : ms(around.getValueAtPercentile(99)),
+                steady.getTotalCount() == 0 ? 0 : ms(steady.getValueAtPercentile(99)),
+                lead.toMillis() / 1000.0);
+    }
+
+    private static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (ModelStatus s : statuses) {
+            counts.merge(s.state().name(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    private int printStatuses(ResultTracker tracker, int alreadyShown) {
+        List<ModelStatus> statuses = tracker.statuses();
+        for (int i = alreadyShown; i < statuses.size(); i++) {
+            ModelStatus s = statuses.get(i);
+            if (s.state() == ModelStatus.State.HEARTBEAT) {
+                continue;
+            }
+            out.printf("      status: subtask %d %-15s %s %s%s%n", s.subtask(), s.state(), s.model(),
+                    s.version() == null ? "?" : s.version(),
+                    s.reason() == null ? "" : " (" + s.reason() + (s.detail() == null ? "" : ": " + s.detail()) + ")");
+        }
+        return statuses.size();
     }
 
     /** MiniCluster settings for local runs: one slot per subtask, small managed memory. */
@@ -215,7 +333,7 @@ public final class SensorDemo {
     private void printProgress(SensorFleetSimulator sim, ResultTracker tracker, SensorJobConfig config, long since) {
         Histogram interval = tracker.takeIntervalLatency();
         out.printf(Locale.ROOT,
-                "      t=%3ds  produced %7d  windows %6d/%-6d  dead-lettered %4d/%-4d  latency p50 %5.1f ms  p99 %5.1f ms%n",
+                "      t=%3ds  produced %7d  windows %6d/%-6d  dead-lettered %4d/%-4d  p50 %5.1f ms  p99 %5.1f ms  by version %s%n",
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since),
                 sim.sent(),
                 tracker.distinctResults(),
@@ -223,7 +341,8 @@ public final class SensorDemo {
                 tracker.deadLettered(),
                 sim.malformedInjected(),
                 interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(50)),
-                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(99)));
+                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(99)),
+                tracker.perVersion());
     }
 
     private void printSummary(DemoReport r, BuiltModel model) {
@@ -245,11 +364,28 @@ public final class SensorDemo {
                 r.anomaly().falsePositives(), r.anomaly().falseNegatives());
         out.printf(Locale.ROOT, "  latency          p50 %.1f ms  p99 %.1f ms  max %.1f ms  (reading produced -> result readable, %d samples)%n",
                 r.latencyMs().p50(), r.latencyMs().p99(), r.latencyMs().max(), r.latencyMs().samples());
-        boolean ok = r.lost() == 0 && r.deadLettered() == r.malformedInjected();
+        boolean rolloverOk = true;
+        if (r.rollover() != null) {
+            DemoReport.Rollover ro = r.rollover();
+            rolloverOk = ro.misrouted() == 0
+                    && ro.maxEventTimeOld() != null && ro.minEventTimeNew() != null
+                    && ro.maxEventTimeOld() < ro.activateAt() && ro.activateAt() <= ro.minEventTimeNew();
+            out.printf(Locale.ROOT, "  rollover         %s -> %s at event time %s (published %.0f s ahead)%n",
+                    ro.fromVersion(), ro.toVersion(), ro.activateAtIso(), ro.leadSeconds());
+            out.printf(Locale.ROOT, "                   newest %s window %s ms before it, oldest %s window %s ms after it; misrouted %d%n",
+                    ro.fromVersion(), ro.maxEventTimeOld() == null ? "-" : String.valueOf(ro.activateAt() - ro.maxEventTimeOld()),
+                    ro.toVersion(), ro.minEventTimeNew() == null ? "-" : String.valueOf(ro.minEventTimeNew() - ro.activateAt()),
+                    ro.misrouted());
+            out.printf(Locale.ROOT, "                   p99 within 2.5 s of the switch %.1f ms vs steady p99 %.1f ms%n",
+                    ro.p99WindowMs(), ro.p99SteadyMs());
+        }
+        out.printf("  model status     %s%n", r.statusCounts());
+        boolean ok = r.lost() == 0 && r.deadLettered() == r.malformedInjected() && rolloverOk;
         out.println(ok
-                ? "  verdict          OK: every window scored, every malformed record dead-lettered"
+                ? "  verdict          OK: every window scored once by the version the timeline assigns, every malformed record dead-lettered"
                 : "  verdict          FAILED: " + r.lost() + " windows lost, "
-                        + (r.malformedInjected() - r.deadLettered()) + " malformed records not dead-lettered");
+                        + (r.malformedInjected() - r.deadLettered()) + " malformed records not dead-lettered"
+                        + (rolloverOk ? "" : ", rollover boundary violated"));
     }
 
     private static double ms(long micros) {

@@ -3,8 +3,14 @@ package dev.edgeinfer.jobs.sensor;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
-import dev.edgeinfer.operators.OnnxInferenceFunction;
-import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.broadcast.ControlMessage;
+import dev.edgeinfer.broadcast.ModelBroadcast;
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.jobs.config.InvalidConfigurationException;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.operators.versioned.VersionedInference;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
@@ -22,15 +28,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
+import java.io.IOException;
+
 import java.time.Duration;
 
 /**
  * The sensor anomaly job: readings from Kafka, validated (bad ones dead-lettered), event-time
- * watermarks, sliding count windows per device, ONNX scoring, results back to Kafka.
+ * watermarks, sliding count windows per device, versioned ONNX scoring (model releases arrive on
+ * the control topic and roll over in flight), results back to Kafka.
  *
  * <pre>
  * KafkaSource(edge.sensor.readings) -> parse/validate --dead letters--> KafkaSink(edge.inference.deadletter)
- *   -> watermarks -> keyBy(deviceId) -> sliding count windows -> ONNX inference -> KafkaSink(edge.inference.results)
+ *   -> watermarks -> keyBy(deviceId) -> sliding count windows
+ *   -> versioned ONNX inference <--broadcast-- KafkaSource(edge.models.control)
+ *   -> KafkaSink(edge.inference.results);  status side output -> KafkaSink(edge.models.status)
  * </pre>
  *
  * <p>Every operator has a stable uid so savepoints survive code changes. Runs under
@@ -102,23 +113,68 @@ public final class SensorAnomalyJob {
                         .uid("sliding-count-windows")
                         .name("sliding count windows");
 
+        DataStream<ControlMessage> control =
+                env.fromSource(
+                                ModelBroadcast.controlSource(
+                                        config.bootstrapServers(), config.controlTopic(),
+                                        config.groupId() + "-control-" + config.siteId()),
+                                WatermarkStrategy.noWatermarks(),
+                                "model-control-source")
+                        .uid("kafka-source-control")
+                        .setParallelism(1);
+
         float threshold = (float) config.anomalyThreshold();
         String site = config.siteId();
-        ResultBuilder<SensorWindow, Float, SensorResult> toResult =
-                (window, score, model, nanos) -> SensorResult.of(window, score, threshold, model, site, nanos);
-        windows.process(
-                        OnnxInferenceFunction.<SensorWindow, Float, SensorResult>builder()
-                                .setModel(config.model(), config.modelPath())
-                                .setAdapter(new SensorAnomalyAdapter(config.channels(), config.windowSize()))
-                                .setResultBuilder(toResult)
-                                .setResultType(SensorResult.class)
-                                .setRunnerOptions(config.onnx())
-                                .build())
-                .uid("onnx-inference")
-                .name("onnx inference " + config.model())
+        VersionedInference.Builder<SensorWindow, Float, SensorResult> inference =
+                VersionedInference.<SensorWindow, Float, SensorResult>builder()
+                        .setModelName(config.modelName())
+                        .setAdapter(new SensorAnomalyAdapter(config.channels(), config.windowSize()))
+                        .setEventTime(SensorWindow::endTs)
+                        .setRoutingKey(SensorWindow::deviceId)
+                        .setResultBuilder((window, score, model, nanos) ->
+                                SensorResult.of(window, score, threshold, model, site, nanos))
+                        .setResultType(SensorResult.class)
+                        .setRunnerOptions(config.onnx())
+                        .setAllowedLateness(config.allowedLateness())
+                        .setLoadTimeout(config.loadTimeout())
+                        .setSite(site, JOB_NAME)
+                        .setUid("onnx-inference");
+        if (config.model() != null) {
+            inference.addInitialRelease(initialRelease(config));
+        }
+        VersionedInference.Streams<SensorResult> scored = inference.build().apply(windows, control);
+        scored.results()
+                .name("onnx inference " + config.modelName())
                 .sinkTo(sink(config, new SensorResultSerializer(config.resultsTopic()), "results"))
                 .uid("kafka-sink-results")
                 .name("results");
+        scored.status()
+                .sinkTo(statusSink(config))
+                .uid("kafka-sink-status")
+                .name("model status");
+    }
+
+    /**
+     * The configured model as a release active since the beginning of time. Its publication time
+     * is fixed (0) so every submission describes the same release and replays stay identical.
+     */
+    static ModelRelease initialRelease(SensorJobConfig config) {
+        try {
+            return ReleaseFactory.fromFile(config.modelName(), config.model().version(), config.modelPath(),
+                    0L, 100, "job-config", 0L);
+        } catch (IOException e) {
+            throw new InvalidConfigurationException(SensorJobOptions.MODEL_PATH.key(), e.getMessage(), e);
+        }
+    }
+
+    /** Status reports are informational: written at least once, never inside transactions. */
+    private static KafkaSink<ModelStatus> statusSink(SensorJobConfig config) {
+        return KafkaSink.<ModelStatus>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setRecordSerializer(new ModelStatusSerializer(config.statusTopic()))
+                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
+                .setDeliveryGuarantee(org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     private static OffsetsInitializer startingOffsets(StartingOffsets offsets) {

@@ -6,27 +6,38 @@ import java.nio.file.Path;
 
 /**
  * A model could not be loaded or does not fit the job: wrong bytes, not ONNX, wrong signature.
- * Known-fatal for this model version; the message says what is wrong and carries the model.
+ * Known-fatal for this model version; the message says what is wrong, {@link #reason()} says it
+ * in a machine-readable way, and the model and file travel with it.
  */
 public class ModelLoadException extends Exception {
 
+    /** Why a model was rejected (written as the reason on the status topic). */
+    public enum Reason {
+        /** The bytes could not be fetched. */
+        FETCH_FAILED,
+        /** The bytes do not hash to the sha256 the release names. */
+        CHECKSUM_MISMATCH,
+        /** ONNX Runtime cannot load the bytes (not ONNX, truncated, unsupported operators). */
+        LOAD_FAILED,
+        /** Inputs/outputs differ from the declared signature or from what the job feeds. */
+        SIGNATURE_MISMATCH,
+        /** The model loaded but failed on the warm-up batch (e.g. wrong output shape). */
+        WARMUP_FAILED
+    }
+
     private final ModelId model;
     private final Path file;
+    private final Reason reason;
 
-    public ModelLoadException(ModelId model, Path file, String diagnosis) {
-        super(message(model, file, diagnosis));
-        this.model = model;
-        this.file = file;
+    public ModelLoadException(ModelId model, Path file, Reason reason, String diagnosis) {
+        this(model, file, reason, diagnosis, null);
     }
 
-    public ModelLoadException(ModelId model, Path file, String diagnosis, Throwable cause) {
-        super(message(model, file, diagnosis), cause);
+    public ModelLoadException(ModelId model, Path file, Reason reason, String diagnosis, Throwable cause) {
+        super("model " + model + " from " + file + ": " + diagnosis, cause);
         this.model = model;
         this.file = file;
-    }
-
-    private static String message(ModelId model, Path file, String diagnosis) {
-        return "model " + model + " from " + file + ": " + diagnosis;
+        this.reason = reason;
     }
 
     public ModelId model() {
@@ -35,5 +46,9 @@ public class ModelLoadException extends Exception {
 
     public Path file() {
         return file;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 }

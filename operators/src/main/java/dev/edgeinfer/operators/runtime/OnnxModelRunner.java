@@ -8,20 +8,14 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import dev.edgeinfer.broadcast.ModelId;
 import dev.edgeinfer.broadcast.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -83,6 +77,21 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
             OnnxRunnerOptions options,
             List<I> warmupInput)
             throws ModelLoadException {
+        return load(id, file, translator, options, warmupInput, null);
+    }
+
+    /**
+     * As {@link #load(ModelId, Path, Translator, OnnxRunnerOptions, List)}, and also checks the
+     * graph against {@code declared} (e.g. the signature a release declares), if not null.
+     */
+    public static <I, O> OnnxModelRunner<I, O> load(
+            ModelId id,
+            Path file,
+            Translator<List<I>, List<O>> translator,
+            OnnxRunnerOptions options,
+            List<I> warmupInput,
+            SignatureAware declared)
+            throws ModelLoadException {
         verifyBytes(id, file);
         Class<List<I>> inputClass = listClass();
         Class<List<O>> outputClass = listClass();
@@ -102,16 +111,25 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
         try {
             model = criteria.loadModel();
         } catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
-            throw new ModelLoadException(id, file, "ONNX Runtime could not load it: " + e.getMessage(), e);
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.LOAD_FAILED, "ONNX Runtime could not load it: " + e.getMessage(), e);
         }
         OnnxModelRunner<I, O> runner = null;
         try {
-            ModelSignature signature = readSignature(file);
+            ModelSignature signature = OnnxSignatures.read(file);
             if (translator instanceof SignatureAware aware) {
                 String mismatch = aware.checkSignature(signature);
                 if (mismatch != null) {
                     throw new ModelLoadException(
-                            id, file, "signature " + signature + " does not fit: " + mismatch);
+                            id, file, ModelLoadException.Reason.SIGNATURE_MISMATCH,
+                            "signature " + signature + " does not fit: " + mismatch);
+                }
+            }
+            if (declared != null) {
+                String mismatch = declared.checkSignature(signature);
+                if (mismatch != null) {
+                    throw new ModelLoadException(
+                            id, file, ModelLoadException.Reason.SIGNATURE_MISMATCH,
+                            "signature " + signature + " differs from the declared one: " + mismatch);
                 }
             }
             runner = new OnnxModelRunner<>(id, model, signature);
@@ -127,58 +145,31 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
             throw e;
         } catch (OrtException e) {
             model.close();
-            throw new ModelLoadException(id, file, "could not read its signature: " + e.getMessage(), e);
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.LOAD_FAILED, "could not read its signature: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (runner != null) {
                 runner.close();
             } else {
                 model.close();
             }
-            throw new ModelLoadException(id, file, "warm-up failed: " + e.getMessage(), e);
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.WARMUP_FAILED, "warm-up failed: " + e.getMessage(), e);
         }
     }
 
     private static void verifyBytes(ModelId id, Path file) throws ModelLoadException {
         if (!Files.isRegularFile(file)) {
-            throw new ModelLoadException(id, file, "no such file");
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.FETCH_FAILED, "no such file");
         }
         String actual;
         try {
             actual = Sha256.of(file);
         } catch (IOException e) {
-            throw new ModelLoadException(id, file, "could not read it: " + e.getMessage(), e);
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.FETCH_FAILED, "could not read it: " + e.getMessage(), e);
         }
         if (!actual.equals(id.sha256())) {
             throw new ModelLoadException(
-                    id, file, "sha256 mismatch: expected " + id.sha256() + " but the file has " + actual);
+                    id, file, ModelLoadException.Reason.CHECKSUM_MISMATCH, "sha256 mismatch: expected " + id.sha256() + " but the file has " + actual);
         }
-    }
-
-    /**
-     * Reads the graph's inputs and outputs from ONNX Runtime itself: DJL 0.38's OnnxRuntime engine
-     * reports input names without shapes and throws {@code UnsupportedOperationException} from
-     * {@code describeOutput()}. Only called after {@code criteria.loadModel()} succeeded, so DJL's
-     * engine has already created the process-wide {@link OrtEnvironment}.
-     */
-    private static ModelSignature readSignature(Path file) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-            sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            sessionOptions.setIntraOpNumThreads(1);
-            sessionOptions.setInterOpNumThreads(1);
-            try (OrtSession session = env.createSession(file.toString(), sessionOptions)) {
-                return new ModelSignature(toSpecs(session.getInputInfo()), toSpecs(session.getOutputInfo()));
-            }
-        }
-    }
-
-    private static List<TensorSpec> toSpecs(Map<String, NodeInfo> nodes) {
-        List<TensorSpec> specs = new ArrayList<>();
-        for (NodeInfo node : nodes.values()) {
-            long[] shape = node.getInfo() instanceof TensorInfo tensor ? tensor.getShape() : null;
-            specs.add(new TensorSpec(node.getName(), shape));
-        }
-        return specs;
     }
 
     @SuppressWarnings("unchecked")

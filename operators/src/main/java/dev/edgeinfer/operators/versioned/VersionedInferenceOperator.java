@@ -1,0 +1,581 @@
+package dev.edgeinfer.operators.versioned;
+
+import dev.edgeinfer.broadcast.ControlMessage;
+import dev.edgeinfer.broadcast.ModelBroadcast;
+import dev.edgeinfer.broadcast.ModelFetchException;
+import dev.edgeinfer.broadcast.ModelFetcher;
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.operators.runtime.ModelLoadException;
+import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.util.OutputTag;
+import org.apache.flink.util.function.SerializableFunction;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Scores every record with the model version the release timeline assigns to its event time
+ * and key, and rolls over to new versions in flight. Input 1 carries the data, input 2 the
+ * (broadcast) {@link ModelRelease}s; the output carries results with lineage, and a side output
+ * ({@link #statusTag()}) reports what each subtask stages, activates, rejects and retires.
+ *
+ * <p>Create it through {@link VersionedInference}, which wires the control stream for you.
+ *
+ * <p><b>Guarantees and caveats.</b>
+ *
+ * <ul>
+ *   <li><b>One predictable version per record.</b> The version is
+ *       {@link ReleaseTimeline#resolve} of the record's event time and routing key, a pure
+ *       function of the releases received (in any order) minus those this subtask rejected.
+ *   <li><b>Stage before activate.</b> A release is fetched, sha256-verified, loaded, checked
+ *       against its declared signature and the adapter, and warmed up on a background thread
+ *       while the current version keeps serving. A record that needs a version still loading
+ *       waits for it (the task blocks: backpressure); it is never scored by another version.
+ *   <li><b>Rejected releases</b> (bad bytes, wrong signature, not ONNX, ...) are reported on the
+ *       status output and dropped from this subtask's timeline; records fall back to the
+ *       version the remaining timeline assigns. Rejections that depend only on the release's
+ *       bytes happen identically on every subtask.
+ *   <li><b>Late records.</b> A version stays loaded until the watermark passes the next
+ *       activation plus the allowed lateness. A record later than that is still scored by the
+ *       version that owns its event time: the version is loaded again (slowly) and counted.
+ *   <li><b>Late activations.</b> A release whose {@code activateAt} is not after the newest
+ *       event time this subtask already scored is applied at once with boundary
+ *       {@code newest + 1}, reported as {@code LATE_ACTIVATION} with that boundary and counted
+ *       ({@code lateActivations}). Such a boundary can differ between subtasks.
+ *   <li><b>Failover.</b> Releases live in broadcast state (checkpointed). After a restore each
+ *       subtask rebuilds the timeline and loads what it needs, so versions are assigned exactly
+ *       as before. The operator holds no records across calls, except records that arrived
+ *       before any release covered their event time; those are kept in operator state until a
+ *       release arrives.
+ * </ul>
+ *
+ * @param <IN> records scored
+ * @param <P> prediction per record
+ * @param <OUT> results emitted
+ */
+public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStreamOperator<OUT>
+        implements TwoInputStreamOperator<IN, ControlMessage, OUT> {
+
+    private static final long serialVersionUID = 1L;
+    private static final int FETCH_ATTEMPTS = 3;
+    private static final long HOUSEKEEPING_INTERVAL_MS = 200;
+
+    private final VersionedInference.Settings<IN, P, OUT> settings;
+
+    private transient BroadcastState<String, ModelRelease> releases;
+    private transient ListState<IN> pendingState;
+    private transient ListState<String> lateBoundaryState;
+    /** releaseId -> boundary this subtask actually used (late activations only; per subtask). */
+    private transient Map<String, Long> lateBoundaries;
+    private transient List<IN> pending;
+    private transient ReleaseTimeline timeline;
+    private transient Set<String> rejectedShas;
+    private transient Map<String, Staged<IN, P>> staged;
+    private transient Set<String> activeReported;
+    private transient ExecutorService stager;
+    private transient volatile boolean closing;
+    private transient long watermark;
+    private transient long maxScoredEventTime;
+    private transient long lastHeartbeat;
+    private transient int subtask;
+    private transient Counter scoredCounter;
+    private transient Counter lateActivations;
+    private transient Counter rejectedReleases;
+    private transient Counter reloadsForLateRecords;
+    private transient Counter loadWaitMillis;
+
+    VersionedInferenceOperator(VersionedInference.Settings<IN, P, OUT> settings) {
+        this.settings = settings;
+    }
+
+    /** The side output carrying {@link ModelStatus} reports. */
+    public OutputTag<ModelStatus> statusTag() {
+        return settings.statusTag();
+    }
+
+    /** Loaded model per sha256 (content address): a rollback to a loaded version reuses it. */
+    private static final class Staged<IN, P> {
+        final ModelRelease release;
+        final CompletableFuture<OnnxModelRunner<IN, P>> runner;
+        boolean reported;
+        boolean reload;
+        long scored;
+
+        Staged(ModelRelease release, CompletableFuture<OnnxModelRunner<IN, P>> runner) {
+            this.release = release;
+            this.runner = runner;
+        }
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        releases = context.getOperatorStateStore().getBroadcastState(ModelBroadcast.RELEASES_STATE);
+        @SuppressWarnings("unchecked")
+        TypeSerializer<IN> inSerializer =
+                (TypeSerializer<IN>) getOperatorConfig().getTypeSerializerIn(0, getRuntimeContext().getUserCodeClassLoader());
+        pendingState =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("records-waiting-for-a-release", inSerializer));
+        pending = new ArrayList<>();
+        for (IN value : pendingState.get()) {
+            pending.add(value);
+        }
+        // Per-subtask, unlike the releases: broadcast state must stay identical on every subtask.
+        lateBoundaryState =
+                context.getOperatorStateStore()
+                        .getUnionListState(new ListStateDescriptor<>("late-activation-boundaries", String.class));
+        lateBoundaries = new HashMap<>();
+        for (String entry : lateBoundaryState.get()) {
+            int eq = entry.lastIndexOf('=');
+            // After rescaling, several subtasks' boundaries meet: keep the latest, never scoring
+            // a record with a version it could not have had before.
+            lateBoundaries.merge(entry.substring(0, eq), Long.parseLong(entry.substring(eq + 1)), Math::max);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        watermark = Long.MIN_VALUE;
+        maxScoredEventTime = Long.MIN_VALUE;
+        rejectedShas = new HashSet<>();
+        staged = new HashMap<>();
+        activeReported = new HashSet<>();
+        stager =
+                Executors.newSingleThreadExecutor(
+                        runnable -> {
+                            Thread thread = new Thread(runnable, "edgeinfer-model-stager-" + settings.modelName() + "-" + subtask);
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        MetricGroup metrics = getMetricGroup().addGroup("edgeinfer").addGroup("model", settings.modelName());
+        scoredCounter = metrics.counter("scored");
+        lateActivations = metrics.counter("lateActivations");
+        rejectedReleases = metrics.counter("rejectedReleases");
+        reloadsForLateRecords = metrics.counter("reloadsForLateRecords");
+        loadWaitMillis = metrics.counter("loadWaitMillis");
+        metrics.gauge("loadedVersions", () -> staged == null ? 0 : staged.size());
+        metrics.gauge("waitingRecords", () -> pending == null ? 0 : pending.size());
+
+        for (ModelRelease initial : settings.initialReleases()) {
+            if (!releases.contains(initial.releaseId())) {
+                releases.put(initial.releaseId(), initial);
+            }
+        }
+        rebuildTimeline();
+        stageCurrentAndFuture();
+        getProcessingTimeService()
+                .scheduleWithFixedDelay(time -> housekeeping(), HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // data
+
+    @Override
+    public void processElement1(StreamRecord<IN> record) throws Exception {
+        drainStaging();
+        IN value = record.getValue();
+        if (!score(value)) {
+            pending.add(value);
+        }
+    }
+
+    /** Scores {@code value}; returns false if no release covers its event time yet. */
+    private boolean score(IN value) throws Exception {
+        long eventTime = settings.eventTime().apply(value);
+        String key = settings.routingKey().getKey(value);
+        while (true) {
+            Optional<ModelRelease> resolved = timeline.resolve(settings.modelName(), eventTime, key);
+            if (resolved.isEmpty()) {
+                return false;
+            }
+            ModelRelease release = resolved.get();
+            Staged<IN, P> model = stage(release, true);
+            OnnxModelRunner<IN, P> runner = awaitRunner(model);
+            if (runner == null) {
+                continue; // rejected: the timeline changed, resolve again
+            }
+            long started = System.nanoTime();
+            List<P> predictions = runner.predict(List.of(value));
+            long took = System.nanoTime() - started;
+            output.collect(new StreamRecord<>(
+                    settings.resultBuilder().build(value, predictions.get(0), release.modelId(), took), eventTime));
+            model.scored++;
+            scoredCounter.inc();
+            maxScoredEventTime = Math.max(maxScoredEventTime, eventTime);
+            if (activeReported.add(release.releaseId())) {
+                emitStatus(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
+            }
+            return true;
+        }
+    }
+
+    /** Waits for a staging model; returns null (after reporting) if it was rejected. */
+    private OnnxModelRunner<IN, P> awaitRunner(Staged<IN, P> model) throws Exception {
+        if (!model.runner.isDone()) {
+            long started = System.nanoTime();
+            try {
+                model.runner.get(settings.loadTimeoutMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(
+                        "model " + model.release.modelId() + " is still loading after " + settings.loadTimeoutMillis()
+                                + " ms; records that need it cannot be scored (raise the load timeout if the model is that large)",
+                        e);
+            } catch (ExecutionException e) {
+                // reported below
+            } finally {
+                loadWaitMillis.inc(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
+        }
+        try {
+            OnnxModelRunner<IN, P> runner = model.runner.join();
+            reportStaged(model);
+            return runner;
+        } catch (CompletionException e) {
+            reject(model, e.getCause());
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // releases
+
+    @Override
+    public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
+        drainStaging();
+        ControlMessage message = record.getValue();
+        if (message instanceof ControlMessage.Rejected rejected) {
+            // Not a usable release at all (bad JSON, missing field, ...): report, keep serving.
+            if (rejected.modelHint().map(settings.modelName()::equals).orElse(true)) {
+                emitStatus(new ModelStatus(settings.siteId(), settings.jobName(), subtask, settings.modelName(),
+                        null, null, rejected.keyAsString(), ModelStatus.State.REJECTED, rejected.reason().name(),
+                        rejected.detail() + " (" + rejected.topic() + "/" + rejected.partition() + "/" + rejected.offset() + ")",
+                        0L, null, System.currentTimeMillis(), 0L));
+            }
+            return;
+        }
+        ModelRelease release = ((ControlMessage.Release) message).release();
+        if (!release.model().equals(settings.modelName())) {
+            emitStatus(release, ModelStatus.State.REJECTED, "NOT_SERVED",
+                    "this job serves model '" + settings.modelName() + "', not '" + release.model() + "'", null, 0);
+            return;
+        }
+        if (releases.contains(release.releaseId())) {
+            return; // a duplicate delivery: the timeline is a set
+        }
+        if (release.activateAt() <= maxScoredEventTime) {
+            long boundary = maxScoredEventTime + 1;
+            lateBoundaries.put(release.releaseId(), boundary);
+            lateActivations.inc();
+            emitStatus(release, ModelStatus.State.LATE_ACTIVATION, "ARRIVED_AFTER_DATA",
+                    "records up to event time " + maxScoredEventTime + " were already scored; applied from "
+                            + boundary + " instead of " + release.activateAt(),
+                    boundary, 0);
+        }
+        releases.put(release.releaseId(), release);
+        rebuildTimeline();
+        stageCurrentAndFuture();
+        flushPending();
+    }
+
+    private static ModelRelease withActivateAt(ModelRelease r, long activateAt) {
+        return r.toBuilder().activateAt(activateAt).build();
+    }
+
+    private void rebuildTimeline() throws Exception {
+        List<ModelRelease> all = new ArrayList<>();
+        for (Map.Entry<String, ModelRelease> entry : releases.entries()) {
+            Long boundary = lateBoundaries.get(entry.getKey());
+            all.add(boundary == null ? entry.getValue() : withActivateAt(entry.getValue(), boundary));
+        }
+        timeline = ReleaseTimeline.of(all).without(r -> rejectedShas.contains(r.sha256()));
+    }
+
+    /** Eagerly stages the version serving now and every later activation (stage before activate). */
+    private void stageCurrentAndFuture() {
+        long now = Math.max(watermark, maxScoredEventTime);
+        List<ModelRelease> activations = timeline.activations(settings.modelName());
+        long currentStart = Long.MIN_VALUE;
+        for (ModelRelease r : activations) {
+            if (r.activateAt() <= now) {
+                currentStart = Math.max(currentStart, r.activateAt());
+            }
+        }
+        for (ModelRelease r : activations) {
+            if (r.activateAt() >= currentStart) {
+                stage(r, false);
+            }
+        }
+    }
+
+    private Staged<IN, P> stage(ModelRelease release, boolean forRecord) {
+        Staged<IN, P> existing = staged.get(release.sha256());
+        if (existing != null) {
+            return existing;
+        }
+        boolean reload = forRecord && activeReported.contains(release.releaseId());
+        if (reload) {
+            reloadsForLateRecords.inc();
+        }
+        CompletableFuture<OnnxModelRunner<IN, P>> future = new CompletableFuture<>();
+        stager.execute(() -> {
+            try {
+                future.complete(load(release));
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        future.whenComplete((runner, error) -> {
+            if (closing && runner != null) {
+                runner.close(); // finished loading after the operator closed
+            }
+        });
+        Staged<IN, P> model = new Staged<>(release, future);
+        model.reload = reload;
+        staged.put(release.sha256(), model);
+        return model;
+    }
+
+    /** Runs on the staging thread: fetch (with retries), verify, load, check, warm up. */
+    private OnnxModelRunner<IN, P> load(ModelRelease release) throws Exception {
+        Path file = null;
+        for (int attempt = 1; file == null; attempt++) {
+            try {
+                file = settings.fetcher().fetch(release);
+            } catch (ModelFetchException e) {
+                if (!e.retriable() || attempt >= FETCH_ATTEMPTS || closing) {
+                    throw e;
+                }
+                Thread.sleep(200L * attempt);
+            }
+        }
+        return OnnxModelRunner.load(
+                release.modelId(),
+                file,
+                settings.adapter().newTranslator(),
+                settings.runnerOptions(),
+                settings.adapter().warmupBatch(),
+                new DeclaredSignatureCheck(release.signature()));
+    }
+
+    /** Task thread: reports finished stagings and applies rejections. */
+    private void drainStaging() throws Exception {
+        boolean changed = false;
+        for (Staged<IN, P> model : new ArrayList<>(staged.values())) {
+            if (!model.runner.isDone() || model.reported) {
+                continue;
+            }
+            if (model.runner.isCompletedExceptionally()) {
+                try {
+                    model.runner.join();
+                } catch (CompletionException e) {
+                    reject(model, e.getCause());
+                    changed = true;
+                }
+            } else {
+                reportStaged(model);
+            }
+        }
+        if (changed) {
+            flushPending();
+        }
+    }
+
+    private void reportStaged(Staged<IN, P> model) {
+        if (!model.reported) {
+            model.reported = true;
+            emitStatus(model.release, ModelStatus.State.STAGED, model.reload ? "RELOADED_FOR_LATE_RECORD" : null,
+                    null, null, 0);
+        }
+    }
+
+    private void reject(Staged<IN, P> model, Throwable cause) throws Exception {
+        staged.remove(model.release.sha256());
+        rejectedShas.add(model.release.sha256());
+        rejectedReleases.inc();
+        String reason;
+        if (cause instanceof ModelLoadException load) {
+            reason = load.reason().name();
+        } else if (cause instanceof ModelFetchException) {
+            reason = ModelLoadException.Reason.FETCH_FAILED.name();
+        } else if (cause instanceof InterruptedException || closing) {
+            return; // shutting down, not a verdict on the model
+        } else {
+            // Unknown failure while staging: fail over loudly rather than guess.
+            throw new IllegalStateException("staging " + model.release.modelId() + " failed unexpectedly", cause);
+        }
+        emitStatus(model.release, ModelStatus.State.REJECTED, reason, cause.getMessage(), null, 0);
+        rebuildTimeline();
+    }
+
+    private void flushPending() throws Exception {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Iterator<IN> it = pending.iterator();
+        while (it.hasNext()) {
+            if (score(it.next())) {
+                it.remove();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // time
+
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        drainStaging();
+        watermark = mark.getTimestamp();
+        retireUnneeded();
+        output.emitWatermark(mark);
+    }
+
+    /** The control stream carries no event time; only the data input drives watermarks. */
+    @Override
+    public void processWatermark2(Watermark mark) {}
+
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int index) {
+        if (index == 0) {
+            output.emitWatermarkStatus(status);
+        }
+    }
+
+    private void retireUnneeded() {
+        if (watermark == Long.MIN_VALUE) {
+            return;
+        }
+        Set<String> neededShas = new HashSet<>();
+        Set<String> neededIds = timeline.neededReleaseIds(watermark, settings.allowedLatenessMillis());
+        for (ModelRelease r : timeline.activations(settings.modelName())) {
+            if (neededIds.contains(r.releaseId())) {
+                neededShas.add(r.sha256());
+            }
+        }
+        Iterator<Map.Entry<String, Staged<IN, P>>> it = staged.entrySet().iterator();
+        while (it.hasNext()) {
+            Staged<IN, P> model = it.next().getValue();
+            if (neededShas.contains(model.release.sha256()) || !model.runner.isDone()
+                    || model.runner.isCompletedExceptionally()) {
+                continue;
+            }
+            model.runner.join().close();
+            it.remove();
+            emitStatus(model.release, ModelStatus.State.RETIRED, null,
+                    "watermark " + watermark + " passed its last activation plus " + settings.allowedLatenessMillis()
+                            + " ms allowed lateness",
+                    null, model.scored);
+        }
+    }
+
+    private void housekeeping() throws Exception {
+        drainStaging();
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (settings.heartbeatIntervalMillis() > 0 && now - lastHeartbeat >= settings.heartbeatIntervalMillis()) {
+            lastHeartbeat = now;
+            for (Staged<IN, P> model : staged.values()) {
+                if (model.runner.isDone() && !model.runner.isCompletedExceptionally()) {
+                    emitStatus(model.release, ModelStatus.State.HEARTBEAT, null, null, null, model.scored);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // lifecycle and state
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        pendingState.update(pending);
+        List<String> boundaries = new ArrayList<>();
+        lateBoundaries.forEach((id, boundary) -> boundaries.add(id + "=" + boundary));
+        lateBoundaryState.update(boundaries);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException(pending.size() + " records reached the end of input before any release of '"
+                    + settings.modelName() + "' covered their event time; publish a release that activates at or before them");
+        }
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        closing = true;
+        try {
+            if (stager != null) {
+                stager.shutdownNow();
+            }
+            if (staged != null) {
+                for (Staged<IN, P> model : staged.values()) {
+                    if (model.runner.isDone()) {
+                        if (!model.runner.isCompletedExceptionally()) {
+                            model.runner.join().close();
+                        }
+                    } else {
+                        model.runner.whenComplete((runner, error) -> {
+                            if (runner != null) {
+                                runner.close();
+                            }
+                        });
+                    }
+                }
+                staged.clear();
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    private void emitStatus(ModelRelease release, ModelStatus.State state, String reason, String detail,
+            Long effectiveBoundary, long scored) {
+        emitStatus(new ModelStatus(
+                settings.siteId(), settings.jobName(), subtask, release.model(), release.version(), release.sha256(),
+                release.releaseId(), state, reason, detail, release.activateAt(), effectiveBoundary,
+                System.currentTimeMillis(), scored));
+    }
+
+    private void emitStatus(ModelStatus status) {
+        output.collect(settings.statusTag(), new StreamRecord<>(status));
+    }
+}
