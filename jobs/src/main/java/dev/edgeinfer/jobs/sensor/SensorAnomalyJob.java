@@ -4,6 +4,8 @@ import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
 import dev.edgeinfer.broadcast.ControlMessage;
+import dev.edgeinfer.broadcast.FileModelFetcher;
+import dev.edgeinfer.broadcast.ModelFetcher;
 import dev.edgeinfer.broadcast.ModelBroadcast;
 import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ModelStatus;
@@ -65,6 +67,11 @@ public final class SensorAnomalyJob {
 
     /** Configures {@code env} (parallelism, checkpointing, latency) and adds the job's graph to it. */
     public static void build(StreamExecutionEnvironment env, SensorJobConfig config) {
+        build(env, config, new FileModelFetcher());
+    }
+
+    /** As {@link #build(StreamExecutionEnvironment, SensorJobConfig)}, fetching model bytes with {@code fetcher}. */
+    public static void build(StreamExecutionEnvironment env, SensorJobConfig config, ModelFetcher fetcher) {
         env.setParallelism(config.parallelism());
         env.setBufferTimeout(config.bufferTimeout().toMillis());
         CheckpointingMode mode =
@@ -138,6 +145,7 @@ public final class SensorAnomalyJob {
                         .setAllowedLateness(config.allowedLateness())
                         .setLoadTimeout(config.loadTimeout())
                         .setSite(site, JOB_NAME)
+                        .setModelFetcher(fetcher)
                         .setUid("onnx-inference");
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));

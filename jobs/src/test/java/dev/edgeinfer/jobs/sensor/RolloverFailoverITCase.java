@@ -1,0 +1,162 @@
+package dev.edgeinfer.jobs.sensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.jobs.model.BuiltModel;
+import dev.edgeinfer.jobs.release.ControlTopic;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.SensorJobHarness;
+import dev.edgeinfer.testutils.TestingModels;
+import dev.edgeinfer.testutils.TestingSensorData;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A rollover from v1 to v2 while a TaskManager dies, in exactly-once mode: every window is
+ * committed exactly once, and by the version the release timeline assigns to its event time —
+ * the restored subtasks rebuild the timeline from checkpointed broadcast state and reload the
+ * models they need.
+ */
+class RolloverFailoverITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(2)
+                            .setNumberSlotsPerTaskManager(1)
+                            .build());
+
+    private static EmbeddedKafkaBroker kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void everyWindowIsCommittedOnceByTheTimelinesVersionWhenATaskManagerDiesAroundTheSwitch(
+            @InjectMiniCluster MiniCluster miniCluster) throws Exception {
+        BuiltModel v1 = TestingModels.v1();
+        BuiltModel v2 = TestingModels.v2();
+        SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
+        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
+        SensorJobConfig config = harness.config();
+        TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 23L);
+        List<ProducerRecord<byte[], byte[]>> records = data.records(harness.readings);
+        long expectedWindows = data.expectedWindows(config.windowSize(), config.windowSlide());
+
+        // v1 from the beginning, v2 from the middle of the data's event time.
+        long switchAt = data.ts(data.readingsPerDevice / 2);
+        ModelRelease first = ReleaseFactory.fromFile(v1.id().name(), "v1", v1.file(), 0L, 100, "it", 1L);
+        ModelRelease second = ReleaseFactory.fromFile(v2.id().name(), "v2", v2.file(), switchAt, 100, "it", 2L);
+        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        control.publish(first);
+        control.publish(second);
+        ReleaseTimeline timeline = ReleaseTimeline.of(List.of(first, second));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        env.configure(restart);
+        SensorAnomalyJob.build(env, config);
+        JobClient job = env.executeAsync("rollover-failover-it");
+
+        AtomicReference<Exception> producerFailure = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try (KafkaProducer<byte[], byte[]> p = KafkaTestUtils.producer(kafka.bootstrapServers())) {
+                for (int i = 0; i < records.size(); i++) {
+                    p.send(records.get(i)).get();
+                    if (i % 50 == 49) {
+                        Thread.sleep(100);
+                    }
+                }
+            } catch (Exception e) {
+                producerFailure.set(e);
+            }
+        }, "it-producer");
+        producer.start();
+
+        try {
+            // Kill a TaskManager close to the switch: once ~40% of the windows are committed.
+            assertThat(KafkaTestUtils.eventually(
+                            () -> KafkaTestUtils.count(kafka.bootstrapServers(), harness.results, true) > expectedWindows * 2 / 5,
+                            Duration.ofSeconds(90)))
+                    .as("committed results before the kill")
+                    .isTrue();
+            assertThat(producer.isAlive()).as("the producer must still be running when the TaskManager dies").isTrue();
+            miniCluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
+            miniCluster.startTaskManager();
+
+            producer.join(TimeUnit.SECONDS.toMillis(120));
+            assertThat(producerFailure.get()).isNull();
+
+            List<ConsumerRecord<byte[], byte[]>> committed =
+                    KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
+                            r -> r.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(3));
+
+            Map<String, Integer> perWindow = new HashMap<>();
+            Map<String, Integer> perVersion = new HashMap<>();
+            int misrouted = 0;
+            for (ConsumerRecord<byte[], byte[]> record : committed) {
+                SensorResult r = SensorResultJson.fromJson(record.value());
+                perWindow.merge(r.deviceId() + "#" + r.window(), 1, Integer::sum);
+                perVersion.merge(r.model().version(), 1, Integer::sum);
+                ModelRelease expected = timeline.resolve(r.model().name(), r.windowEnd(), r.deviceId()).orElseThrow();
+                if (!expected.modelId().equals(r.model())) {
+                    misrouted++;
+                }
+            }
+            assertThat(perWindow.values()).as("every window exactly once").allMatch(n -> n == 1);
+            assertThat(perWindow).as("no window lost").hasSize((int) expectedWindows);
+            assertThat(misrouted).as("results scored by another version than the timeline's").isZero();
+            assertThat(perVersion).as("both versions served").containsKeys("v1", "v2");
+        } finally {
+            producer.join(TimeUnit.SECONDS.toMillis(30));
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
+                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners())
+                .isTrue();
+        assertThat(KafkaTestUtils.eventually(
+                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(30)))
+                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
+                .isTrue();
+    }
+}
