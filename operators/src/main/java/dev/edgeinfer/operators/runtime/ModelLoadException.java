@@ -17,7 +17,11 @@ public class ModelLoadException extends Exception {
         FETCH_FAILED,
         /** The bytes do not hash to the sha256 the release names. */
         CHECKSUM_MISMATCH,
-        /** ONNX Runtime cannot load the bytes (not ONNX, truncated, unsupported operators). */
+        /** The bytes are not an ONNX model at all. */
+        NOT_ONNX,
+        /** The model refers to external data files; released models must be self-contained. */
+        EXTERNAL_DATA,
+        /** ONNX Runtime cannot load the model (truncated, unsupported operators, ...). */
         LOAD_FAILED,
         /** Inputs/outputs differ from the declared signature or from what the job feeds. */
         SIGNATURE_MISMATCH,

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -93,6 +94,7 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
             SignatureAware declared)
             throws ModelLoadException {
         verifyBytes(id, file);
+        inspect(id, file);
         Class<List<I>> inputClass = listClass();
         Class<List<O>> outputClass = listClass();
         Criteria<List<I>, List<O>> criteria =
@@ -153,6 +155,18 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
                 model.close();
             }
             throw new ModelLoadException(id, file, ModelLoadException.Reason.WARMUP_FAILED, "warm-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void inspect(ModelId id, Path file) throws ModelLoadException {
+        Optional<OnnxModelInspector.Finding> finding;
+        try {
+            finding = OnnxModelInspector.inspect(file);
+        } catch (IOException e) {
+            throw new ModelLoadException(id, file, ModelLoadException.Reason.FETCH_FAILED, "could not read it: " + e.getMessage(), e);
+        }
+        if (finding.isPresent()) {
+            throw new ModelLoadException(id, file, finding.get().reason(), finding.get().diagnosis());
         }
     }
 
