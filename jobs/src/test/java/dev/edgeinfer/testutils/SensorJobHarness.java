@@ -45,6 +45,7 @@ public final class SensorJobHarness {
         conf.set(SensorJobOptions.PARALLELISM, 2);
         conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(SensorJobOptions.MODELS_ROOT, TestingModels.dir().toString());
         if (model != null) {
             conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
             conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());

@@ -27,6 +27,12 @@ public final class TestingModels {
         return BUILT.computeIfAbsent("v2", v -> build(SensorModelSpec.v2()));
     }
 
+    /** The directory the models are built in (a job's {@code model.files-root}). */
+    public static synchronized Path dir() {
+        v1();
+        return dir;
+    }
+
     private static synchronized BuiltModel build(SensorModelSpec spec) {
         try {
             if (dir == null) {

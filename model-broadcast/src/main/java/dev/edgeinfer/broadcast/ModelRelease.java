@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,15 @@ import java.util.regex.Pattern;
  * {@link #releaseId()} are the same activation; if they differ in other fields (a re-publish),
  * {@link ReleaseTimeline} keeps exactly one of them, chosen deterministically.
  *
+ * <p><b>Signatures.</b> {@code signedBy} and {@code signatureBase64} are either both {@code null}
+ * (unsigned) or both set: a 16-hex-character key id and the canonical base64 of a 64-byte Ed25519
+ * signature over {@link ReleaseSigning#canonicalBytes(ModelRelease)}. Construction only checks
+ * their <em>form</em>; whether the signature is valid and the key trusted is decided by
+ * {@link ReleaseSigning#verify(ModelRelease, TrustedKeys)}. The signature is not part of
+ * {@link #releaseId()}. {@link #toBuilder()} copies the signature too, so a derived release (e.g.
+ * a rollback with a new {@code activateAt}) carries a signature that no longer verifies until it
+ * is signed again ({@link Builder#unsigned()} drops it).
+ *
  * @param model the model's name, e.g. {@code sensor-anomaly}
  * @param version the version label, e.g. {@code v2}
  * @param sha256 lower-case hex sha256 of the model file's bytes
@@ -47,6 +57,8 @@ import java.util.regex.Pattern;
  * @param canaryPercent share of keys (1..100) this activation takes; 100 = full activation
  * @param publisher who published it (free text, for audit)
  * @param publishedAt wall-clock time (epoch ms) of publication; also a tie-breaker, see {@link #ORDER}
+ * @param signedBy id of the Ed25519 key that signed this release ({@link ReleaseSigning#keyId}), or {@code null} when unsigned
+ * @param signatureBase64 the Ed25519 signature (standard base64, 64 bytes), or {@code null} when unsigned
  */
 public record ModelRelease(
         String model,
@@ -58,7 +70,9 @@ public record ModelRelease(
         long activateAt,
         int canaryPercent,
         String publisher,
-        long publishedAt)
+        long publishedAt,
+        String signedBy,
+        String signatureBase64)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -66,6 +80,9 @@ public record ModelRelease(
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     /** No '@' (the releaseId separator), no whitespace or control characters (ids end up in keys, metrics, paths). */
     private static final Pattern LABEL = Pattern.compile("[^@\\s\\p{Cntrl}]{1,200}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
+    /** Ed25519 signatures are always 64 bytes (RFC 8032). */
+    static final int ED25519_SIGNATURE_BYTES = 64;
 
     /**
      * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
@@ -122,6 +139,60 @@ public record ModelRelease(
         if (publishedAt < 0) {
             throw InvalidReleaseException.invalid("publishedAt", publishedAt, "must be epoch ms >= 0");
         }
+        checkSigning(signedBy, signatureBase64);
+    }
+
+    /**
+     * An unsigned release (the form every release had before signing existed); same as the
+     * canonical constructor with {@code signedBy = signatureBase64 = null}.
+     */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                null, null);
+    }
+
+    private static void checkSigning(String signedBy, String signatureBase64) {
+        if (signedBy == null && signatureBase64 == null) {
+            return;
+        }
+        if (signedBy == null) {
+            throw InvalidReleaseException.missing("signing.keyId");
+        }
+        if (signatureBase64 == null) {
+            throw InvalidReleaseException.missing("signing.signature");
+        }
+        if (!KEY_ID.matcher(signedBy).matches()) {
+            throw InvalidReleaseException.invalid("signing.keyId", signedBy, "must be 16 lower-case hex characters");
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(signatureBase64);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidReleaseException(InvalidReleaseException.Reason.INVALID_FIELD, "signing.signature",
+                    signatureBase64, "signing.signature is not standard base64: " + e.getMessage(), e);
+        }
+        // Exactly one spelling per signature, so equals() and the timeline's tie-break cannot be
+        // fooled by re-encodings (missing padding, line breaks) of the same bytes.
+        if (raw.length != ED25519_SIGNATURE_BYTES || !Base64.getEncoder().encodeToString(raw).equals(signatureBase64)) {
+            throw InvalidReleaseException.invalid("signing.signature", signatureBase64,
+                    "must be the padded standard base64 of a 64-byte Ed25519 signature");
+        }
+    }
+
+    /** {@code true} when the release carries a signature (not yet saying it is valid or trusted). */
+    public boolean isSigned() {
+        return signedBy != null;
+    }
+
+    /** This release with the given signature (replacing any); see {@link ReleaseSigning#sign}. */
+    public ModelRelease withSignature(String keyId, String signatureBase64) {
+        return toBuilder().signedBy(keyId).signatureBase64(signatureBase64).build();
+    }
+
+    /** This release without a signature. */
+    public ModelRelease unsigned() {
+        return isSigned() ? toBuilder().unsigned().build() : this;
     }
 
     private static void requireLabel(String field, String value) {
@@ -162,7 +233,7 @@ public record ModelRelease(
     @Override
     public String toString() {
         return "ModelRelease[" + releaseId() + (isCanary() ? " canary " + canaryPercent + "%" : "")
-                + " " + uri + " by " + publisher + "]";
+                + " " + uri + " by " + publisher + (isSigned() ? " signed by " + signedBy : "") + "]";
     }
 
     /** A builder starting from {@code canaryPercent = 100}; every other field must be set. */
@@ -175,7 +246,8 @@ public record ModelRelease(
         return new Builder()
                 .model(model).version(version).sha256(sha256).uri(uri).sizeBytes(sizeBytes)
                 .signature(signature).activateAt(activateAt).canaryPercent(canaryPercent)
-                .publisher(publisher).publishedAt(publishedAt);
+                .publisher(publisher).publishedAt(publishedAt)
+                .signedBy(signedBy).signatureBase64(signatureBase64);
     }
 
     /** Mutable builder for {@link ModelRelease}; {@link #build()} validates. Not thread-safe. */
@@ -190,6 +262,8 @@ public record ModelRelease(
         private int canaryPercent = 100;
         private String publisher;
         private long publishedAt;
+        private String signedBy;
+        private String signatureBase64;
 
         private Builder() {}
 
@@ -203,11 +277,15 @@ public record ModelRelease(
         public Builder canaryPercent(int canaryPercent) { this.canaryPercent = canaryPercent; return this; }
         public Builder publisher(String publisher) { this.publisher = publisher; return this; }
         public Builder publishedAt(long publishedAt) { this.publishedAt = publishedAt; return this; }
+        public Builder signedBy(String keyId) { this.signedBy = keyId; return this; }
+        public Builder signatureBase64(String signatureBase64) { this.signatureBase64 = signatureBase64; return this; }
+        /** Drops the signature (e.g. before changing fields and signing again). */
+        public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
         /** @throws InvalidReleaseException if any field is missing or invalid */
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
-                    activateAt, canaryPercent, publisher, publishedAt);
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64);
         }
     }
 }

@@ -18,8 +18,14 @@ import java.util.List;
  *  "signature":{"inputs":[{"name":"features","shape":[-1,32]}],
  *               "outputs":[{"name":"score","shape":[-1,1]}]},
  *  "activateAt":1767225600000,"activateAtIso":"2026-01-01T00:00:00Z","canaryPercent":100,
- *  "publisher":"alice@ml-team","publishedAt":1767225590000}
+ *  "publisher":"alice@ml-team","publishedAt":1767225590000,
+ *  "signing":{"algorithm":"Ed25519","keyId":"9c1d2e3f4a5b6c7d","signature":"base64..."}}
  * }</pre>
+ *
+ * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
+ * that ignore it still read every field correctly, they just cannot check the signature. The
+ * signature covers {@link ReleaseSigning#canonicalBytes(ModelRelease)}, never these JSON bytes,
+ * so re-formatting the JSON (key order, whitespace, escapes) does not break it.
  *
  * <pre>{@code
  * byte[] json = ModelReleaseJson.toJson(release);
@@ -44,6 +50,8 @@ public final class ModelReleaseJson {
     public static final int SCHEMA = 1;
     /** The {@code type} of a release message. */
     public static final String TYPE = "release";
+    /** The only signing algorithm this build writes and accepts in the {@code signing} block. */
+    public static final String SIGNING_ALGORITHM = "Ed25519";
 
     private ModelReleaseJson() {}
 
@@ -65,6 +73,12 @@ public final class ModelReleaseJson {
         o.put("canaryPercent", r.canaryPercent());
         o.put("publisher", r.publisher());
         o.put("publishedAt", r.publishedAt());
+        if (r.isSigned()) {
+            ObjectNode signing = o.putObject("signing");
+            signing.put("algorithm", SIGNING_ALGORITHM);
+            signing.put("keyId", r.signedBy());
+            signing.put("signature", r.signatureBase64());
+        }
         return JsonFields.write(o);
     }
 
@@ -106,9 +120,26 @@ public final class ModelReleaseJson {
         int canaryPercent = JsonFields.intValue(o, "canaryPercent");
         String publisher = JsonFields.text(o, "publisher");
         long publishedAt = JsonFields.longValue(o, "publishedAt");
+        String signedBy = null;
+        String signatureBase64 = null;
+        JsonNode signing = o.get("signing");
+        if (signing != null && !signing.isNull()) {
+            if (!signing.isObject()) {
+                throw InvalidReleaseException.invalid("signing", signing, "must be a JSON object {algorithm, keyId, signature}");
+            }
+            String algorithm = JsonFields.text(signing, "algorithm", "signing.algorithm");
+            if (!SIGNING_ALGORITHM.equals(algorithm)) {
+                // Refused rather than ignored: silently treating it as unsigned would let a downgrade
+                // ("algorithm":"none") pass wherever unsigned releases are still accepted.
+                throw InvalidReleaseException.invalid("signing.algorithm", algorithm, "must be " + SIGNING_ALGORITHM);
+            }
+            signedBy = JsonFields.text(signing, "keyId", "signing.keyId");
+            signatureBase64 = JsonFields.text(signing, "signature", "signing.signature");
+        }
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
-                new DeclaredSignature(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt);
+                new DeclaredSignature(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64);
     }
 
     private static void checkIso(String iso, long activateAt) {

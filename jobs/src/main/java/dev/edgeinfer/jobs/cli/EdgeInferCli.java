@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code edgeinfer} command line: {@code demo}, {@code run}, {@code produce},
- * {@code config-docs}. Started by the {@code ./edgeinfer} launcher at the repository root.
+ * {@code publish}, {@code rollback}, {@code config-docs}. Started by the {@code ./edgeinfer}
+ * launcher at the repository root.
  */
 @Command(
         name = "edgeinfer",
@@ -19,6 +20,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             RunCommand.class,
             ProduceCommand.class,
+            PublishCommand.class,
+            RollbackCommand.class,
             ConfigDocsCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -35,10 +38,25 @@ public final class EdgeInferCli implements Runnable {
 
     /** Runs the CLI and returns its exit code (for tests). */
     public static int execute(String... args) {
+        return execute(null, null, args);
+    }
+
+    /**
+     * Runs the CLI with its output and error text going to {@code out} and {@code err} (null: the
+     * console) and returns its exit code (for tests). Commands that print with
+     * {@code System.out} are not redirected.
+     */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         OnnxRuntimeSetup.disableNetworkAccess();
         // Tribuo logs every training run at INFO through java.util.logging; the CLI prints its own.
         TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
         CommandLine cli = new CommandLine(new EdgeInferCli());
+        if (out != null) {
+            cli.setOut(out);
+        }
+        if (err != null) {
+            cli.setErr(err);
+        }
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     if (e instanceof InvalidConfigurationException) {
@@ -52,6 +70,6 @@ public final class EdgeInferCli implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

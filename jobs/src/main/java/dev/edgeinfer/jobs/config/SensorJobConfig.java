@@ -10,12 +10,16 @@ import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -55,7 +59,14 @@ public record SensorJobConfig(
         Path modelPath,
         Duration allowedLateness,
         Duration loadTimeout,
-        OnnxRunnerOptions onnx) {
+        OnnxRunnerOptions onnx,
+        List<Path> trustedKeys,
+        Path modelsRoot,
+        Path modelCacheDir,
+        int modelCacheKeepRecent,
+        long maxModelBytes,
+        Duration httpTimeout,
+        String blobsTopic) {
 
     private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -158,7 +169,58 @@ public record SensorJobConfig(
                 modelPath,
                 nonNegativeDuration(conf, MODEL_ALLOWED_LATENESS),
                 positiveDuration(conf, MODEL_LOAD_TIMEOUT),
-                onnx);
+                onnx,
+                trustedKeys(conf),
+                modelsRoot(conf, modelPath),
+                Path.of(required(conf, MODEL_CACHE_DIR)).toAbsolutePath(),
+                nonNegative(conf, MODEL_CACHE_KEEP),
+                positiveBytes(conf, MODEL_MAX_SIZE),
+                positiveDuration(conf, MODEL_HTTP_TIMEOUT),
+                topic(conf, BLOBS_TOPIC));
+    }
+
+    private static List<Path> trustedKeys(Configuration conf) {
+        List<Path> paths = new ArrayList<>();
+        String value = conf.getOptional(TRUSTED_KEYS).orElse("");
+        for (String part : value.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            Path path = Path.of(part.trim()).toAbsolutePath();
+            if (!Files.exists(path)) {
+                throw new InvalidConfigurationException(TRUSTED_KEYS.key(), "no such key file or directory: " + path);
+            }
+            paths.add(path);
+        }
+        return List.copyOf(paths);
+    }
+
+    private static Path modelsRoot(Configuration conf, Path initialModel) {
+        Optional<String> root = conf.getOptional(MODELS_ROOT);
+        if (root.isPresent()) {
+            Path path = Path.of(root.get().trim()).toAbsolutePath();
+            if (!Files.isDirectory(path)) {
+                throw new InvalidConfigurationException(MODELS_ROOT.key(), "not a directory: " + path);
+            }
+            return path;
+        }
+        return initialModel == null ? null : initialModel.getParent();
+    }
+
+    private static int nonNegative(Configuration conf, ConfigOption<Integer> option) {
+        int value = get(conf, option);
+        if (value < 0) {
+            throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
+        }
+        return value;
+    }
+
+    private static long positiveBytes(Configuration conf, ConfigOption<MemorySize> option) {
+        MemorySize value = get(conf, option);
+        if (value.getBytes() <= 0) {
+            throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
+        }
+        return value.getBytes();
     }
 
     private static void rejectUnknownKeys(Configuration conf) {

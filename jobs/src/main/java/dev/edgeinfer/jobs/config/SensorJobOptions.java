@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.config;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -208,6 +209,48 @@ public final class SensorJobOptions {
                     .durationType()
                     .defaultValue(Duration.ofMinutes(5))
                     .withDescription("Longest time a record may wait for the version it needs to finish loading before the task fails over.");
+
+    public static final ConfigOption<String> TRUSTED_KEYS =
+            ConfigOptions.key("model.trusted-keys")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Ed25519 public keys (files, or directories of *.pub/*.pem, comma-separated) whose signatures releases must carry. Unset: releases are NOT signature-checked, and the job says so loudly at start.");
+
+    public static final ConfigOption<String> MODELS_ROOT =
+            ConfigOptions.key("model.files-root")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Directory that file: release URIs must lie under (no .. or symlink escapes). Default: the initial model's directory; with neither, file: URIs are refused.");
+
+    public static final ConfigOption<String> MODEL_CACHE_DIR =
+            ConfigOptions.key("model.cache-dir")
+                    .stringType()
+                    .defaultValue(System.getProperty("java.io.tmpdir") + "/edgeinfer-model-cache")
+                    .withDescription("TaskManager-local, content-addressed model cache (by sha256), shared by subtasks and reused after restarts.");
+
+    public static final ConfigOption<Integer> MODEL_CACHE_KEEP =
+            ConfigOptions.key("model.cache-keep-recent")
+                    .intType()
+                    .defaultValue(3)
+                    .withDescription("Recently used models kept in the cache beyond those still needed, for instant rollback.");
+
+    public static final ConfigOption<MemorySize> MODEL_MAX_SIZE =
+            ConfigOptions.key("model.max-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(256))
+                    .withDescription("Largest model accepted; bigger releases are rejected before any byte is fetched.");
+
+    public static final ConfigOption<Duration> MODEL_HTTP_TIMEOUT =
+            ConfigOptions.key("model.http-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Time limit for fetching an http(s): model, body included (connect limit: 10 s).");
+
+    public static final ConfigOption<String> BLOBS_TOPIC =
+            ConfigOptions.key("topic.blobs")
+                    .stringType()
+                    .defaultValue("edge.models.blobs")
+                    .withDescription("Topic carrying model bytes in chunks (kafka-blob: URIs), for sites that reach nothing but Kafka.");
 
     public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
             ConfigOptions.key("onnx.intra-op-threads")

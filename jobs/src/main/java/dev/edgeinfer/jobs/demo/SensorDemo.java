@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.demo;
 
 import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ReleaseSigning;
 import dev.edgeinfer.broadcast.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
@@ -23,6 +24,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
+import java.security.KeyPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,13 +100,22 @@ public final class SensorDemo {
                         m.id(), m.heldOutPrecision(), m.heldOutRecall());
             }
 
+            // Releases are signed; the job trusts only this demo's public key.
+            KeyPair signingKey = ReleaseSigning.generateKeyPair();
+            Path keysDir = Files.createDirectories(workDir.resolve("trusted-keys"));
+            Path publicKey = keysDir.resolve("demo-" + System.nanoTime() + ".pub");
+            ReleaseSigning.writePublicKey(publicKey, signingKey.getPublic());
+            jobConf.set(SensorJobOptions.TRUSTED_KEYS, publicKey.toString());
+            jobConf.set(SensorJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+
             ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
             List<ModelRelease> published = new ArrayList<>();
-            ModelRelease first = ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
-                    "edgeinfer-demo", System.currentTimeMillis());
+            ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
+                    "edgeinfer-demo", System.currentTimeMillis()), signingKey);
             control.publish(first);
             published.add(first);
-            out.printf("[3/5] published %s %s, active from the beginning of time%n", first.model(), first.version());
+            out.printf("[3/5] published %s %s (signed by key %s), active from the beginning of time%n",
+                    first.model(), first.version(), first.signedBy());
 
             jobConf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
             jobConf.set(SensorJobOptions.PARALLELISM, settings.parallelism());
@@ -160,8 +171,8 @@ public final class SensorDemo {
                     if (settings.rollover() && next == null
                             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
                         long activateAt = System.currentTimeMillis() + lead.toMillis();
-                        next = ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(), activateAt, 100,
-                                "edgeinfer-demo", System.currentTimeMillis());
+                        next = ReleaseSigning.sign(ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(),
+                                activateAt, 100, "edgeinfer-demo", System.currentTimeMillis()), signingKey);
                         control.publish(next);
                         published.add(next);
                         out.printf("      >> published %s %s (sha256 %s...): activates at event time %s, in %d s%n",

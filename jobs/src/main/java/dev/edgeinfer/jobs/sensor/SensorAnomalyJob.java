@@ -4,7 +4,10 @@ import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
 import dev.edgeinfer.broadcast.ControlMessage;
-import dev.edgeinfer.broadcast.FileModelFetcher;
+import dev.edgeinfer.broadcast.HttpModelFetcher;
+import dev.edgeinfer.broadcast.KafkaBlobFetcher;
+import dev.edgeinfer.broadcast.SchemeModelFetcher;
+import dev.edgeinfer.broadcast.TrustedKeys;
 import dev.edgeinfer.broadcast.ModelFetcher;
 import dev.edgeinfer.broadcast.ModelBroadcast;
 import dev.edgeinfer.broadcast.ModelRelease;
@@ -31,6 +34,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.time.Duration;
 
@@ -52,6 +57,8 @@ import java.time.Duration;
  */
 public final class SensorAnomalyJob {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SensorAnomalyJob.class);
+
     public static final String JOB_NAME = "edgeinfer-sensor-anomaly";
 
     private SensorAnomalyJob() {}
@@ -67,7 +74,47 @@ public final class SensorAnomalyJob {
 
     /** Configures {@code env} (parallelism, checkpointing, latency) and adds the job's graph to it. */
     public static void build(StreamExecutionEnvironment env, SensorJobConfig config) {
-        build(env, config, new FileModelFetcher());
+        build(env, config, modelFetcher(config));
+    }
+
+    /**
+     * Model sources as configured: {@code file:} under {@code model.files-root} (if any),
+     * {@code http(s):} with the size and time limits, and {@code kafka-blob:} from the blobs topic
+     * on the job's own Kafka. Anything else is rejected as an unknown scheme.
+     */
+    public static ModelFetcher modelFetcher(SensorJobConfig config) {
+        Path downloads = config.modelCacheDir().resolve("downloads");
+        SchemeModelFetcher.Builder fetchers = SchemeModelFetcher.builder()
+                .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout()))
+                .kafkaBlob(new KafkaBlobFetcher(config.bootstrapServers(), config.blobsTopic(), downloads,
+                        config.maxModelBytes(), config.httpTimeout()));
+        if (config.modelsRoot() != null) {
+            fetchers.file(config.modelsRoot());
+        }
+        return fetchers.build();
+    }
+
+    /** The configured trusted keys; warns loudly when there are none. */
+    static TrustedKeys trustedKeys(SensorJobConfig config) {
+        if (config.trustedKeys().isEmpty()) {
+            LOG.warn("*** No trusted keys configured ({}): model releases are NOT signature-checked, so anyone who can "
+                    + "write to {} can deploy a model to this job. Configure Ed25519 public keys to require signed releases. ***",
+                    SensorJobOptions.TRUSTED_KEYS.key(), config.controlTopic());
+            return TrustedKeys.none();
+        }
+        TrustedKeys keys = TrustedKeys.none();
+        try {
+            for (Path path : config.trustedKeys()) {
+                keys = keys.union(Files.isDirectory(path) ? TrustedKeys.fromDirectory(path) : TrustedKeys.fromFiles(path));
+            }
+        } catch (IOException e) {
+            throw new InvalidConfigurationException(SensorJobOptions.TRUSTED_KEYS.key(), e.getMessage(), e);
+        }
+        if (keys.isEmpty()) {
+            throw new InvalidConfigurationException(SensorJobOptions.TRUSTED_KEYS.key(),
+                    "no public key found in " + config.trustedKeys());
+        }
+        return keys;
     }
 
     /** As {@link #build(StreamExecutionEnvironment, SensorJobConfig)}, fetching model bytes with {@code fetcher}. */
@@ -146,6 +193,8 @@ public final class SensorAnomalyJob {
                         .setLoadTimeout(config.loadTimeout())
                         .setSite(site, JOB_NAME)
                         .setModelFetcher(fetcher)
+                        .setTrustedKeys(trustedKeys(config))
+                        .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
                         .setUid("onnx-inference");
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));

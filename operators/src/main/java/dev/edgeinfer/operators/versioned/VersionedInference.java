@@ -5,6 +5,7 @@ import dev.edgeinfer.broadcast.FileModelFetcher;
 import dev.edgeinfer.broadcast.ModelFetcher;
 import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.TrustedKeys;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
@@ -17,6 +18,7 @@ import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +106,11 @@ public final class VersionedInference<IN, P, OUT> {
             List<ModelRelease> initialReleases,
             String siteId,
             String jobName,
-            OutputTag<ModelStatus> statusTag)
+            OutputTag<ModelStatus> statusTag,
+            TrustedKeys trustedKeys,
+            String modelCacheDir,
+            long maxModelBytes,
+            int keepRecentModels)
             implements Serializable {}
 
     /** Builder; {@link #build()} checks the combination and says what is missing. */
@@ -124,8 +130,38 @@ public final class VersionedInference<IN, P, OUT> {
         private String siteId = "edge-local";
         private String jobName = "edgeinfer";
         private String uid = "onnx-inference";
+        private TrustedKeys trustedKeys = TrustedKeys.none();
+        private Path modelCacheDir = Path.of(System.getProperty("java.io.tmpdir"), "edgeinfer-model-cache");
+        private long maxModelBytes = 256L * 1024 * 1024;
+        private int keepRecentModels = 3;
 
         Builder() {}
+
+        /**
+         * Public keys whose Ed25519 signatures releases must carry. With none (the default),
+         * releases are not signature-checked: anyone who can write to the control topic can
+         * deploy a model. Unsigned, unknown-key and forged releases are rejected when set.
+         */
+        public Builder<IN, P, OUT> setTrustedKeys(TrustedKeys trustedKeys) {
+            this.trustedKeys = Objects.requireNonNull(trustedKeys, "trustedKeys");
+            return this;
+        }
+
+        /**
+         * The TaskManager-local, content-addressed model cache (shared by the subtasks of one
+         * JVM, reused after restarts): its directory, the largest model accepted, and how many
+         * recently used models beyond those needed it keeps for instant rollback.
+         */
+        public Builder<IN, P, OUT> setModelCache(Path directory, long maxModelBytes, int keepRecent) {
+            this.modelCacheDir = Objects.requireNonNull(directory, "directory");
+            if (maxModelBytes <= 0 || keepRecent < 0) {
+                throw new IllegalArgumentException(
+                        "need maxModelBytes > 0 and keepRecent >= 0, got " + maxModelBytes + " and " + keepRecent);
+            }
+            this.maxModelBytes = maxModelBytes;
+            this.keepRecentModels = keepRecent;
+            return this;
+        }
 
         /** The model this operator serves; releases of other models are rejected as NOT_SERVED. */
         public Builder<IN, P, OUT> setModelName(String modelName) {
@@ -235,7 +271,8 @@ public final class VersionedInference<IN, P, OUT> {
             Settings<IN, P, OUT> settings = new Settings<>(
                     modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                     allowedLateness.toMillis(), loadTimeout.toMillis(), heartbeatInterval.toMillis(),
-                    List.copyOf(initialReleases), siteId, jobName, statusTag);
+                    List.copyOf(initialReleases), siteId, jobName, statusTag, trustedKeys,
+                    modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels);
             return new VersionedInference<>(settings, resultType, uid);
         }
 

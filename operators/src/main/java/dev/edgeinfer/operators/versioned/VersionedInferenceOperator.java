@@ -6,6 +6,9 @@ import dev.edgeinfer.broadcast.ModelFetchException;
 import dev.edgeinfer.broadcast.ModelFetcher;
 import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ModelStore;
+import dev.edgeinfer.broadcast.ReleaseSignatureException;
+import dev.edgeinfer.broadcast.ReleaseSigning;
 import dev.edgeinfer.broadcast.ReleaseTimeline;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
@@ -91,6 +94,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         implements TwoInputStreamOperator<IN, ControlMessage, OUT> {
 
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VersionedInferenceOperator.class);
     private static final int FETCH_ATTEMPTS = 3;
     private static final long HOUSEKEEPING_INTERVAL_MS = 200;
 
@@ -107,6 +111,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient Map<String, Staged<IN, P>> staged;
     private transient Set<String> activeReported;
     private transient ExecutorService stager;
+    private transient ModelStore store;
     private transient volatile boolean closing;
     private transient long watermark;
     private transient long maxScoredEventTime;
@@ -174,6 +179,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         watermark = Long.MIN_VALUE;
         maxScoredEventTime = Long.MIN_VALUE;
+        store = ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
         rejectedShas = new HashSet<>();
         staged = new HashMap<>();
         activeReported = new HashSet<>();
@@ -278,6 +284,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     @Override
     public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
+        // Signature and size are checked here, on receipt: a rejected release never enters the
+        // timeline, and the verdict is the same on every subtask.
         drainStaging();
         ControlMessage message = record.getValue();
         if (message instanceof ControlMessage.Rejected rejected) {
@@ -298,6 +306,22 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         }
         if (releases.contains(release.releaseId())) {
             return; // a duplicate delivery: the timeline is a set
+        }
+        if (!settings.trustedKeys().isEmpty()) {
+            try {
+                ReleaseSigning.verify(release, settings.trustedKeys());
+            } catch (ReleaseSignatureException e) {
+                rejectedReleases.inc();
+                emitStatus(release, ModelStatus.State.REJECTED, e.reason().name(), e.getMessage(), null, 0);
+                return;
+            }
+        }
+        if (release.sizeBytes() > settings.maxModelBytes()) {
+            rejectedReleases.inc();
+            emitStatus(release, ModelStatus.State.REJECTED, ModelFetchException.Reason.TOO_LARGE.name(),
+                    "declares " + release.sizeBytes() + " bytes; this job accepts models up to " + settings.maxModelBytes(),
+                    null, 0);
+            return;
         }
         if (release.activateAt() <= maxScoredEventTime) {
             long boundary = maxScoredEventTime + 1;
@@ -374,10 +398,11 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     /** Runs on the staging thread: fetch (with retries), verify, load, check, warm up. */
     private OnnxModelRunner<IN, P> load(ModelRelease release) throws Exception {
-        Path file = null;
-        for (int attempt = 1; file == null; attempt++) {
+        ModelStore.Lease lease = null;
+        for (int attempt = 1; lease == null; attempt++) {
             try {
-                file = settings.fetcher().fetch(release);
+                // Cache first (content-addressed, verified), then the release's source.
+                lease = store.lease(release, settings.fetcher());
             } catch (ModelFetchException e) {
                 if (!e.retriable() || attempt >= FETCH_ATTEMPTS || closing) {
                     throw e;
@@ -385,13 +410,15 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 Thread.sleep(200L * attempt);
             }
         }
-        return OnnxModelRunner.load(
-                release.modelId(),
-                file,
-                settings.adapter().newTranslator(),
-                settings.runnerOptions(),
-                settings.adapter().warmupBatch(),
-                new DeclaredSignatureCheck(release.signature()));
+        try (ModelStore.Lease held = lease) {
+            return OnnxModelRunner.load(
+                    release.modelId(),
+                    held.path(),
+                    settings.adapter().newTranslator(),
+                    settings.runnerOptions(),
+                    settings.adapter().warmupBatch(),
+                    new DeclaredSignatureCheck(release.signature()));
+        }
     }
 
     /** Task thread: reports finished stagings and applies rejections. */
@@ -432,8 +459,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         String reason;
         if (cause instanceof ModelLoadException load) {
             reason = load.reason().name();
-        } else if (cause instanceof ModelFetchException) {
-            reason = ModelLoadException.Reason.FETCH_FAILED.name();
+        } else if (cause instanceof ModelFetchException fetch) {
+            reason = fetch.reason().name();
         } else if (cause instanceof InterruptedException || closing) {
             return; // shutting down, not a verdict on the model
         } else {
@@ -502,6 +529,16 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     "watermark " + watermark + " passed its last activation plus " + settings.allowedLatenessMillis()
                             + " ms allowed lateness",
                     null, model.scored);
+            Set<String> pinned = new HashSet<>(neededShas);
+            pinned.addAll(staged.keySet());
+            // Evicting touches the disk: do it on the staging thread, not the task thread.
+            stager.execute(() -> {
+                try {
+                    store.retain(pinned);
+                } catch (java.io.IOException e) {
+                    LOG.warn("could not trim the model cache {}: {}", store.root(), e.toString());
+                }
+            });
         }
     }
 

@@ -1,0 +1,148 @@
+package dev.edgeinfer.jobs.cli;
+
+import static dev.edgeinfer.jobs.cli.ReleaseCommandSupport.REFUSED;
+
+import dev.edgeinfer.broadcast.InvalidReleaseException;
+import dev.edgeinfer.broadcast.ModelBroadcast;
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.jobs.cli.ReleaseCommandSupport.CommandFailure;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code edgeinfer publish}: describes an ONNX file as a release and puts it on the control topic,
+ * so every running job stages it and switches to it at the activation event time.
+ */
+@Command(
+        name = "publish",
+        description = {
+            "Publishes a model version on the control topic: every job serving the model fetches, verifies,",
+            "loads and warms it up, then scores records with event time >= the activation time with it.",
+            "The release is described from --file (sha256, size, file: URI, input/output signature read",
+            "with ONNX Runtime); the file must be readable at the same path on every TaskManager.",
+            "Versions are immutable ids: publishing a version that is already on the topic with other",
+            "bytes is refused (exit code 2). Re-publishing the same bytes schedules another activation."
+        })
+final class PublishCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    // Not mixinStandardHelpOptions: its -V/--version would clash with the release's --version.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
+    String bootstrap;
+
+    @Option(names = "--model", required = true, description = "Model name, e.g. sensor-anomaly.")
+    String model;
+
+    @Option(names = "--version", required = true, description = "Version label of this file, e.g. v2 (an immutable id).")
+    String version;
+
+    @Option(names = "--file", required = true, description = "The ONNX model file.")
+    Path file;
+
+    @Option(names = "--activate-in", converter = DurationConverter.class,
+            description = "Activate this long after now, in event time (default: 10s, the lead time that lets every site "
+                    + "stage the model before the switch). Not with --activate-at.")
+    Duration activateIn;
+
+    @Option(names = "--activate-at", converter = ReleaseCommandSupport.InstantConverter.class,
+            description = "Activate at this event time, ISO-8601 (e.g. 2026-01-01T00:00:00Z). Not with --activate-in.")
+    Instant activateAt;
+
+    @Option(names = "--canary", defaultValue = "100",
+            description = "Share of keys (1..100) this activation takes; the others keep the previous full version "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int canary;
+
+    @Option(names = "--topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC,
+            description = "Control topic (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--publisher", defaultValue = "${sys:user.name}",
+            description = "Who publishes, for the audit trail (default: the user name, ${DEFAULT-VALUE}).")
+    String publisher;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        PrintWriter out = cmd.getOut();
+        PrintWriter err = cmd.getErr();
+        if (canary < 1 || canary > 100) {
+            throw new CommandLine.ParameterException(cmd,
+                    "--canary must be a percentage of keys in 1..100 (100 = full activation), got " + canary);
+        }
+        long now = System.currentTimeMillis();
+        long activationTime = ReleaseCommandSupport.activationTime(cmd, activateIn, activateAt, now);
+        try {
+            ModelRelease release;
+            try {
+                release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
+            } catch (IOException e) {
+                throw new CommandFailure(REFUSED, e.getMessage());
+            } catch (InvalidReleaseException e) {
+                throw new CommandFailure(REFUSED, "invalid release: " + e.getMessage());
+            }
+
+            ReleaseCommandSupport.checkControlTopic(bootstrap, topic, err);
+            List<ModelRelease> existing = ReleaseCommandSupport.readAll(bootstrap, topic);
+            List<ModelRelease> conflicts = existing.stream()
+                    .filter(r -> r.model().equals(model) && r.version().equals(version) && !r.sha256().equals(release.sha256()))
+                    .toList();
+            if (!conflicts.isEmpty()) {
+                StringBuilder message = new StringBuilder()
+                        .append("version ").append(version).append(" of ").append(model)
+                        .append(" is already on ").append(topic).append(" with other bytes (versions are immutable ids; ")
+                        .append("publish these bytes under a new version):");
+                message.append("\n  this file  sha256 ").append(release.sha256()).append("  ").append(release.uri());
+                for (ModelRelease c : conflicts) {
+                    message.append("\n  on topic   sha256 ").append(c.sha256()).append("  ").append(c.uri())
+                            .append("  (release ").append(c.releaseId()).append(", by ").append(c.publisher()).append(')');
+                }
+                throw new CommandFailure(REFUSED, message.toString());
+            }
+
+            List<ModelRelease> all = new ArrayList<>(existing);
+            all.add(release);
+            ReleaseTimeline timeline = ReleaseTimeline.of(all);
+            out.printf("publishing %s %s to %s on %s%n", model, version, topic, bootstrap);
+            out.printf("  release id   %s%n", release.releaseId());
+            out.printf(Locale.ROOT, "  sha256       %s...  (%,d bytes)%n", release.sha256().substring(0, 12), release.sizeBytes());
+            out.printf("  uri          %s%n", release.uri());
+            out.printf("  activates at %s (event time %d), %s%n",
+                    release.activateAtIso(), release.activateAt(), ReleaseCommandSupport.relative(release.activateAt(), now));
+            out.printf("  share        %s%n", ReleaseCommandSupport.canaryShare(release, timeline));
+            out.flush();
+
+            RecordMetadata written = ReleaseCommandSupport.publish(bootstrap, topic, release);
+            out.printf("published %s (partition %d, offset %d)%n", release.releaseId(), written.partition(), written.offset());
+            ReleaseCommandSupport.printTimeline(out, timeline, model, release, System.currentTimeMillis());
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        } catch (CommandFailure e) {
+            err.println("edgeinfer publish: " + e.getMessage());
+            err.flush();
+            return e.exitCode;
+        }
+    }
+}
