@@ -56,7 +56,7 @@ public final class TestingSlowFileModelFetcher implements ModelFetcher {
             slowFetches.get(index)[1] = now;
         }
 
-        /** How many slow fetches began (one per subtask that stages the slow model). */
+        /** How many slow fetches began (one per subtask, or one per JVM where subtasks share a model cache). */
         public synchronized int slowFetchesStarted() {
             return slowFetches.size();
         }

@@ -54,7 +54,11 @@ public final class ControlTopic {
         }
     }
 
-    /** Every valid release on the topic, read from the beginning to the current end. */
+    /**
+     * Every valid release on the topic, read from the beginning to the current end.
+     *
+     * @throws org.apache.kafka.common.errors.TimeoutException if the end is not reached in 30 s
+     */
     public List<ModelRelease> readAll() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -81,6 +85,14 @@ public final class ControlTopic {
                     if (message instanceof ControlMessage.Release release) {
                         out.add(release.release());
                     }
+                }
+            }
+            for (TopicPartition p : partitions) {
+                if (consumer.position(p) < end.get(p)) {
+                    // A partial timeline could hide a conflicting version: never return one.
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                            "read " + p + " only up to offset " + consumer.position(p) + " of " + end.get(p)
+                                    + " within 30 s; the timeline would be incomplete");
                 }
             }
         }

@@ -21,6 +21,7 @@ import dev.edgeinfer.testutils.TestingSlowFileModelFetcher;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -36,7 +37,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -75,6 +78,8 @@ class SlowModelLoadITCase {
     private JobClient job;
     private TestingSlowFileModelFetcher fetcher;
 
+    @TempDir Path modelCache;
+
     @BeforeAll
     static void startKafka() {
         kafka = EmbeddedKafkaBroker.start();
@@ -110,6 +115,9 @@ class SlowModelLoadITCase {
         harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
         harness.conf.set(SensorJobOptions.CHANNELS, v1.channels());
         harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
+        // A model cache of its own: one shared with earlier runs would already hold v2 and never
+        // ask the slow fetcher for it.
+        harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
         SensorJobConfig config = harness.config();
         int size = config.windowSize();
         int slide = config.windowSlide();
@@ -131,12 +139,16 @@ class SlowModelLoadITCase {
         SensorAnomalyJob.build(env, config, fetcher);
         job = env.executeAsync("slow-model-load-it");
 
-        // Every inference subtask has both releases and is staging v2 (v1 is loaded: one stager
-        // thread per subtask, v1 first). From here on a record with t >= T can only wait. The
-        // readings are produced only now: had one with t >= T overtaken v2's release (the data and
-        // control sources race), v2 would rightly be a LATE_ACTIVATION, which is not this test.
-        assertThat(KafkaTestUtils.eventually(() -> probe.slowFetchesStarted() >= config.parallelism(), Duration.ofSeconds(90)))
-                .as("slow fetches of v2 started: %d", probe.slowFetchesStarted())
+        // Every inference subtask has both releases (its loadedVersions gauge counts models loaded
+        // or loading) and v2's slow fetch has begun, so v1 is loaded (one stager thread per
+        // subtask, v1 first). From here on a record with t >= T can only wait. The readings are
+        // produced only now: had one with t >= T overtaken v2's release (the data and control
+        // sources race), v2 would rightly be a LATE_ACTIVATION, which is not this test.
+        assertThat(KafkaTestUtils.eventually(
+                        () -> probe.slowFetchesStarted() >= 1 && subtasksWithBothReleases() >= config.parallelism(),
+                        Duration.ofSeconds(90)))
+                .as("slow fetches of v2 started: %d, subtasks holding both releases: %d",
+                        probe.slowFetchesStarted(), subtasksWithBothReleases())
                 .isTrue();
         KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
         long produced = System.currentTimeMillis();
@@ -211,6 +223,17 @@ class SlowModelLoadITCase {
                     all.size(), whileLoading.size(), probe.firstSlowFetchReturned() - probe.firstSlowFetchStarted(),
                     released - produced, waited);
         }
+    }
+
+    /** Inference subtasks whose {@code loadedVersions} gauge says they hold (loaded or loading) two models. */
+    private int subtasksWithBothReleases() {
+        int n = 0;
+        for (Metric gauge : METRICS.findMetrics(job.getJobID(), "\\.loadedVersions$").values()) {
+            if (((Gauge<?>) gauge).getValue() instanceof Number loaded && loaded.intValue() >= 2) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private record Received(SensorResult result, long kafkaTimestamp, long readAt) {}
