@@ -20,6 +20,7 @@ public final class SensorJobHarness {
     public final String deadLetters;
     public final String control;
     public final String status;
+    public final String blobs;
     public final Configuration conf = new Configuration();
 
     /** Topics for one test; the job's initial model is {@code model} (null: releases only). */
@@ -29,8 +30,9 @@ public final class SensorJobHarness {
         deadLetters = KafkaTestUtils.freshTopic("deadletter");
         control = KafkaTestUtils.freshTopic("control");
         status = KafkaTestUtils.freshTopic("status");
+        blobs = KafkaTestUtils.freshTopic("blobs");
         kafka.createTopics(partitions, readings, results);
-        kafka.createTopics(1, deadLetters, status);
+        kafka.createTopics(1, deadLetters, status, blobs);
         kafka.createTopics(1, java.util.Map.of("cleanup.policy", "compact"), control);
         String unique = readings.substring(readings.indexOf('.') + 1);
         conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -39,6 +41,7 @@ public final class SensorJobHarness {
         conf.set(SensorJobOptions.DEADLETTER_TOPIC, deadLetters);
         conf.set(SensorJobOptions.CONTROL_TOPIC, control);
         conf.set(SensorJobOptions.STATUS_TOPIC, status);
+        conf.set(SensorJobOptions.BLOBS_TOPIC, blobs);
         conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
         conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
         conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);

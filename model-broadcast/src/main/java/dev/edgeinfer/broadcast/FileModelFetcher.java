@@ -74,8 +74,31 @@ public final class FileModelFetcher implements ModelFetcher {
         }
     }
 
+    @Override
+    public void checkSource(ModelRelease release) throws ModelFetchException {
+        Path path = parse(release.uri());
+        if (modelsRoot != null && !path.toAbsolutePath().normalize().startsWith(Path.of(modelsRoot))) {
+            throw outside(release.uri(), path.toAbsolutePath().normalize());
+        }
+    }
+
     /** Resolves and checks a {@code file:} URI; returns the real path of a readable regular file. */
     public Path resolve(String uri) throws ModelFetchException {
+        Path path = parse(uri);
+        if (modelsRoot != null) {
+            path = confine(uri, path);
+        }
+        if (!Files.isRegularFile(path)) {
+            // Possibly a shared volume not mounted yet: worth another try.
+            throw new ModelFetchException(Reason.NOT_FOUND, uri, "no such file " + path, null);
+        }
+        if (!Files.isReadable(path)) {
+            throw new ModelFetchException(Reason.NOT_READABLE, uri, "file " + path + " is not readable", null);
+        }
+        return path;
+    }
+
+    private static Path parse(String uri) throws ModelFetchException {
         Path path;
         try {
             URI parsed = new URI(uri);
@@ -90,16 +113,6 @@ public final class FileModelFetcher implements ModelFetcher {
             path = Path.of(parsed);
         } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
             throw new ModelFetchException(Reason.INVALID_URI, uri, "not a valid file URI: " + e.getMessage(), e);
-        }
-        if (modelsRoot != null) {
-            path = confine(uri, path);
-        }
-        if (!Files.isRegularFile(path)) {
-            // Possibly a shared volume not mounted yet: worth another try.
-            throw new ModelFetchException(Reason.NOT_FOUND, uri, "no such file " + path, null);
-        }
-        if (!Files.isReadable(path)) {
-            throw new ModelFetchException(Reason.NOT_READABLE, uri, "file " + path + " is not readable", null);
         }
         return path;
     }

@@ -54,4 +54,14 @@ public interface ModelFetcher extends Serializable {
             throw new ModelFetchException(Reason.IO_ERROR, release.uri(), "cannot read " + source + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Checks, without touching the network or the disk, that this fetcher would accept the
+     * release's source at all (scheme, URI syntax, confinement). The operator calls it when a
+     * release arrives, before consulting the local cache, so the verdict on a bad source is the
+     * same on every subtask whether or not the bytes happen to be cached already.
+     *
+     * @throws ModelFetchException with a non-retriable reason when the source is unacceptable
+     */
+    default void checkSource(ModelRelease release) throws ModelFetchException {}
 }

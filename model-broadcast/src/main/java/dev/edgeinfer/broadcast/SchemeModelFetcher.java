@@ -55,6 +55,11 @@ public final class SchemeModelFetcher implements ModelFetcher {
         return fetcherFor(release.uri()).fetchTo(release, directory, maxBytes);
     }
 
+    @Override
+    public void checkSource(ModelRelease release) throws ModelFetchException {
+        fetcherFor(release.uri()).checkSource(release);
+    }
+
     /** The fetcher for the URI's scheme. */
     public ModelFetcher fetcherFor(String uri) throws ModelFetchException {
         String scheme;

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ProduceCommand.class,
             PublishCommand.class,
             RollbackCommand.class,
+            KeysCommand.class,
             ConfigDocsCommand.class,
             CommandLine.HelpCommand.class
         })

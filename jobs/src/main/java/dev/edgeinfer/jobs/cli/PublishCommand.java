@@ -8,6 +8,8 @@ import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ReleaseTimeline;
 import dev.edgeinfer.jobs.cli.ReleaseCommandSupport.CommandFailure;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.broadcast.BlobPublisher;
+import dev.edgeinfer.broadcast.ReleaseSigning;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -18,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.security.PrivateKey;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,6 +82,24 @@ final class PublishCommand implements Callable<Integer> {
             description = "Control topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--sign-key",
+            description = "Ed25519 private key (PEM, from `edgeinfer keys generate`) to sign the release with; the matching "
+                    + "public key must sit next to it as <name>.pub. Jobs configured with trusted keys reject unsigned releases.")
+    Path signKey;
+
+    @Option(names = "--inline",
+            description = "Also deliver the bytes through Kafka: split the file into chunks on --blobs-topic and point the "
+                    + "release at them (kafka-blob: URI), for sites that reach nothing but Kafka.")
+    boolean inline;
+
+    @Option(names = "--blobs-topic", defaultValue = "edge.models.blobs",
+            description = "Topic for --inline chunks (default: ${DEFAULT-VALUE}).")
+    String blobsTopic;
+
+    @Option(names = "--uri",
+            description = "Where sites fetch the bytes (file:, http(s):, kafka-blob:); default: the file's file: URI.")
+    String uri;
+
     @Option(names = "--publisher", defaultValue = "${sys:user.name}",
             description = "Who publishes, for the audit trail (default: the user name, ${DEFAULT-VALUE}).")
     String publisher;
@@ -98,6 +119,12 @@ final class PublishCommand implements Callable<Integer> {
             ModelRelease release;
             try {
                 release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
+                if (inline && uri != null) {
+                    throw new CommandLine.ParameterException(cmd, "--inline and --uri are mutually exclusive");
+                }
+                if (uri != null) {
+                    release = release.toBuilder().uri(uri).build();
+                }
             } catch (IOException e) {
                 throw new CommandFailure(REFUSED, e.getMessage());
             } catch (InvalidReleaseException e) {
@@ -106,8 +133,9 @@ final class PublishCommand implements Callable<Integer> {
 
             ReleaseCommandSupport.checkControlTopic(bootstrap, topic, err);
             List<ModelRelease> existing = ReleaseCommandSupport.readAll(bootstrap, topic);
+            String sha256 = release.sha256();
             List<ModelRelease> conflicts = existing.stream()
-                    .filter(r -> r.model().equals(model) && r.version().equals(version) && !r.sha256().equals(release.sha256()))
+                    .filter(r -> r.model().equals(model) && r.version().equals(version) && !r.sha256().equals(sha256))
                     .toList();
             if (!conflicts.isEmpty()) {
                 StringBuilder message = new StringBuilder()
@@ -132,6 +160,16 @@ final class PublishCommand implements Callable<Integer> {
             out.printf("  activates at %s (event time %d), %s%n",
                     release.activateAtIso(), release.activateAt(), ReleaseCommandSupport.relative(release.activateAt(), now));
             out.printf("  share        %s%n", ReleaseCommandSupport.canaryShare(release, timeline));
+
+            if (inline) {
+                release = deliverInline(release, out);
+            }
+            if (signKey != null) {
+                release = sign(release);
+                out.printf("  signed by    key %s%n", release.signedBy());
+            } else {
+                out.println("  signed by    nobody (jobs that trust signing keys will reject this release)");
+            }
             out.flush();
 
             RecordMetadata written = ReleaseCommandSupport.publish(bootstrap, topic, release);
@@ -143,6 +181,43 @@ final class PublishCommand implements Callable<Integer> {
             err.println("edgeinfer publish: " + e.getMessage());
             err.flush();
             return e.exitCode;
+        }
+    }
+
+    /** Splits the file into chunks on the blobs topic, with a progress bar, and points the release at them. */
+    private ModelRelease deliverInline(ModelRelease release, PrintWriter out) throws CommandFailure {
+        try (BlobPublisher blobs = new BlobPublisher(bootstrap, blobsTopic)) {
+            BlobPublisher.Publication publication = blobs.publish(file, (bytes, total, chunks, totalChunks) -> {
+                int width = 30;
+                int filled = total == 0 ? width : (int) (width * bytes / total);
+                out.printf(Locale.ROOT, "\r  inline       [%s%s] %3d%%  %d/%d chunks",
+                        "#".repeat(filled), " ".repeat(width - filled), total == 0 ? 100 : 100 * bytes / total,
+                        chunks, totalChunks);
+                out.flush();
+            });
+            out.println();
+            if (!publication.sha256().equals(release.sha256())) {
+                throw new CommandFailure(REFUSED, "the file changed while it was being published (sha256 "
+                        + publication.sha256() + " instead of " + release.sha256() + ")");
+            }
+            out.printf("  delivered    %d chunks on %s partition %d -> %s%n",
+                    publication.chunks(), publication.topic(), publication.partition(), publication.uri());
+            return release.toBuilder().uri(publication.uri()).build();
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure(1, "could not deliver the model through " + blobsTopic + ": " + e.getMessage());
+        }
+    }
+
+    private ModelRelease sign(ModelRelease release) throws CommandFailure {
+        String name = signKey.getFileName().toString();
+        Path publicKey = signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+        try {
+            PrivateKey privateKey = ReleaseSigning.readPrivateKey(signKey);
+            String keyId = ReleaseSigning.keyId(ReleaseSigning.readPublicKey(publicKey));
+            return ReleaseSigning.sign(release, privateKey, keyId);
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure(REFUSED, "cannot sign with " + signKey + " (and its public key " + publicKey + "): "
+                    + e.getMessage());
         }
     }
 }

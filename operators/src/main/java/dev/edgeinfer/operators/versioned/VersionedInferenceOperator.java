@@ -107,7 +107,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient Map<String, Long> lateBoundaries;
     private transient List<IN> pending;
     private transient ReleaseTimeline timeline;
-    private transient Set<String> rejectedShas;
+    private transient Set<String> rejectedIds;
     private transient Map<String, Staged<IN, P>> staged;
     private transient Set<String> activeReported;
     private transient ExecutorService stager;
@@ -132,7 +132,12 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         return settings.statusTag();
     }
 
-    /** Loaded model per sha256 (content address): a rollback to a loaded version reuses it. */
+    /**
+     * One release being staged or loaded. Keyed by release id, not sha256: most verdicts (declared
+     * signature, URI, size) belong to the release, so a bad release must not condemn good
+     * releases of the same bytes. The bytes themselves are shared through the content-addressed
+     * model cache, so a rollback stages from local disk.
+     */
     private static final class Staged<IN, P> {
         final ModelRelease release;
         final CompletableFuture<OnnxModelRunner<IN, P>> runner;
@@ -180,7 +185,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         watermark = Long.MIN_VALUE;
         maxScoredEventTime = Long.MIN_VALUE;
         store = ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
-        rejectedShas = new HashSet<>();
+        rejectedIds = new HashSet<>();
         staged = new HashMap<>();
         activeReported = new HashSet<>();
         stager =
@@ -284,8 +289,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     @Override
     public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
-        // Signature and size are checked here, on receipt: a rejected release never enters the
-        // timeline, and the verdict is the same on every subtask.
+        // Signature, size and source are checked here, on receipt: a rejected release never enters
+        // the timeline, and the verdict is the same on every subtask (cached bytes or not).
         drainStaging();
         ControlMessage message = record.getValue();
         if (message instanceof ControlMessage.Rejected rejected) {
@@ -323,6 +328,13 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     null, 0);
             return;
         }
+        try {
+            settings.fetcher().checkSource(release);
+        } catch (ModelFetchException e) {
+            rejectedReleases.inc();
+            emitStatus(release, ModelStatus.State.REJECTED, e.reason().name(), e.getMessage(), null, 0);
+            return;
+        }
         if (release.activateAt() <= maxScoredEventTime) {
             long boundary = maxScoredEventTime + 1;
             lateBoundaries.put(release.releaseId(), boundary);
@@ -348,7 +360,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             Long boundary = lateBoundaries.get(entry.getKey());
             all.add(boundary == null ? entry.getValue() : withActivateAt(entry.getValue(), boundary));
         }
-        timeline = ReleaseTimeline.of(all).without(r -> rejectedShas.contains(r.sha256()));
+        timeline = ReleaseTimeline.of(all).without(r -> rejectedIds.contains(r.releaseId()));
     }
 
     /** Eagerly stages the version serving now and every later activation (stage before activate). */
@@ -369,7 +381,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private Staged<IN, P> stage(ModelRelease release, boolean forRecord) {
-        Staged<IN, P> existing = staged.get(release.sha256());
+        Staged<IN, P> existing = staged.get(release.releaseId());
         if (existing != null) {
             return existing;
         }
@@ -392,7 +404,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         });
         Staged<IN, P> model = new Staged<>(release, future);
         model.reload = reload;
-        staged.put(release.sha256(), model);
+        staged.put(release.releaseId(), model);
         return model;
     }
 
@@ -453,8 +465,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private void reject(Staged<IN, P> model, Throwable cause) throws Exception {
-        staged.remove(model.release.sha256());
-        rejectedShas.add(model.release.sha256());
+        staged.remove(model.release.releaseId());
+        rejectedIds.add(model.release.releaseId());
         rejectedReleases.inc();
         String reason;
         if (cause instanceof ModelLoadException load) {
@@ -509,17 +521,11 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (watermark == Long.MIN_VALUE) {
             return;
         }
-        Set<String> neededShas = new HashSet<>();
         Set<String> neededIds = timeline.neededReleaseIds(watermark, settings.allowedLatenessMillis());
-        for (ModelRelease r : timeline.activations(settings.modelName())) {
-            if (neededIds.contains(r.releaseId())) {
-                neededShas.add(r.sha256());
-            }
-        }
         Iterator<Map.Entry<String, Staged<IN, P>>> it = staged.entrySet().iterator();
         while (it.hasNext()) {
             Staged<IN, P> model = it.next().getValue();
-            if (neededShas.contains(model.release.sha256()) || !model.runner.isDone()
+            if (neededIds.contains(model.release.releaseId()) || !model.runner.isDone()
                     || model.runner.isCompletedExceptionally()) {
                 continue;
             }
@@ -529,8 +535,13 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     "watermark " + watermark + " passed its last activation plus " + settings.allowedLatenessMillis()
                             + " ms allowed lateness",
                     null, model.scored);
-            Set<String> pinned = new HashSet<>(neededShas);
-            pinned.addAll(staged.keySet());
+            Set<String> pinned = new HashSet<>();
+            for (ModelRelease r : timeline.activations(settings.modelName())) {
+                if (neededIds.contains(r.releaseId())) {
+                    pinned.add(r.sha256());
+                }
+            }
+            staged.values().forEach(m -> pinned.add(m.release.sha256()));
             // Evicting touches the disk: do it on the staging thread, not the task thread.
             stager.execute(() -> {
                 try {

@@ -4,40 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.CHANNELS;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.FEATURES;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.WINDOW;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.linearSigmoidModel;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.weights;
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.windows;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.ModelId;
 import dev.edgeinfer.broadcast.Sha256;
 import dev.edgeinfer.operators.sensor.SensorAnomalyTranslator;
-import dev.edgeinfer.operators.sensor.SensorFeatures;
 import dev.edgeinfer.operators.sensor.SensorWindow;
+import dev.edgeinfer.operators.testutils.TestingOnnxModels;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tribuo.util.onnx.ONNXContext;
-import org.tribuo.util.onnx.ONNXInitializer;
-import org.tribuo.util.onnx.ONNXOperators;
-import org.tribuo.util.onnx.ONNXPlaceholder;
-import org.tribuo.util.onnx.ONNXRef;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
- * Loads real ONNX files, built here with Tribuo's ONNX writer, through DJL's ONNX Runtime engine.
- * The model is {@code score = sigmoid(features . W + b)} over {@link SensorFeatures}, so every
- * score can be computed by hand.
+ * Loads real ONNX files, built with Tribuo's ONNX writer ({@link TestingOnnxModels}), through DJL's
+ * ONNX Runtime engine. The model is {@code score = sigmoid(features . W + b)} over the sensor
+ * features, so every score can be computed by hand.
  */
 class OnnxModelRunnerTest {
-
-    private static final int CHANNELS = 4;
-    private static final int WINDOW = 16;
-    private static final int FEATURES = 32;
 
     @TempDir Path dir;
 
@@ -49,43 +42,7 @@ class OnnxModelRunnerTest {
         assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
     }
 
-    /** Weights chosen so scores spread over (0, 1) for the test windows. */
-    private static float[] weights(int width) {
-        float[] w = new float[width];
-        for (int i = 0; i < width; i++) {
-            w[i] = (float) (0.05 * Math.sin(i + 1) - 0.01 * (i % 3));
-        }
-        return w;
-    }
-
     private static final float BIAS = -0.25f;
-
-    /** Writes {@code features[N, width] -> Gemm(W[width, outputs], b) -> Sigmoid -> score[N, outputs]}. */
-    private static Path linearSigmoidModel(Path file, int width, int outputs, float[] w, float bias) throws IOException {
-        ONNXContext ctx = new ONNXContext();
-        ctx.setName("sensor-anomaly-test");
-        ONNXPlaceholder input = ctx.floatInput("features", width);
-        ONNXPlaceholder output = ctx.floatOutput("score", outputs);
-        ONNXInitializer weights = ctx.floatTensor("W", List.of(width, outputs), buffer -> {
-            for (int i = 0; i < width; i++) {
-                for (int o = 0; o < outputs; o++) {
-                    buffer.put(w[i]);
-                }
-            }
-        });
-        float[] biases = new float[outputs];
-        java.util.Arrays.fill(biases, bias);
-        ONNXInitializer b = ctx.array("b", biases);
-        input.apply(ONNXOperators.GEMM, List.<ONNXRef<?>>of(weights, b)).apply(ONNXOperators.SIGMOID).assignTo(output);
-        OnnxMl.ModelProto model =
-                OnnxMl.ModelProto.newBuilder()
-                        .setIrVersion(8)
-                        .setProducerName("edgeinfer-test")
-                        .setGraph(ctx.buildGraph())
-                        .addOpsetImport(ONNXOperators.getOpsetProto())
-                        .build();
-        return Files.write(file, model.toByteArray());
-    }
 
     private Path sensorModel() throws IOException {
         return linearSigmoidModel(dir.resolve("sensor-anomaly.onnx"), FEATURES, 1, weights(FEATURES), BIAS);
@@ -95,28 +52,8 @@ class OnnxModelRunnerTest {
         return ModelId.of("sensor-anomaly", "test", Sha256.of(file));
     }
 
-    private static List<SensorWindow> windows(int n, long seed) {
-        Random random = new Random(seed);
-        List<SensorWindow> out = new ArrayList<>();
-        for (int k = 0; k < n; k++) {
-            float[] values = new float[CHANNELS * WINDOW];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) (random.nextGaussian() * (1 + k % 5)) + (k % 3 == 0 ? i * 0.1f : 0);
-            }
-            out.add(new SensorWindow("dev-" + k, k, 0, 0, 0, CHANNELS, values));
-        }
-        return out;
-    }
-
-    /** sigmoid(features . W + b), computed in double, independently of ONNX Runtime. */
     private static double expectedScore(SensorWindow window) {
-        float[] f = SensorFeatures.compute(window);
-        float[] w = weights(FEATURES);
-        double z = BIAS;
-        for (int i = 0; i < FEATURES; i++) {
-            z += (double) f[i] * w[i];
-        }
-        return 1 / (1 + Math.exp(-z));
+        return TestingOnnxModels.expectedScore(window, BIAS);
     }
 
     private static OnnxModelRunner<SensorWindow, Float> load(ModelId id, Path file) throws ModelLoadException {
@@ -218,15 +155,27 @@ class OnnxModelRunnerTest {
     }
 
     @Test
-    void fileOfRandomBytesIsRejectedAsNotLoadable() throws Exception {
-        byte[] junk = new byte[4096];
-        new Random(7).nextBytes(junk);
-        Path file = Files.write(dir.resolve("junk.onnx"), junk);
+    void fileOfRandomBytesIsRejectedAsNotOnnx() throws Exception {
+        Path file = TestingOnnxModels.notOnnx(dir.resolve("junk.onnx"), 4096);
         int before = OnnxModelRunner.openRunners();
 
         ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
 
         assertThat(e).isNotNull();
+        assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.NOT_ONNX);
+        assertThat(e.getMessage()).contains("not an ONNX model");
+        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
+    }
+
+    @Test
+    void onnxFileWithAnOperatorOnnxRuntimeDoesNotKnowIsRejectedAsNotLoadable() throws Exception {
+        Path file = TestingOnnxModels.withUnknownOperator(sensorModel(), dir.resolve("unknown-operator.onnx"));
+        int before = OnnxModelRunner.openRunners();
+
+        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
+
+        assertThat(e).isNotNull();
+        assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.LOAD_FAILED);
         assertThat(e.getMessage()).contains("could not load");
         assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }

@@ -1,0 +1,220 @@
+package dev.edgeinfer.jobs.sensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ModelStatusJson;
+import dev.edgeinfer.broadcast.ReleaseSigning;
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.demo.BadReleases;
+import dev.edgeinfer.jobs.demo.BadReleases.BadRelease;
+import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.jobs.model.BuiltModel;
+import dev.edgeinfer.jobs.release.ControlTopic;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.SensorJobHarness;
+import dev.edgeinfer.testutils.TestingModels;
+import dev.edgeinfer.testutils.TestingSensorData;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Every bad thing that can arrive on the control topic is rejected with its reason, on every
+ * subtask, while the current version keeps serving and no input goes missing. One job serves
+ * all cases (each test checks one kind); the job trusts one signing key and confines file URIs
+ * to the models root.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadReleasesITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    private static final int PARALLELISM = 2;
+
+    private EmbeddedKafkaBroker kafka;
+    private JobClient job;
+    private List<BadRelease> bad;
+    private final List<ModelStatus> statuses = new ArrayList<>();
+    private final List<SensorResult> results = new ArrayList<>();
+    private long expectedWindows;
+    private long badActivation;
+    private long goodActivation;
+    private ModelRelease v1;
+    private ModelRelease v2;
+
+    @BeforeAll
+    void runTheJobThroughEveryBadRelease(@TempDir Path temp) throws Exception {
+        kafka = EmbeddedKafkaBroker.start();
+        BuiltModel first = TestingModels.v1();
+        BuiltModel second = TestingModels.v2();
+        SensorJobHarness harness = new SensorJobHarness(kafka, null, 2);
+        KeyPair key = ReleaseSigning.generateKeyPair();
+        Path publicKey = temp.resolve("trusted.pub");
+        ReleaseSigning.writePublicKey(publicKey, key.getPublic());
+        harness.conf.set(SensorJobOptions.TRUSTED_KEYS, publicKey.toString());
+        harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, Files.createDirectories(temp.resolve("cache")).toString());
+        harness.conf.set(SensorJobOptions.MODEL_NAME, first.id().name());
+        SensorJobConfig config = harness.config();
+        TestingSensorData data = new TestingSensorData(6, 240, config.channels(), 5L);
+        expectedWindows = data.expectedWindows(config.windowSize(), config.windowSlide());
+        badActivation = data.ts(80);
+        goodActivation = data.ts(160);
+
+        v1 = ReleaseSigning.sign(ReleaseFactory.fromFile(first.id().name(), "v1", first.file(), 0L, 100, "it", 1L), key);
+        v2 = ReleaseSigning.sign(ReleaseFactory.fromFile(second.id().name(), "v2", second.file(), goodActivation, 100, "it", 2L), key);
+        bad = BadReleases.prepare(second, TestingModels.dir(), key, badActivation, kafka.bootstrapServers(), harness.blobs);
+        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        control.publish(v1);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestUtils.producer(kafka.bootstrapServers())) {
+            for (BadRelease b : bad) {
+                if (b.release() != null) {
+                    control.publish(b.release());
+                } else {
+                    producer.send(new ProducerRecord<>(harness.control, b.id().getBytes(StandardCharsets.UTF_8), b.rawValue())).get();
+                }
+            }
+        }
+        control.publish(v2);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SensorAnomalyJob.build(env, config);
+        job = env.executeAsync("bad-releases-it");
+
+        // Data only once every subtask has judged every release (the normal case: releases lead data).
+        Set<String> badIds = new HashSet<>();
+        bad.forEach(b -> badIds.add(b.id()));
+        assertThat(KafkaTestUtils.eventually(() -> {
+                    readStatuses(harness.status);
+                    return rejectedPerSubtask(badIds) && stagedOnAllSubtasks(v2.releaseId());
+                }, Duration.ofSeconds(90)))
+                .as("every subtask judged every release; statuses so far: %s", statuses)
+                .isTrue();
+
+        KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
+                rs -> rs.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(2))) {
+            results.add(SensorResultJson.fromJson(r.value()));
+        }
+        readStatuses(harness.status);
+    }
+
+    private void readStatuses(String topic) {
+        statuses.clear();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(kafka.bootstrapServers(), topic, false,
+                rs -> false, Duration.ofMillis(300), Duration.ZERO)) {
+            statuses.add(ModelStatusJson.fromJson(r.value()));
+        }
+    }
+
+    private boolean rejectedPerSubtask(Set<String> ids) {
+        for (String id : ids) {
+            long subtasks = statuses.stream()
+                    .filter(s -> s.state() == ModelStatus.State.REJECTED && id.equals(s.releaseId()))
+                    .map(ModelStatus::subtask).distinct().count();
+            if (subtasks < PARALLELISM) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean stagedOnAllSubtasks(String id) {
+        return statuses.stream().filter(s -> s.state() == ModelStatus.State.STAGED && id.equals(s.releaseId()))
+                .map(ModelStatus::subtask).distinct().count() == PARALLELISM;
+    }
+
+    @AfterAll
+    void stopEverythingAndCheckNothingLeaked() throws Exception {
+        if (job != null) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        kafka.close();
+        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
+                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners()).isTrue();
+        assertThat(KafkaTestUtils.eventually(
+                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(30)))
+                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*")).isTrue();
+    }
+
+    Stream<BadRelease> badReleases() {
+        return bad.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badReleases")
+    void badReleaseIsRejectedWithItsReasonOnEverySubtaskWhileTheCurrentVersionKeepsServing(BadRelease badRelease) {
+        List<ModelStatus> about = statuses.stream().filter(s -> badRelease.id().equals(s.releaseId())).toList();
+        assertThat(about).as("status reports about %s", badRelease.kind())
+                .isNotEmpty()
+                .allSatisfy(s -> {
+                    assertThat(s.state()).isEqualTo(ModelStatus.State.REJECTED);
+                    assertThat(s.reason()).isEqualTo(badRelease.expectedReason());
+                    assertThat(s.detail()).isNotBlank();
+                });
+        assertThat(about.stream().map(ModelStatus::subtask).distinct()).hasSize(PARALLELISM);
+
+        // Serving continued on the right versions: v1 until v2's activation, through the bad ones' time.
+        for (SensorResult r : results) {
+            if (badRelease.release() != null) {
+                assertThat(r.model()).isNotEqualTo(badRelease.release().modelId());
+            }
+            String expected = r.windowEnd() < goodActivation ? "v1" : "v2";
+            assertThat(r.model().version()).as("version of window %s#%d at %d", r.deviceId(), r.window(), r.windowEnd())
+                    .isEqualTo(expected);
+        }
+        assertThat(results.stream().filter(r -> r.windowEnd() >= badActivation && r.windowEnd() < goodActivation))
+                .as("windows scored while the bad releases would have been active").isNotEmpty();
+    }
+
+    @Test
+    void noInputWentMissingWhileBadReleasesArrived() {
+        Set<String> distinct = new HashSet<>();
+        results.forEach(r -> distinct.add(r.deviceId() + "#" + r.window()));
+        assertThat(distinct).hasSize((int) expectedWindows);
+        assertThat(results).hasSize((int) expectedWindows);
+    }
+
+    @Test
+    void everyKindOfBadReleaseIsCovered() {
+        assertThat(bad.stream().map(BadRelease::expectedReason).distinct())
+                .containsExactlyInAnyOrder("CHECKSUM_MISMATCH", "NOT_ONNX", "SIGNATURE_MISMATCH", "EXTERNAL_DATA",
+                        "TOO_LARGE", "UNKNOWN_SCHEME", "OUTSIDE_MODELS_ROOT", "MISSING_CHUNK", "UNSIGNED",
+                        "BAD_SIGNATURE", "UNKNOWN_KEY", "NOT_SERVED", "MALFORMED_JSON");
+    }
+}

@@ -1,0 +1,147 @@
+package dev.edgeinfer.operators.testutils;
+
+import ai.onnx.proto.OnnxMl;
+import dev.edgeinfer.broadcast.DeclaredSignature;
+import dev.edgeinfer.broadcast.TensorDecl;
+import dev.edgeinfer.operators.sensor.SensorFeatures;
+import dev.edgeinfer.operators.sensor.SensorWindow;
+
+import org.tribuo.util.onnx.ONNXContext;
+import org.tribuo.util.onnx.ONNXInitializer;
+import org.tribuo.util.onnx.ONNXOperators;
+import org.tribuo.util.onnx.ONNXPlaceholder;
+import org.tribuo.util.onnx.ONNXRef;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Small, real ONNX files for tests, written with Tribuo's ONNX writer:
+ * {@code score = sigmoid(features . W + b)} over {@link SensorFeatures}, so every score can be
+ * computed by hand ({@link #expectedScore}). Two models that differ only in their bias stand for
+ * two versions of one model whose scores are told apart at a glance.
+ */
+public final class TestingOnnxModels {
+
+    /** Values per reading of the test windows. */
+    public static final int CHANNELS = 4;
+    /** Readings per test window. */
+    public static final int WINDOW = 16;
+    /** Feature width the sensor translator feeds: {@code CHANNELS * 8}. */
+    public static final int FEATURES = SensorFeatures.featureCount(CHANNELS);
+
+    private TestingOnnxModels() {}
+
+    /** Weights chosen so scores spread over (0, 1) for the test windows. */
+    public static float[] weights(int width) {
+        float[] w = new float[width];
+        for (int i = 0; i < width; i++) {
+            w[i] = (float) (0.05 * Math.sin(i + 1) - 0.01 * (i % 3));
+        }
+        return w;
+    }
+
+    /**
+     * Writes {@code features[N, width] -> Gemm(W[width, outputs], b) -> Sigmoid -> score[N, outputs]}
+     * (every output column uses the same weights {@code w}).
+     */
+    public static Path linearSigmoidModel(Path file, int width, int outputs, float[] w, float bias) throws IOException {
+        ONNXContext ctx = new ONNXContext();
+        ctx.setName("sensor-anomaly-test");
+        ONNXPlaceholder input = ctx.floatInput("features", width);
+        ONNXPlaceholder output = ctx.floatOutput("score", outputs);
+        ONNXInitializer weights = ctx.floatTensor("W", List.of(width, outputs), buffer -> {
+            for (int i = 0; i < width; i++) {
+                for (int o = 0; o < outputs; o++) {
+                    buffer.put(w[i]);
+                }
+            }
+        });
+        float[] biases = new float[outputs];
+        Arrays.fill(biases, bias);
+        ONNXInitializer b = ctx.array("b", biases);
+        input.apply(ONNXOperators.GEMM, List.<ONNXRef<?>>of(weights, b)).apply(ONNXOperators.SIGMOID).assignTo(output);
+        OnnxMl.ModelProto model =
+                OnnxMl.ModelProto.newBuilder()
+                        .setIrVersion(8)
+                        .setProducerName("edgeinfer-test")
+                        .setGraph(ctx.buildGraph())
+                        .addOpsetImport(ONNXOperators.getOpsetProto())
+                        .build();
+        return Files.write(file, model.toByteArray());
+    }
+
+    /** A model the sensor translator accepts ({@code features[-1, 32] -> score[-1, 1]}) with {@link #weights} and {@code bias}. */
+    public static Path sensorModel(Path file, float bias) throws IOException {
+        return linearSigmoidModel(file, FEATURES, 1, weights(FEATURES), bias);
+    }
+
+    /**
+     * A copy of the ONNX model {@code source} whose first node calls an operator no ONNX
+     * Runtime knows: a well-formed, self-contained ONNX file that ONNX Runtime refuses to load.
+     */
+    public static Path withUnknownOperator(Path source, Path file) throws IOException {
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(source));
+        OnnxMl.GraphProto graph = model.getGraph();
+        OnnxMl.GraphProto broken =
+                graph.toBuilder().setNode(0, graph.getNode(0).toBuilder().setOpType("EdgeInferNoSuchOperator")).build();
+        return Files.write(file, model.toBuilder().setGraph(broken).build().toByteArray());
+    }
+
+    /** {@code bytes} random bytes: not ONNX. */
+    public static Path notOnnx(Path file, int bytes) throws IOException {
+        byte[] junk = new byte[bytes];
+        new Random(7).nextBytes(junk);
+        return Files.write(file, junk);
+    }
+
+    /** The signature {@link #sensorModel} really has. */
+    public static DeclaredSignature sensorSignature() {
+        return signatureWithInputWidth(FEATURES);
+    }
+
+    /** {@code features[-1, width] -> score[-1, 1]}. */
+    public static DeclaredSignature signatureWithInputWidth(int width) {
+        return new DeclaredSignature(List.of(TensorDecl.of("features", -1, width)), List.of(TensorDecl.of("score", -1, 1)));
+    }
+
+    /** sigmoid(features . weights(32) + bias), computed in double, independently of ONNX Runtime. */
+    public static double expectedScore(SensorWindow window, float bias) {
+        float[] f = SensorFeatures.compute(window);
+        float[] w = weights(FEATURES);
+        double z = bias;
+        for (int i = 0; i < FEATURES; i++) {
+            z += (double) f[i] * w[i];
+        }
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    /** {@code n} reproducible, varied windows {@code dev-0..dev-(n-1)} at event time 0. */
+    public static List<SensorWindow> windows(int n, long seed) {
+        Random random = new Random(seed);
+        List<SensorWindow> out = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            float[] values = new float[CHANNELS * WINDOW];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (random.nextGaussian() * (1 + k % 5)) + (k % 3 == 0 ? i * 0.1f : 0);
+            }
+            out.add(new SensorWindow("dev-" + k, k, 0, 0, 0, CHANNELS, values));
+        }
+        return out;
+    }
+
+    /** A window of {@code deviceId} whose event time ({@code endTs}) is {@code eventTime}; values vary with both. */
+    public static SensorWindow window(String deviceId, long eventTime) {
+        Random random = new Random(deviceId.hashCode() * 31L + eventTime);
+        float[] values = new float[CHANNELS * WINDOW];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return new SensorWindow(deviceId, eventTime, eventTime - WINDOW + 1, eventTime, eventTime, CHANNELS, values);
+    }
+}
