@@ -117,4 +117,9 @@ public final class TestingSlowFileModelFetcher implements ModelFetcher {
         }
         return delegate.fetch(release);
     }
+
+    @Override
+    public void checkSource(ModelRelease release) throws dev.edgeinfer.broadcast.ModelFetchException {
+        delegate.checkSource(release);
+    }
 }

@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -78,7 +80,13 @@ import java.util.concurrent.TimeoutException;
  *   <li><b>Late activations.</b> A release whose {@code activateAt} is not after the newest
  *       event time this subtask already scored is applied at once with boundary
  *       {@code newest + 1}, reported as {@code LATE_ACTIVATION} with that boundary and counted
- *       ({@code lateActivations}). Such a boundary can differ between subtasks.
+ *       ({@code lateActivations}): records with event time {@code >= boundary} resolve against
+ *       the timeline including it (at its own {@code activateAt}, so it never overtakes a newer
+ *       activation), records before the boundary against the timeline without it, so no event
+ *       time already scored changes version. Records no release covered before (waiting ones)
+ *       resolve against the whole timeline. Such a boundary can differ between subtasks; each
+ *       subtask keeps its own across a restore at the same parallelism (after rescaling, the
+ *       latest of the merged subtasks').
  *   <li><b>Failover.</b> Releases live in broadcast state (checkpointed). After a restore each
  *       subtask rebuilds the timeline and loads what it needs, so versions are assigned exactly
  *       as before. The operator holds no records across calls, except records that arrived
@@ -96,6 +104,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private static final long serialVersionUID = 1L;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VersionedInferenceOperator.class);
     private static final int FETCH_ATTEMPTS = 3;
+    /** Key of the newest-scored-event-time entry in the per-subtask state (release ids always contain '@'). */
+    private static final String NEWEST_ENTRY = "#newest";
     private static final long HOUSEKEEPING_INTERVAL_MS = 200;
 
     private final VersionedInference.Settings<IN, P, OUT> settings;
@@ -106,7 +116,12 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     /** releaseId -> boundary this subtask actually used (late activations only; per subtask). */
     private transient Map<String, Long> lateBoundaries;
     private transient List<IN> pending;
+    /** Every accepted, not rejected release at its own activateAt (event times after every late boundary resolve against it). */
     private transient ReleaseTimeline timeline;
+    /** Segment start -> the timeline without the late releases whose boundary is after that start. */
+    private transient TreeMap<Long, ReleaseTimeline> segments;
+    /** Records were restored while waiting for a release: try them on the next call. */
+    private transient boolean flushPendingSoon;
     private transient Set<String> rejectedIds;
     private transient Map<String, Staged<IN, P>> staged;
     private transient Set<String> activeReported;
@@ -166,15 +181,45 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             pending.add(value);
         }
         // Per-subtask, unlike the releases: broadcast state must stay identical on every subtask.
+        // Entries are "subtask|releaseId=boundary" and "subtask|#newest=eventTime" (union state:
+        // every subtask gets all of them back).
         lateBoundaryState =
                 context.getOperatorStateStore()
                         .getUnionListState(new ListStateDescriptor<>("late-activation-boundaries", String.class));
-        lateBoundaries = new HashMap<>();
+        Map<Integer, Map<String, Long>> boundariesBySubtask = new HashMap<>();
+        Map<Integer, Long> newestBySubtask = new HashMap<>();
+        Map<String, Long> legacy = new HashMap<>();
         for (String entry : lateBoundaryState.get()) {
             int eq = entry.lastIndexOf('=');
+            long value = Long.parseLong(entry.substring(eq + 1));
+            int bar = entry.indexOf('|');
+            Integer from = bar > 0 && entry.substring(0, bar).chars().allMatch(Character::isDigit)
+                    ? Integer.valueOf(entry.substring(0, bar)) : null;
+            if (from == null) {
+                legacy.merge(entry.substring(0, eq), value, Math::max); // written before entries named their subtask
+            } else if (entry.substring(bar + 1, eq).equals(NEWEST_ENTRY)) {
+                newestBySubtask.merge(from, value, Math::max);
+            } else {
+                boundariesBySubtask.computeIfAbsent(from, k -> new HashMap<>()).merge(entry.substring(bar + 1, eq), value, Math::max);
+            }
+        }
+        int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        boolean sameSubtasks = newestBySubtask.size() == parallelism && newestBySubtask.containsKey(index)
+                && newestBySubtask.keySet().stream().allMatch(i -> i < parallelism);
+        lateBoundaries = new HashMap<>(legacy);
+        maxScoredEventTime = Long.MIN_VALUE;
+        if (sameSubtasks) {
+            // Same subtasks, same key groups: exactly what this subtask had.
+            boundariesBySubtask.getOrDefault(index, Map.of()).forEach((id, b) -> lateBoundaries.merge(id, b, Math::max));
+            maxScoredEventTime = newestBySubtask.get(index);
+        } else {
             // After rescaling, several subtasks' boundaries meet: keep the latest, never scoring
             // a record with a version it could not have had before.
-            lateBoundaries.merge(entry.substring(0, eq), Long.parseLong(entry.substring(eq + 1)), Math::max);
+            boundariesBySubtask.values().forEach(m -> m.forEach((id, b) -> lateBoundaries.merge(id, b, Math::max)));
+            for (long newest : newestBySubtask.values()) {
+                maxScoredEventTime = Math.max(maxScoredEventTime, newest);
+            }
         }
     }
 
@@ -183,7 +228,6 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         super.open();
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         watermark = Long.MIN_VALUE;
-        maxScoredEventTime = Long.MIN_VALUE;
         store = ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
         rejectedIds = new HashSet<>();
         staged = new HashMap<>();
@@ -211,6 +255,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         }
         rebuildTimeline();
         stageCurrentAndFuture();
+        // Records restored while waiting for a release: one may cover them now (e.g. a release
+        // added to the job's configuration). Scored on the first call after open(), not in it.
+        flushPendingSoon = !pending.isEmpty();
         getProcessingTimeService()
                 .scheduleWithFixedDelay(time -> housekeeping(), HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS);
     }
@@ -232,7 +279,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         long eventTime = settings.eventTime().apply(value);
         String key = settings.routingKey().getKey(value);
         while (true) {
-            Optional<ModelRelease> resolved = timeline.resolve(settings.modelName(), eventTime, key);
+            Optional<ModelRelease> resolved = resolve(eventTime, key);
             if (resolved.isEmpty()) {
                 return false;
             }
@@ -255,6 +302,16 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             }
             return true;
         }
+    }
+
+    /**
+     * The release for a record: resolved against the timeline as it stood for {@code eventTime}
+     * (late releases count only from their boundary on); where that covers nothing, against the
+     * whole timeline (no record with such an event time was scored, so nothing changes version).
+     */
+    private Optional<ModelRelease> resolve(long eventTime, String key) {
+        Optional<ModelRelease> resolved = segments.floorEntry(eventTime).getValue().resolve(settings.modelName(), eventTime, key);
+        return resolved.isPresent() ? resolved : timeline.resolve(settings.modelName(), eventTime, key);
     }
 
     /** Waits for a staging model; returns null (after reporting) if it was rejected. */
@@ -340,8 +397,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             lateBoundaries.put(release.releaseId(), boundary);
             lateActivations.inc();
             emitStatus(release, ModelStatus.State.LATE_ACTIVATION, "ARRIVED_AFTER_DATA",
-                    "records up to event time " + maxScoredEventTime + " were already scored; applied from "
-                            + boundary + " instead of " + release.activateAt(),
+                    "records up to event time " + maxScoredEventTime + " were already scored; applied to event times from "
+                            + boundary + " on instead of from " + release.activateAt(),
                     boundary, 0);
         }
         releases.put(release.releaseId(), release);
@@ -350,17 +407,23 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         flushPending();
     }
 
-    private static ModelRelease withActivateAt(ModelRelease r, long activateAt) {
-        return r.toBuilder().activateAt(activateAt).build();
-    }
-
     private void rebuildTimeline() throws Exception {
         List<ModelRelease> all = new ArrayList<>();
         for (Map.Entry<String, ModelRelease> entry : releases.entries()) {
-            Long boundary = lateBoundaries.get(entry.getKey());
-            all.add(boundary == null ? entry.getValue() : withActivateAt(entry.getValue(), boundary));
+            all.add(entry.getValue());
         }
         timeline = ReleaseTimeline.of(all).without(r -> rejectedIds.contains(r.releaseId()));
+        // A late release must not move: placed at its boundary it would overtake every newer
+        // activation before that boundary. It is left out of the event times before its boundary.
+        TreeSet<Long> starts = new TreeSet<>(lateBoundaries.values());
+        starts.add(Long.MIN_VALUE);
+        segments = new TreeMap<>();
+        for (long start : starts) {
+            segments.put(start, timeline.without(r -> {
+                Long boundary = lateBoundaries.get(r.releaseId());
+                return boundary != null && boundary > start;
+            }));
+        }
     }
 
     /** Eagerly stages the version serving now and every later activation (stage before activate). */
@@ -435,7 +498,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     /** Task thread: reports finished stagings and applies rejections. */
     private void drainStaging() throws Exception {
-        boolean changed = false;
+        boolean changed = flushPendingSoon;
+        flushPendingSoon = false;
         for (Staged<IN, P> model : new ArrayList<>(staged.values())) {
             if (!model.runner.isDone() || model.reported) {
                 continue;
@@ -521,7 +585,15 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (watermark == Long.MIN_VALUE) {
             return;
         }
-        Set<String> neededIds = timeline.neededReleaseIds(watermark, settings.allowedLatenessMillis());
+        long lateness = settings.allowedLatenessMillis();
+        long horizon = watermark < Long.MIN_VALUE + lateness ? Long.MIN_VALUE : watermark - lateness;
+        Set<String> neededIds = new HashSet<>(timeline.neededReleaseIds(watermark, lateness));
+        for (Map.Entry<Long, ReleaseTimeline> segment : segments.entrySet()) {
+            Long end = segments.higherKey(segment.getKey());
+            if (end == null || end > horizon) {
+                neededIds.addAll(segment.getValue().neededReleaseIds(watermark, lateness));
+            }
+        }
         Iterator<Map.Entry<String, Staged<IN, P>>> it = staged.entrySet().iterator();
         while (it.hasNext()) {
             Staged<IN, P> model = it.next().getValue();
@@ -574,7 +646,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         super.snapshotState(context);
         pendingState.update(pending);
         List<String> boundaries = new ArrayList<>();
-        lateBoundaries.forEach((id, boundary) -> boundaries.add(id + "=" + boundary));
+        lateBoundaries.forEach((id, boundary) -> boundaries.add(subtask + "|" + id + "=" + boundary));
+        boundaries.add(subtask + "|" + NEWEST_ENTRY + "=" + maxScoredEventTime);
         lateBoundaryState.update(boundaries);
     }
 

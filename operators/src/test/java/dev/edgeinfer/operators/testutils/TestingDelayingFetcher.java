@@ -62,4 +62,9 @@ public record TestingDelayingFetcher(String slowSha256, long delayMillis) implem
     public static int slowFetchesFinished() {
         return SLOW_FETCHES_FINISHED.get();
     }
+
+    @Override
+    public void checkSource(ModelRelease release) throws ModelFetchException {
+        new FileModelFetcher().checkSource(release);
+    }
 }

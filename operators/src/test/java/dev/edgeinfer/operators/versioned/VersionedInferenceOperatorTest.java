@@ -39,7 +39,6 @@ import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,13 +64,6 @@ import java.util.function.Predicate;
  */
 class VersionedInferenceOperatorTest {
 
-    /**
-     * The regression tests marked with it fail on the operator as it stands: they prove bugs in
-     * its late-activation handling and state restore. Delete the {@code @Disabled} lines once the
-     * fix (helper-optest report, VersionedInferenceOperator-late-activation-fix.diff) is in.
-     */
-    private static final String NEEDS_LATE_ACTIVATION_FIX =
-            "proves a VersionedInferenceOperator late-activation bug; enable with the fix";
     private static final String MODEL = "sensor-anomaly";
     /** v2's activation time (event time, ms). */
     private static final long T = 1_000;
@@ -665,7 +657,6 @@ class VersionedInferenceOperatorTest {
     // late activations in combination (regressions)
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void olderReleaseArrivingAfterANewerOneScoredRecordsDoesNotTakeOverFromTheNewerOne() throws Exception {
         Rig rig = rig();
         rig.release(v2);
@@ -685,7 +676,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void arrivalOrderOfReleasesDoesNotChangeAssignmentsEvenWithRecordsScoredBetweenThem() throws Exception {
         Rig v1First = rig();
         v1First.release(v1);
@@ -711,7 +701,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void recordsWaitingBeforeTheFirstActivationAreScoredByAnOlderReleaseArrivingLater() throws Exception {
         Rig rig = rig();
         rig.release(v2); // covers T and later only
@@ -728,7 +717,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void statusesAboutALateActivationNameThePublishedRelease() throws Exception {
         Rig rig = rig();
         rig.release(v1);
@@ -745,7 +733,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void releaseArrivingAfterARestoreIsALateActivationIfRecordsBeforeTheSnapshotPassedIt() throws Exception {
         Rig before = rig();
         before.release(v1);
@@ -765,7 +752,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void restoreAtTheSameParallelismKeepsEachSubtasksOwnLateActivationBoundary() throws Exception {
         ModelRelease late = release("v2", v2File, 3_000);
         Rig[] before = {rig(new FileModelFetcher(), null, 2, 0), rig(new FileModelFetcher(), null, 2, 1)};
@@ -793,7 +779,6 @@ class VersionedInferenceOperatorTest {
     }
 
     @Test
-    @Disabled(NEEDS_LATE_ACTIVATION_FIX)
     void recordsWaitingAtASnapshotAreScoredAfterTheRestoreByAReleaseConfiguredAtSubmission() throws Exception {
         Rig before = rig();
         before.record("dev-a", 100);
