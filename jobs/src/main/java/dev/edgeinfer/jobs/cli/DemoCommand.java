@@ -63,6 +63,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Serve v1 throughout instead of publishing v2 mid-run.")
     boolean noRollover;
 
+    @Option(names = "--bad-releases",
+            description = "Send one of each bad release during the run (then the good v2): each must be rejected with its reason.")
+    boolean badReleases;
+
     @Option(names = "--rollover-lead", defaultValue = "10s", converter = DurationConverter.class,
             description = "How far ahead of the switch v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
     Duration rolloverLead;
@@ -77,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
                 new SensorDemo(
                         new SensorDemo.Settings(
                                 duration, parallelism, devices, rate, malformed, anomalyRate, seed, delivery,
-                                drainTimeout, workDir, !noRollover, rolloverLead),
+                                drainTimeout, workDir, !noRollover || badReleases, rolloverLead, badReleases),
                         System.out);
         DemoReport result = demo.run();
         if (report != null) {
@@ -85,6 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  report           " + report.toAbsolutePath());
         }
         boolean rolloverOk = result.rollover() == null || result.rollover().misrouted() == 0;
-        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk ? 0 : 1;
+        boolean badOk = result.badReleases() == null || result.badReleases().rejected() == result.badReleases().sent();
+        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk && badOk ? 0 : 1;
     }
 }

@@ -40,8 +40,19 @@ public record DemoReport(
         LatencyMs latencyMs,
         Map<String, Long> deadLetterReasons,
         Rollover rollover,
+        BadReleaseSummary badReleases,
         Map<String, Long> statusCounts,
         Run run) {
+
+    /**
+     * What happened to the deliberately bad releases ({@code --bad-releases}).
+     *
+     * @param sent bad control records published
+     * @param rejected how many of them were reported REJECTED (by at least one subtask)
+     * @param reasons rejected releases per reported reason
+     * @param unexpected releases rejected with another reason than the one they were built for
+     */
+    public record BadReleaseSummary(long sent, long rejected, Map<String, Long> reasons, Map<String, String> unexpected) {}
 
     /**
      * The switch from one version to the next, checked against the release timeline.

@@ -59,7 +59,8 @@ public final class SensorDemo {
             Duration drainTimeout,
             Path workDir,
             boolean rollover,
-            Duration rolloverLead) {}
+            Duration rolloverLead,
+            boolean badReleases) {}
 
     /** Width of the window around the switch whose p99 is compared with the steady p99. */
     static final long SWITCH_WINDOW_MS = 5_000;
@@ -79,9 +80,10 @@ public final class SensorDemo {
         long started = System.nanoTime();
         Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
         Files.createDirectories(workDir);
-        out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%n",
+        out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%s%n",
                 human(settings.duration()), settings.parallelism(), settings.devices(),
-                settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "");
+                settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
+                settings.badReleases() ? ", bad releases" : "");
 
         out.print("[1/5] starting Kafka (KRaft) ... ");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
@@ -91,6 +93,7 @@ public final class SensorDemo {
             kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
             kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(SensorJobOptions.STATUS_TOPIC));
             kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.BLOBS_TOPIC));
 
             out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
@@ -165,8 +168,19 @@ public final class SensorDemo {
                 }
                 long publishAfterMs = Math.max(0, settings.duration().toMillis() / 2 - lead.toMillis());
                 ModelRelease next = null;
+                List<BadReleases.BadRelease> bad = List.of();
+                long badAfterMs = settings.duration().toMillis() / 4;
                 int statusesShown = 0;
                 while (producer.isAlive()) {
+                    if (settings.badReleases() && bad.isEmpty()
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= Math.min(badAfterMs, publishAfterMs)) {
+                        bad = BadReleases.prepare(v2, v1.file().getParent(), signingKey, System.currentTimeMillis() + lead.toMillis(),
+                                kafka.bootstrapServers(), config.blobsTopic());
+                        publishBad(control, bad, kafka.bootstrapServers(), config.controlTopic());
+                        out.printf("      >> published %d bad releases (%s)%n", bad.size(),
+                                bad.stream().map(BadReleases.BadRelease::expectedReason).distinct().collect(Collectors.joining(", ")));
+                        continue;
+                    }
                     producer.join(Math.min(2000, Math.max(1, remainingUntil(produceStart, publishAfterMs, next))));
                     if (settings.rollover() && next == null
                             && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
@@ -229,6 +243,7 @@ public final class SensorDemo {
                                 next == null ? null
                                         : rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
                                                 produceStartWall, lead),
+                                settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
                                 statusCounts(tracker.statuses()),
                                 new DemoReport.Run(
                                         DemoReport.round((System.nanoTime() - started) / 1e9),
@@ -283,6 +298,43 @@ public final class SensorDemo {
                 around.getTotalCount() == 0 ? 0 : ms(around.getValueAtPercentile(99)),
                 steady.getTotalCount() == 0 ? 0 : ms(steady.getValueAtPercentile(99)),
                 lead.toMillis() / 1000.0);
+    }
+
+    private static void publishBad(ControlTopic control, List<BadReleases.BadRelease> bad, String bootstrap, String topic)
+            throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> raw = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                props, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (BadReleases.BadRelease b : bad) {
+                if (b.release() != null) {
+                    control.publish(b.release());
+                } else {
+                    raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            topic, b.id().getBytes(java.nio.charset.StandardCharsets.UTF_8), b.rawValue())).get();
+                }
+            }
+        }
+    }
+
+    static DemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
+        Map<String, Long> reasons = new TreeMap<>();
+        Map<String, String> unexpected = new TreeMap<>();
+        long rejected = 0;
+        for (BadReleases.BadRelease b : bad) {
+            java.util.Optional<ModelStatus> verdict = statuses.stream()
+                    .filter(s -> s.state() == ModelStatus.State.REJECTED && b.id().equals(s.releaseId()))
+                    .findFirst();
+            if (verdict.isPresent()) {
+                rejected++;
+                reasons.merge(verdict.get().reason(), 1L, Long::sum);
+                if (!b.expectedReason().equals(verdict.get().reason())) {
+                    unexpected.put(b.kind(), "expected " + b.expectedReason() + ", got " + verdict.get().reason());
+                }
+            }
+        }
+        return new DemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
     }
 
     private static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
@@ -391,12 +443,20 @@ public final class SensorDemo {
                     ro.p99WindowMs(), ro.p99SteadyMs());
         }
         out.printf("  model status     %s%n", r.statusCounts());
-        boolean ok = r.lost() == 0 && r.deadLettered() == r.malformedInjected() && rolloverOk;
+        boolean badOk = true;
+        if (r.badReleases() != null) {
+            DemoReport.BadReleaseSummary b = r.badReleases();
+            badOk = b.rejected() == b.sent();
+            out.printf("  bad releases     %d sent, %d rejected  %s%s%n", b.sent(), b.rejected(), b.reasons(),
+                    b.unexpected().isEmpty() ? "" : "  unexpected: " + b.unexpected());
+        }
+        boolean ok = r.lost() == 0 && r.deadLettered() == r.malformedInjected() && rolloverOk && badOk;
         out.println(ok
                 ? "  verdict          OK: every window scored once by the version the timeline assigns, every malformed record dead-lettered"
                 : "  verdict          FAILED: " + r.lost() + " windows lost, "
                         + (r.malformedInjected() - r.deadLettered()) + " malformed records not dead-lettered"
-                        + (rolloverOk ? "" : ", rollover boundary violated"));
+                        + (rolloverOk ? "" : ", rollover boundary violated")
+                        + (badOk ? "" : ", a bad release was not rejected"));
     }
 
     private static double ms(long micros) {

@@ -1,0 +1,303 @@
+package dev.edgeinfer.jobs.sensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.jobs.model.BuiltModel;
+import dev.edgeinfer.jobs.release.ControlTopic;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.ControlTopicBarrier;
+import dev.edgeinfer.testutils.JobOutputs;
+import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.RolloverAssertions;
+import dev.edgeinfer.testutils.SensorJobHarness;
+import dev.edgeinfer.testutils.TestingEventTimeReadings;
+import dev.edgeinfer.testutils.TestingModels;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Rollback (an older version activated again at a later event time) and a long series of
+ * rollovers, on a real broker and a Flink MiniCluster at parallelism 2: every window is scored
+ * exactly once by the version the timeline assigns to its event time, and the ONNX sessions a
+ * job holds stay bounded by the distinct versions it serves, not by the number of activations.
+ */
+class RollbackAndManyRolloversITCase {
+
+    private static final int PARALLELISM = 2;
+    private static final int SHUFFLE_BLOCK = 10;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(PARALLELISM)
+                            .build());
+
+    private static EmbeddedKafkaBroker kafka;
+    private JobClient job;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @AfterEach
+    void cancelJobAndCheckNothingLeaked() throws Exception {
+        if (job != null) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
+                .as("ONNX Runtime sessions still open after the job ended: %d", OnnxModelRunner.openRunners())
+                .isTrue();
+        assertThat(KafkaTestUtils.eventually(
+                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
+                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
+                .isTrue();
+    }
+
+    @Test
+    void rollbackToV1AtALaterEventTimeScoresEachWindowByTheTimelinesVersionAndReusesTheLoadedV1Session()
+            throws Exception {
+        BuiltModel v1 = TestingModels.v1();
+        BuiltModel v2 = TestingModels.v2();
+        String model = v1.id().name();
+        SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(300));
+        SensorJobConfig config = harness.config();
+        String bootstrap = kafka.bootstrapServers();
+        long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
+        long t1 = base + 5_000;
+        long t2 = base + 10_000;
+
+        long now = System.currentTimeMillis();
+        ModelRelease first = ReleaseFactory.fromFile(model, v1.id().version(), v1.file(), 0L, 100, "it", now);
+        ModelRelease rollover = ReleaseFactory.fromFile(model, v2.id().version(), v2.file(), t1, 100, "it", now + 1);
+        ModelRelease rollback = first.toBuilder().activateAt(t2).publishedAt(now + 2).publisher("rollback").build();
+        List<ModelRelease> published = List.of(first, rollover, rollback);
+        ControlTopic control = new ControlTopic(bootstrap, harness.control);
+        for (ModelRelease r : published) {
+            control.publish(r);
+        }
+        ReleaseTimeline timeline = ReleaseTimeline.of(published);
+
+        TestingEventTimeReadings data =
+                new TestingEventTimeReadings(6, config.channels(), config.windowSize(), config.windowSlide(), base, 1, 7L);
+        data.addShuffledForAll(0, 160, SHUFFLE_BLOCK);
+        // Windows that end exactly on both sides of both boundaries.
+        data.set(0, data.windowEndPosition(9), t1);
+        data.set(1, data.windowEndPosition(9), t1 - 1);
+        data.set(0, data.windowEndPosition(21), t2);
+        data.set(1, data.windowEndPosition(21), t2 - 1);
+        Set<Integer> subtasks = new HashSet<>();
+        for (int d = 0; d < data.devices(); d++) {
+            subtasks.add(RolloverAssertions.subtaskOf(TestingEventTimeReadings.deviceId(d), PARALLELISM));
+        }
+        assertThat(subtasks).as("devices on every subtask").hasSize(PARALLELISM);
+
+        startJob(config, "rollback-it");
+        ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
+        KafkaTestUtils.produceAll(bootstrap, data.drainRecords(harness.readings));
+
+        List<SensorResult> results = JobOutputs.results(
+                bootstrap, harness.results, data.totalWindows(), Duration.ofSeconds(90), Duration.ofSeconds(3));
+        RolloverAssertions.assertEveryWindowScoredOnceByTheTimelinesVersion(results, data, timeline, model);
+        for (SensorResult r : results) {
+            boolean v2Period = r.windowEnd() >= t1 && r.windowEnd() < t2;
+            assertThat(r.model()).as("version of %s", r).isEqualTo(v2Period ? rollover.modelId() : first.modelId());
+        }
+        for (long boundary : new long[] {t1 - 1, t1, t2 - 1, t2}) {
+            assertThat(results).as("a window ends at %d", boundary).anyMatch(r -> r.windowEnd() == boundary);
+        }
+        assertThat(results).as("windows after the rollback").anyMatch(r -> r.windowEnd() > t2 + 2_000);
+
+        // The rollback is its own activation, served by the v1 session loaded for the first one:
+        // v2 retires once the watermark passes t2 + lateness; v1 is never retired nor reloaded.
+        List<ModelStatus> statuses = JobOutputs.statusesUntil(bootstrap, harness.status,
+                s -> JobOutputs.fromEverySubtask(s, PARALLELISM, st -> isRetirementOf(st, rollover)), Duration.ofSeconds(60));
+        assertThat(JobOutputs.fromEverySubtask(statuses, PARALLELISM, st -> isRetirementOf(st, rollover)))
+                .as("RETIRED v2 from every subtask; statuses %s", statuses)
+                .isTrue();
+        assertThat(JobOutputs.fromEverySubtask(statuses, PARALLELISM,
+                        st -> st.state() == ModelStatus.State.ACTIVE && rollback.releaseId().equals(st.releaseId())))
+                .as("the rollback is reported ACTIVE as its own release by every subtask; statuses %s", statuses)
+                .isTrue();
+        assertThat(statuses).noneMatch(st -> isRetirementOf(st, first));
+        assertThat(statuses).noneMatch(st -> "RELOADED_FOR_LATE_RECORD".equals(st.reason()));
+        for (int subtask = 0; subtask < PARALLELISM; subtask++) {
+            int s = subtask;
+            assertThat(statuses.stream()
+                            .filter(st -> st.subtask() == s && st.state() == ModelStatus.State.STAGED
+                                    && first.sha256().equals(st.sha256())))
+                    .as("v1 staged once on subtask %d", s)
+                    .hasSize(1);
+        }
+        RolloverAssertions.assertNoLateActivationOrRejection(statuses, model);
+    }
+
+    @Test
+    void fiftyAlternatingRolloversScoreEveryWindowByTheTimelinesVersionWhileOpenSessionsStayBounded() throws Exception {
+        BuiltModel v1 = TestingModels.v1();
+        BuiltModel v2 = TestingModels.v2();
+        String model = v1.id().name();
+        SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(200));
+        SensorJobConfig config = harness.config();
+        String bootstrap = kafka.bootstrapServers();
+        long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
+
+        long now = System.currentTimeMillis();
+        ModelRelease releaseV1 = ReleaseFactory.fromFile(model, v1.id().version(), v1.file(), 0L, 100, "it", now);
+        ModelRelease releaseV2 = ReleaseFactory.fromFile(model, v2.id().version(), v2.file(), 0L, 100, "it", now);
+        List<ModelRelease> published = new ArrayList<>();
+        published.add(releaseV1);
+        long lastActivation = 0;
+        for (int i = 0; i < 50; i++) {
+            lastActivation = base + 2_000 + 200L * i;
+            ModelRelease template = i % 2 == 0 ? releaseV2 : releaseV1;
+            published.add(template.toBuilder()
+                    .activateAt(lastActivation)
+                    .publishedAt(now + 1 + i)
+                    .publisher("it-rollover-" + i)
+                    .build());
+        }
+        ControlTopic control = new ControlTopic(bootstrap, harness.control);
+        for (ModelRelease r : published) {
+            control.publish(r);
+        }
+        ReleaseTimeline timeline = ReleaseTimeline.of(published);
+        assertThat(timeline.activations(model)).hasSize(51);
+
+        // 8 devices 50 ms apart, 16 s of shuffled readings; for each activation one window is moved
+        // to end at its first ms, in its middle or at its last ms (just before the next one).
+        TestingEventTimeReadings data =
+                new TestingEventTimeReadings(8, config.channels(), config.windowSize(), config.windowSlide(), base, 50, 11L);
+        data.addShuffledForAll(0, 160, SHUFFLE_BLOCK);
+        for (int i = 1; i < published.size(); i++) {
+            long activateAt = published.get(i).activateAt();
+            int device = i % data.devices();
+            long k = Math.round((activateAt - data.nominalTs(device, data.windowEndPosition(0)))
+                    / (double) (config.windowSlide() * TestingEventTimeReadings.STEP_MS));
+            data.set(device, data.windowEndPosition(k), activateAt + new long[] {0, 100, 199}[i % 3]);
+        }
+        Set<String> owningReleases = new HashSet<>();
+        for (int d = 0; d < data.devices(); d++) {
+            for (int k = 0; k < data.windowCount(d); k++) {
+                owningReleases.add(timeline.resolve(model, data.windowEnd(d, k), TestingEventTimeReadings.deviceId(d))
+                        .orElseThrow().releaseId());
+            }
+        }
+        assertThat(owningReleases).as("activations that own at least one window").hasSize(published.size());
+        assertThat(data.maxEventTime() - 200).isGreaterThan(lastActivation + 2_000 + 1_000);
+
+        // Sample the JVM-wide count of open ONNX sessions while the job runs.
+        List<Integer> samples = new ArrayList<>();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        AtomicInteger max = new AtomicInteger();
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                int open = OnnxModelRunner.openRunners();
+                synchronized (samples) {
+                    samples.add(open);
+                }
+                max.accumulateAndGet(open, Math::max);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "it-onnx-session-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        List<SensorResult> results;
+        List<ModelStatus> statuses;
+        try {
+            startJob(config, "many-rollovers-it");
+            ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
+            KafkaTestUtils.produceAll(bootstrap, data.drainRecords(harness.readings));
+            results = JobOutputs.results(
+                    bootstrap, harness.results, data.totalWindows(), Duration.ofSeconds(90), Duration.ofSeconds(3));
+            statuses = JobOutputs.statusesUntil(bootstrap, harness.status,
+                    s -> JobOutputs.fromEverySubtask(s, PARALLELISM, st -> isRetirementOf(st, releaseV2)),
+                    Duration.ofSeconds(60));
+        } finally {
+            sampling.set(false);
+            sampler.join(5_000);
+        }
+
+        RolloverAssertions.assertEveryWindowScoredOnceByTheTimelinesVersion(results, data, timeline, model);
+        assertThat(results).anyMatch(r -> r.model().equals(releaseV1.modelId()));
+        assertThat(results).anyMatch(r -> r.model().equals(releaseV2.modelId()));
+
+        synchronized (samples) {
+            assertThat(samples).as("samples taken while the job ran").hasSizeGreaterThan(50);
+            assertThat(samples)
+                    .as("open ONNX sessions (2 subtasks x 2 versions expected, never one per activation)")
+                    .allMatch(open -> open <= 8);
+        }
+        assertThat(max.get()).as("the sampler saw the job's sessions").isGreaterThanOrEqualTo(PARALLELISM);
+
+        assertThat(JobOutputs.fromEverySubtask(statuses, PARALLELISM, st -> isRetirementOf(st, releaseV2)))
+                .as("v2 retired on every subtask after the last activation (v1) plus lateness; statuses %s", statuses)
+                .isTrue();
+        for (int subtask = 0; subtask < PARALLELISM; subtask++) {
+            int s = subtask;
+            List<ModelStatus> staged = statuses.stream()
+                    .filter(st -> st.subtask() == s && st.state() == ModelStatus.State.STAGED)
+                    .toList();
+            assertThat(staged).as("subtask %d loads each of the two versions once for 51 activations", s).hasSize(2);
+            assertThat(staged.stream().map(ModelStatus::sha256))
+                    .containsExactlyInAnyOrder(releaseV1.sha256(), releaseV2.sha256());
+        }
+        RolloverAssertions.assertNoLateActivationOrRejection(statuses, model);
+    }
+
+    private static SensorJobHarness harness(BuiltModel geometry, Duration allowedLateness, Duration outOfOrderness) {
+        SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
+        harness.conf.set(SensorJobOptions.MODEL_NAME, geometry.id().name());
+        harness.conf.set(SensorJobOptions.CHANNELS, geometry.channels());
+        harness.conf.set(SensorJobOptions.WINDOW_SIZE, geometry.windowSize());
+        harness.conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
+        harness.conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
+        harness.conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        return harness;
+    }
+
+    private void startJob(SensorJobConfig config, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SensorAnomalyJob.build(env, config);
+        job = env.executeAsync(name);
+    }
+
+    private static boolean isRetirementOf(ModelStatus status, ModelRelease release) {
+        return status.state() == ModelStatus.State.RETIRED && release.sha256().equals(status.sha256());
+    }
+}
