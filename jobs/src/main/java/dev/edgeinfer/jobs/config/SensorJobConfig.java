@@ -66,7 +66,9 @@ public record SensorJobConfig(
         int modelCacheKeepRecent,
         long maxModelBytes,
         Duration httpTimeout,
-        String blobsTopic) {
+        String blobsTopic,
+        int batchMaxSize,
+        Duration batchMaxDelay) {
 
     private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -176,7 +178,9 @@ public record SensorJobConfig(
                 nonNegative(conf, MODEL_CACHE_KEEP),
                 positiveBytes(conf, MODEL_MAX_SIZE),
                 positiveDuration(conf, MODEL_HTTP_TIMEOUT),
-                topic(conf, BLOBS_TOPIC));
+                topic(conf, BLOBS_TOPIC),
+                positive(conf, BATCH_MAX_SIZE),
+                nonNegativeDuration(conf, BATCH_MAX_DELAY));
     }
 
     private static List<Path> trustedKeys(Configuration conf) {

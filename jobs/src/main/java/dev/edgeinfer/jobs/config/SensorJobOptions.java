@@ -252,6 +252,18 @@ public final class SensorJobOptions {
                     .defaultValue("edge.models.blobs")
                     .withDescription("Topic carrying model bytes in chunks (kafka-blob: URIs), for sites that reach nothing but Kafka.");
 
+    public static final ConfigOption<Integer> BATCH_MAX_SIZE =
+            ConfigOptions.key("batch.max-size")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription("Largest micro-batch scored in one ONNX Runtime call (batches never mix model versions).");
+
+    public static final ConfigOption<Duration> BATCH_MAX_DELAY =
+            ConfigOptions.key("batch.max-delay")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription("Longest a record waits for its micro-batch to fill (ms resolution). 0: no waiting, each record is scored at once (lowest latency); 1-5 ms trades latency for throughput on big models.");
+
     public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
             ConfigOptions.key("onnx.intra-op-threads")
                     .intType()

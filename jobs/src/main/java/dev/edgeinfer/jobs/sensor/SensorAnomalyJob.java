@@ -195,6 +195,7 @@ public final class SensorAnomalyJob {
                         .setModelFetcher(fetcher)
                         .setTrustedKeys(trustedKeys(config))
                         .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
+                        .setBatching(config.batchMaxSize(), config.batchMaxDelay())
                         .setUid("onnx-inference");
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));

@@ -110,7 +110,9 @@ public final class VersionedInference<IN, P, OUT> {
             TrustedKeys trustedKeys,
             String modelCacheDir,
             long maxModelBytes,
-            int keepRecentModels)
+            int keepRecentModels,
+            int batchMaxSize,
+            long batchMaxDelayMillis)
             implements Serializable {}
 
     /** Builder; {@link #build()} checks the combination and says what is missing. */
@@ -134,8 +136,29 @@ public final class VersionedInference<IN, P, OUT> {
         private Path modelCacheDir = Path.of(System.getProperty("java.io.tmpdir"), "edgeinfer-model-cache");
         private long maxModelBytes = 256L * 1024 * 1024;
         private int keepRecentModels = 3;
+        private int batchMaxSize = 1;
+        private Duration batchMaxDelay = Duration.ZERO;
 
         Builder() {}
+
+        /**
+         * Micro-batching: records are scored in one ONNX Runtime call per batch, which closes at
+         * {@code maxSize} records or {@code maxDelay} after its first record, whichever comes
+         * first ({@code maxDelay} 0: no waiting, every record is scored at once). Batches never
+         * mix versions and are flushed before every watermark and checkpoint barrier and at end
+         * of input, so nothing is held in state. The delay has millisecond resolution (Flink
+         * processing-time timers).
+         */
+        public Builder<IN, P, OUT> setBatching(int maxSize, Duration maxDelay) {
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxSize < 1 || maxDelay.isNegative()) {
+                throw new IllegalArgumentException(
+                        "batching needs maxSize >= 1 and maxDelay >= 0, got " + maxSize + " and " + maxDelay);
+            }
+            this.batchMaxSize = maxSize;
+            this.batchMaxDelay = maxDelay;
+            return this;
+        }
 
         /**
          * Public keys whose Ed25519 signatures releases must carry. With none (the default),
@@ -272,7 +295,8 @@ public final class VersionedInference<IN, P, OUT> {
                     modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                     allowedLateness.toMillis(), loadTimeout.toMillis(), heartbeatInterval.toMillis(),
                     List.copyOf(initialReleases), siteId, jobName, statusTag, trustedKeys,
-                    modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels);
+                    modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
+                    batchMaxSize, batchMaxDelay.toMillis());
             return new VersionedInference<>(settings, resultType, uid);
         }
 

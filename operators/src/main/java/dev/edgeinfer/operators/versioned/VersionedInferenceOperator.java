@@ -137,6 +137,12 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient Counter rejectedReleases;
     private transient Counter reloadsForLateRecords;
     private transient Counter loadWaitMillis;
+    private transient org.apache.flink.metrics.Histogram batchSizes;
+    /** The open micro-batch: records of one version, their event times, when it opened. */
+    private transient List<IN> batch;
+    private transient long[] batchEventTimes;
+    private transient Staged<IN, P> batchModel;
+    private transient long batchOpenedAt;
 
     VersionedInferenceOperator(VersionedInference.Settings<IN, P, OUT> settings) {
         this.settings = settings;
@@ -245,6 +251,10 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         rejectedReleases = metrics.counter("rejectedReleases");
         reloadsForLateRecords = metrics.counter("reloadsForLateRecords");
         loadWaitMillis = metrics.counter("loadWaitMillis");
+        batchSizes = metrics.histogram("batchSize",
+                new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(1000));
+        batch = new ArrayList<>(settings.batchMaxSize());
+        batchEventTimes = new long[settings.batchMaxSize()];
         metrics.gauge("loadedVersions", () -> staged == null ? 0 : staged.size());
         metrics.gauge("waitingRecords", () -> pending == null ? 0 : pending.size());
 
@@ -289,19 +299,68 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             if (runner == null) {
                 continue; // rejected: the timeline changed, resolve again
             }
-            long started = System.nanoTime();
-            List<P> predictions = runner.predict(List.of(value));
-            long took = System.nanoTime() - started;
-            output.collect(new StreamRecord<>(
-                    settings.resultBuilder().build(value, predictions.get(0), release.modelId(), took), eventTime));
-            model.scored++;
-            scoredCounter.inc();
+            // The record's version is fixed now; it waits in the micro-batch of that version only.
+            if (batchModel != null && batchModel != model) {
+                flushBatch();
+            }
+            if (batch.isEmpty()) {
+                batchModel = model;
+                batchOpenedAt = getProcessingTimeService().getCurrentProcessingTime();
+                if (settings.batchMaxDelayMillis() > 0) {
+                    long due = batchOpenedAt + settings.batchMaxDelayMillis();
+                    getProcessingTimeService().registerTimer(due, time -> flushBatchIfOpenedBy(due));
+                }
+            }
+            batch.add(value);
+            batchEventTimes[batch.size() - 1] = eventTime;
             maxScoredEventTime = Math.max(maxScoredEventTime, eventTime);
-            if (activeReported.add(release.releaseId())) {
-                emitStatus(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
+            if (batch.size() >= settings.batchMaxSize() || settings.batchMaxDelayMillis() == 0) {
+                flushBatch();
             }
             return true;
         }
+    }
+
+    private void flushBatchIfOpenedBy(long due) throws Exception {
+        if (!batch.isEmpty() && batchOpenedAt + settings.batchMaxDelayMillis() <= due) {
+            flushBatch();
+        }
+    }
+
+    /**
+     * Scores the open micro-batch (all one version) in one ONNX Runtime call and emits its
+     * results in arrival order. Called when the batch is full or old enough, before another
+     * version's record, before every watermark and checkpoint barrier, and at end of input: no
+     * record is ever held in state or behind a watermark.
+     */
+    private void flushBatch() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Staged<IN, P> model = batchModel;
+        ModelRelease release = model.release;
+        long started = System.nanoTime();
+        List<P> predictions = model.runner.join().predict(batch);
+        long took = System.nanoTime() - started;
+        for (int i = 0; i < batch.size(); i++) {
+            output.collect(new StreamRecord<>(
+                    settings.resultBuilder().build(batch.get(i), predictions.get(i), release.modelId(), took),
+                    batchEventTimes[i]));
+        }
+        model.scored += batch.size();
+        scoredCounter.inc(batch.size());
+        batchSizes.update(batch.size());
+        batch.clear();
+        batchModel = null;
+        if (activeReported.add(release.releaseId())) {
+            emitStatus(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flushBatch();
+        super.prepareSnapshotPreBarrier(checkpointId);
     }
 
     /**
@@ -565,6 +624,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     @Override
     public void processWatermark1(Watermark mark) throws Exception {
         drainStaging();
+        flushBatch(); // results must not fall behind the watermark that follows them
         watermark = mark.getTimestamp();
         retireUnneeded();
         output.emitWatermark(mark);
@@ -653,6 +713,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     @Override
     public void finish() throws Exception {
+        flushBatch();
         if (!pending.isEmpty()) {
             throw new IllegalStateException(pending.size() + " records reached the end of input before any release of '"
                     + settings.modelName() + "' covered their event time; publish a release that activates at or before them");

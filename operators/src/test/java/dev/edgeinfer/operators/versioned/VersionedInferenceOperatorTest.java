@@ -799,6 +799,103 @@ class VersionedInferenceOperatorTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // micro-batching
+
+    private Rig batchingRig(int maxSize, Duration maxDelay) throws Exception {
+        Rig rig = rig(builder(new FileModelFetcher()).setBatching(maxSize, maxDelay).build(), null, 1, 0);
+        rig.release(v1);
+        rig.release(v2);
+        return rig;
+    }
+
+    @Test
+    void microBatchIsScoredWhenItReachesItsMaximumSize() throws Exception {
+        Rig rig = batchingRig(3, Duration.ofSeconds(60));
+        rig.record("dev-a", 10);
+        rig.record("dev-b", 20);
+        assertThat(rig.results()).as("a batch of 2 waits for a third record or its delay").isEmpty();
+
+        rig.record("dev-c", 30);
+
+        assertThat(rig.results()).extracting(TestingResult::eventTime).containsExactly(10L, 20L, 30L);
+        for (TestingResult r : rig.results()) {
+            assertThat((double) r.score()).isCloseTo(expectedScore(window(r.deviceId(), r.eventTime()), V1_BIAS), within(1e-5));
+        }
+    }
+
+    @Test
+    void microBatchIsScoredWhenItsMaximumDelayPasses() throws Exception {
+        Rig rig = batchingRig(64, Duration.ofMillis(5));
+        long now = rig.harness.getProcessingTime();
+        rig.record("dev-a", 10);
+        rig.record("dev-b", 20);
+        rig.harness.setProcessingTime(now + 4);
+        assertThat(rig.results()).isEmpty();
+
+        rig.harness.setProcessingTime(now + 5);
+
+        assertThat(rig.results()).extracting(TestingResult::eventTime).containsExactly(10L, 20L);
+    }
+
+    @Test
+    void microBatchesNeverMixVersions() throws Exception {
+        Rig rig = batchingRig(64, Duration.ofSeconds(60));
+        rig.record("dev-a", T - 2);
+        rig.record("dev-b", T - 1);
+        assertThat(rig.results()).isEmpty();
+
+        rig.record("dev-a", T); // needs v2: the v1 batch is scored first, alone
+        assertThat(rig.results()).extracting(TestingResult::eventTime, TestingResult::version)
+                .containsExactly(tuple(T - 2, "v1"), tuple(T - 1, "v1"));
+
+        rig.watermark(T - 10);
+        assertThat(rig.results()).extracting(TestingResult::eventTime, TestingResult::version)
+                .containsExactly(tuple(T - 2, "v1"), tuple(T - 1, "v1"), tuple(T, "v2"));
+        assertThat((double) rig.results().get(2).score())
+                .isCloseTo(expectedScore(window("dev-a", T), V2_BIAS), within(1e-5));
+    }
+
+    @Test
+    void openMicroBatchIsScoredBeforeAWatermarkIsForwarded() throws Exception {
+        Rig rig = batchingRig(64, Duration.ofSeconds(60));
+        rig.record("dev-a", 10);
+
+        rig.watermark(5);
+
+        List<Object> output = new ArrayList<>(rig.harness.getOutput());
+        assertThat(output).hasSize(2);
+        assertThat(output.get(0)).isInstanceOf(StreamRecord.class);
+        assertThat(output.get(1)).isEqualTo(new Watermark(5));
+    }
+
+    @Test
+    void openMicroBatchIsScoredBeforeACheckpointSoNothingIsHeldInState() throws Exception {
+        Rig rig = batchingRig(64, Duration.ofSeconds(60));
+        rig.record("dev-a", 10);
+        rig.record("dev-b", 20);
+
+        // What the task does when a barrier arrives: pre-barrier hook, then the snapshot.
+        rig.harness.prepareSnapshotPreBarrier(1L);
+        assertThat(rig.results()).extracting(TestingResult::eventTime).containsExactly(10L, 20L);
+        OperatorSubtaskState state = rig.snapshot();
+
+        rig.close();
+        Rig restored = rig(builder(new FileModelFetcher()).setBatching(64, Duration.ofSeconds(60)).build(), state, 1, 0);
+        restored.close();
+        assertThat(restored.results()).as("nothing replayed from state").isEmpty();
+    }
+
+    @Test
+    void openMicroBatchIsScoredAtEndOfInput() throws Exception {
+        Rig rig = batchingRig(64, Duration.ofSeconds(60));
+        rig.record("dev-a", 10);
+
+        rig.close();
+
+        assertThat(rig.results()).extracting(TestingResult::eventTime).containsExactly(10L);
+    }
+
+    // ---------------------------------------------------------------------------------------
     // test rig
 
     private static ModelRelease release(String version, Path file, long activateAt) throws Exception {
