@@ -24,7 +24,12 @@ import java.util.Map;
 public final class TestingSensorData {
 
     /** A deliberately malformed record and the reason the job must give for it. */
-    public record Malformed(String deviceId, byte[] value, RejectReason expectedReason) {}
+    public record Malformed(String deviceId, byte[] value, RejectReason expectedReason) {
+        @Override
+        public String toString() {
+            return expectedReason.name();
+        }
+    }
 
     public final int devices;
     public final int readingsPerDevice;
