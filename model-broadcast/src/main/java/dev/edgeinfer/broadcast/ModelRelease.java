@@ -5,7 +5,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -59,6 +62,12 @@ import java.util.regex.Pattern;
  * @param publishedAt wall-clock time (epoch ms) of publication; also a tie-breaker, see {@link #ORDER}
  * @param signedBy id of the Ed25519 key that signed this release ({@link ReleaseSigning#keyId}), or {@code null} when unsigned
  * @param signatureBase64 the Ed25519 signature (standard base64, 64 bytes), or {@code null} when unsigned
+ * @param metadata free-form, signed facts about the model that its consumers need, e.g. an image
+ *     classifier's {@code image.mean}, {@code image.std} and {@code labels}; never {@code null}
+ *     (empty when there are none), kept sorted by key; at most {@value #MAX_METADATA_ENTRIES}
+ *     entries, keys 1..200 characters without whitespace or control characters, values at most
+ *     {@value #MAX_METADATA_VALUE_CHARS} characters. Covered by the signature (see
+ *     {@link ReleaseSigning#canonicalBytes}); not part of {@link #releaseId()}.
  */
 public record ModelRelease(
         String model,
@@ -72,7 +81,8 @@ public record ModelRelease(
         String publisher,
         long publishedAt,
         String signedBy,
-        String signatureBase64)
+        String signatureBase64,
+        Map<String, String> metadata)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -83,6 +93,11 @@ public record ModelRelease(
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
     /** Ed25519 signatures are always 64 bytes (RFC 8032). */
     static final int ED25519_SIGNATURE_BYTES = 64;
+    /** Most metadata entries a release may carry. */
+    public static final int MAX_METADATA_ENTRIES = 64;
+    /** Longest metadata value, in characters. */
+    public static final int MAX_METADATA_VALUE_CHARS = 16_384;
+    private static final Pattern METADATA_KEY = Pattern.compile("[^\\s\\p{Cntrl}]{1,200}");
 
     /**
      * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
@@ -140,6 +155,45 @@ public record ModelRelease(
             throw InvalidReleaseException.invalid("publishedAt", publishedAt, "must be epoch ms >= 0");
         }
         checkSigning(signedBy, signatureBase64);
+        metadata = checkMetadata(metadata);
+    }
+
+    /**
+     * A release without metadata (the form every release had before metadata existed); same as
+     * the canonical constructor with an empty {@code metadata}.
+     */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            String signedBy, String signatureBase64) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64, Map.of());
+    }
+
+    private static Map<String, String> checkMetadata(Map<String, String> metadata) {
+        if (metadata == null || metadata.isEmpty()) {
+            return Collections.emptySortedMap();
+        }
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw InvalidReleaseException.invalid("metadata", metadata.size() + " entries",
+                    "must have at most " + MAX_METADATA_ENTRIES + " entries");
+        }
+        TreeMap<String, String> sorted = new TreeMap<>();
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            String key = e.getKey();
+            if (key == null || !METADATA_KEY.matcher(key).matches()) {
+                throw InvalidReleaseException.invalid("metadata", key,
+                        "keys must be 1..200 characters without whitespace or control characters");
+            }
+            if (e.getValue() == null) {
+                throw InvalidReleaseException.missing("metadata." + key);
+            }
+            if (e.getValue().length() > MAX_METADATA_VALUE_CHARS) {
+                throw InvalidReleaseException.invalid("metadata." + key, e.getValue().length() + " characters",
+                        "must be at most " + MAX_METADATA_VALUE_CHARS + " characters");
+            }
+            sorted.put(key, e.getValue());
+        }
+        return Collections.unmodifiableSortedMap(sorted);
     }
 
     /**
@@ -149,7 +203,7 @@ public record ModelRelease(
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
             DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
-                null, null);
+                null, null, Map.of());
     }
 
     private static void checkSigning(String signedBy, String signatureBase64) {
@@ -247,7 +301,13 @@ public record ModelRelease(
                 .model(model).version(version).sha256(sha256).uri(uri).sizeBytes(sizeBytes)
                 .signature(signature).activateAt(activateAt).canaryPercent(canaryPercent)
                 .publisher(publisher).publishedAt(publishedAt)
-                .signedBy(signedBy).signatureBase64(signatureBase64);
+                .signedBy(signedBy).signatureBase64(signatureBase64)
+                .metadata(metadata);
+    }
+
+    /** The metadata value for {@code key}, or {@code null}. */
+    public String metadata(String key) {
+        return metadata.get(key);
     }
 
     /** Mutable builder for {@link ModelRelease}; {@link #build()} validates. Not thread-safe. */
@@ -264,6 +324,7 @@ public record ModelRelease(
         private long publishedAt;
         private String signedBy;
         private String signatureBase64;
+        private final TreeMap<String, String> metadata = new TreeMap<>();
 
         private Builder() {}
 
@@ -279,13 +340,23 @@ public record ModelRelease(
         public Builder publishedAt(long publishedAt) { this.publishedAt = publishedAt; return this; }
         public Builder signedBy(String keyId) { this.signedBy = keyId; return this; }
         public Builder signatureBase64(String signatureBase64) { this.signatureBase64 = signatureBase64; return this; }
+        /** Replaces all metadata with {@code metadata} (null or empty: none). */
+        public Builder metadata(Map<String, String> metadata) {
+            this.metadata.clear();
+            if (metadata != null) {
+                this.metadata.putAll(metadata);
+            }
+            return this;
+        }
+        /** Adds or replaces one metadata entry. */
+        public Builder putMetadata(String key, String value) { this.metadata.put(key, value); return this; }
         /** Drops the signature (e.g. before changing fields and signing again). */
         public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
         /** @throws InvalidReleaseException if any field is missing or invalid */
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
-                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64);
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata);
         }
     }
 }

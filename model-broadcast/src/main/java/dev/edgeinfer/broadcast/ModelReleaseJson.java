@@ -7,7 +7,10 @@ import dev.edgeinfer.broadcast.InvalidReleaseException.Reason;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The versioned JSON form of a {@link ModelRelease}, as written to the control topic:
@@ -19,8 +22,13 @@ import java.util.List;
  *               "outputs":[{"name":"score","shape":[-1,1]}]},
  *  "activateAt":1767225600000,"activateAtIso":"2026-01-01T00:00:00Z","canaryPercent":100,
  *  "publisher":"alice@ml-team","publishedAt":1767225590000,
- *  "signing":{"algorithm":"Ed25519","keyId":"9c1d2e3f4a5b6c7d","signature":"base64..."}}
+ *  "signing":{"algorithm":"Ed25519","keyId":"9c1d2e3f4a5b6c7d","signature":"base64..."},
+ *  "metadata":{"image.mean":"0.485,0.456,0.406","labels":"red,green,blue"}}
  * }</pre>
+ *
+ * <p>{@code metadata} is optional too (absent = none; an object of string values, written in key
+ * order) and was likewise added without a schema bump. It is signed; see
+ * {@link ReleaseSigning#canonicalBytes(ModelRelease)}.
  *
  * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
  * that ignore it still read every field correctly, they just cannot check the signature. The
@@ -79,6 +87,10 @@ public final class ModelReleaseJson {
             signing.put("keyId", r.signedBy());
             signing.put("signature", r.signatureBase64());
         }
+        if (!r.metadata().isEmpty()) {
+            ObjectNode metadata = o.putObject("metadata");
+            r.metadata().forEach(metadata::put);
+        }
         return JsonFields.write(o);
     }
 
@@ -136,10 +148,30 @@ public final class ModelReleaseJson {
             signedBy = JsonFields.text(signing, "keyId", "signing.keyId");
             signatureBase64 = JsonFields.text(signing, "signature", "signing.signature");
         }
+        Map<String, String> metadata = readMetadata(o);
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
                 new DeclaredSignature(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64);
+                signedBy, signatureBase64, metadata);
+    }
+
+    private static Map<String, String> readMetadata(ObjectNode o) {
+        JsonNode node = o.get("metadata");
+        Map<String, String> metadata = new TreeMap<>();
+        if (node == null || node.isNull()) {
+            return metadata;
+        }
+        if (!node.isObject()) {
+            throw InvalidReleaseException.invalid("metadata", node, "must be a JSON object of string values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw InvalidReleaseException.invalid("metadata." + e.getKey(), e.getValue(), "must be a JSON string");
+            }
+            metadata.put(e.getKey(), e.getValue().textValue());
+        }
+        return metadata;
     }
 
     private static void checkIso(String iso, long activateAt) {

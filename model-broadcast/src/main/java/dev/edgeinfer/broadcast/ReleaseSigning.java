@@ -30,6 +30,8 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Ed25519 signing and verification of releases, with the JDK's own provider (no extra libraries).
@@ -62,6 +64,15 @@ import java.util.List;
  * i32/u32/i64 = big-endian two's complement
  * </pre>
  *
+ * A release with {@code metadata} is signed in the v2 form: the same bytes with the prefix
+ * {@code "edgeinfer-release-v2\n"}, followed by the metadata sorted by key:
+ *
+ * <pre>
+ * u32(count), then per entry: str(key) str(value)
+ * </pre>
+ *
+ * A release without metadata keeps the v1 form byte for byte, so every signature made before
+ * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
  * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
  * no two different releases share a canonical form (e.g. model {@code "ab"} + version {@code "c"}
  * differs from {@code "a"} + {@code "bc"}), and changing any field — or any byte of the signed
@@ -81,6 +92,8 @@ public final class ReleaseSigning {
 
     /** The version prefix of the canonical form; part of every signed message. */
     public static final String CANONICAL_PREFIX = "edgeinfer-release-v1\n";
+    /** The prefix of the canonical form of releases that carry metadata. */
+    public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
     /** JCA name of the only supported algorithm. */
     public static final String ALGORITHM = "Ed25519";
 
@@ -108,7 +121,8 @@ public final class ReleaseSigning {
     public static byte[] canonicalBytes(ModelRelease r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(CANONICAL_PREFIX.getBytes(StandardCharsets.US_ASCII));
+            boolean withMetadata = !r.metadata().isEmpty();
+            out.write((withMetadata ? CANONICAL_PREFIX_V2 : CANONICAL_PREFIX).getBytes(StandardCharsets.US_ASCII));
             str(out, r.model());
             str(out, r.version());
             str(out, r.sha256());
@@ -120,6 +134,13 @@ public final class ReleaseSigning {
             out.writeInt(r.canaryPercent());
             str(out, r.publisher());
             out.writeLong(r.publishedAt());
+            if (withMetadata) {
+                out.writeInt(r.metadata().size());
+                for (Map.Entry<String, String> e : new TreeMap<>(r.metadata()).entrySet()) {
+                    str(out, e.getKey());
+                    str(out, e.getValue());
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);
         }

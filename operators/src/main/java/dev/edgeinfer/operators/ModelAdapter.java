@@ -1,6 +1,7 @@
 package dev.edgeinfer.operators;
 
 import ai.djl.translate.Translator;
+import dev.edgeinfer.broadcast.ModelRelease;
 
 import java.io.Serializable;
 import java.util.List;
@@ -23,6 +24,18 @@ public interface ModelAdapter<IN, P> extends Serializable {
 
     /** A fresh translator for one model runner. */
     Translator<List<IN>, List<P>> newTranslator();
+
+    /**
+     * A fresh translator for the model of {@code release}: what the versioned operator calls, so
+     * a translator can read what the release says about its model (e.g. an image classifier's
+     * normalisation and labels in {@link ModelRelease#metadata()}). Defaults to
+     * {@link #newTranslator()}. Must not throw for bad metadata: a translator that is
+     * {@link dev.edgeinfer.operators.runtime.SignatureAware} reports it from
+     * {@code checkSignature}, so the release is rejected with a reason instead of failing the task.
+     */
+    default Translator<List<IN>, List<P>> newTranslator(ModelRelease release) {
+        return newTranslator();
+    }
 
     /** A small, valid batch used to warm a freshly loaded model up before it serves. */
     List<IN> warmupBatch();

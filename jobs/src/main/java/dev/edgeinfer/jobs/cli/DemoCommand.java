@@ -2,6 +2,8 @@ package dev.edgeinfer.jobs.cli;
 
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.demo.DemoReport;
+import dev.edgeinfer.jobs.demo.FrameDemo;
+import dev.edgeinfer.jobs.demo.FrameDemoReport;
 import dev.edgeinfer.jobs.demo.SensorDemo;
 
 import picocli.CommandLine.Command;
@@ -71,8 +73,25 @@ final class DemoCommand implements Callable<Integer> {
             description = "How far ahead of the switch v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
     Duration rolloverLead;
 
+    @Option(names = "--frames",
+            description = "Run the frame classification demo instead: simulated cameras, a CNN, rollover v1 -> v2.")
+    boolean frames;
+
+    @Option(names = "--cameras", defaultValue = "4", description = "With --frames: simulated cameras (default: ${DEFAULT-VALUE}).")
+    int cameras;
+
+    @Option(names = "--fps", defaultValue = "30", description = "With --frames: frames per second per camera (default: ${DEFAULT-VALUE}).")
+    double fps;
+
+    @Option(names = "--model-size", defaultValue = "96",
+            description = "With --frames: the CNN's input height and width, e.g. 96 or 224 (default: ${DEFAULT-VALUE}).")
+    int modelSize;
+
     @Override
     public Integer call() throws Exception {
+        if (frames) {
+            return frames();
+        }
         if (parallelism < 1 || devices < 1 || rate <= 0) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --devices and --rate must be positive");
@@ -91,5 +110,19 @@ final class DemoCommand implements Callable<Integer> {
         boolean rolloverOk = result.rollover() == null || result.rollover().misrouted() == 0;
         boolean badOk = result.badReleases() == null || result.badReleases().rejected() == result.badReleases().sent();
         return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk && badOk ? 0 : 1;
+    }
+
+    private int frames() throws Exception {
+        if (parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "--parallelism, --cameras, --fps and --model-size must be positive");
+        }
+        FrameDemoReport result = new FrameDemo(new FrameDemo.Settings(duration, parallelism, cameras, fps, 160, 120,
+                modelSize, malformed, seed, delivery, drainTimeout, workDir, !noRollover, rolloverLead), System.out).run();
+        if (report != null) {
+            result.writeTo(report);
+            System.out.println("  report           " + report.toAbsolutePath());
+        }
+        return result.ok() ? 0 : 1;
     }
 }

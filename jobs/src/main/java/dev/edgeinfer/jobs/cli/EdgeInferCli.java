@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code edgeinfer} command line: {@code demo}, {@code run}, {@code produce},
- * {@code publish}, {@code rollback}, {@code config-docs}. Started by the {@code ./edgeinfer}
- * launcher at the repository root.
+ * {@code publish}, {@code rollback}, {@code keys}, {@code bench}, {@code config-docs}. Started by
+ * the {@code ./edgeinfer} launcher at the repository root.
  */
 @Command(
         name = "edgeinfer",
@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             RollbackCommand.class,
             KeysCommand.class,
+            BenchCommand.class,
             ConfigDocsCommand.class,
             CommandLine.HelpCommand.class
         })

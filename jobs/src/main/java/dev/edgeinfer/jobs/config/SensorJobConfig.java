@@ -68,14 +68,14 @@ public record SensorJobConfig(
         Duration httpTimeout,
         String blobsTopic,
         int batchMaxSize,
-        Duration batchMaxDelay) {
+        Duration batchMaxDelay) implements KafkaJobConfig {
 
-    private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
+    static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
-        rejectUnknownKeys(conf);
+        rejectUnknownKeys(conf, SensorJobOptions.all());
         String bootstrap = required(conf, BOOTSTRAP_SERVERS);
         if (!HOST_PORT.matcher(bootstrap).matches()) {
             throw new InvalidConfigurationException(
@@ -109,39 +109,10 @@ public record SensorJobConfig(
             throw new InvalidConfigurationException(BUFFER_TIMEOUT.key(), "must be >= 0, got " + bufferTimeout);
         }
         String modelName = required(conf, MODEL_NAME);
-        ModelId model = null;
-        Path modelPath = null;
-        // An initial model is optional, but model.version and model.path come together.
-        if (conf.contains(MODEL_VERSION) || conf.contains(MODEL_PATH)) {
-            String version = required(conf, MODEL_VERSION);
-            modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
-            if (!Files.isRegularFile(modelPath)) {
-                throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
-            }
-            String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
-            if (sha256 == null) {
-                try {
-                    sha256 = Sha256.of(modelPath);
-                } catch (IOException e) {
-                    throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
-                }
-            }
-            try {
-                model = ModelId.of(modelName, version, sha256);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
-            }
-        } else if (conf.contains(MODEL_SHA256)) {
-            throw new InvalidConfigurationException(MODEL_SHA256.key(), "is set but model.version and model.path are not");
-        }
-        int intraOpThreads = positive(conf, ONNX_INTRA_OP_THREADS);
-        String optLevel = get(conf, ONNX_OPT_LEVEL);
-        OnnxRunnerOptions onnx;
-        try {
-            onnx = new OnnxRunnerOptions(intraOpThreads, 1, optLevel, 3);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(ONNX_OPT_LEVEL.key(), e.getMessage(), e);
-        }
+        InitialModel initial = initialModel(conf, modelName);
+        ModelId model = initial.model();
+        Path modelPath = initial.path();
+        OnnxRunnerOptions onnx = onnx(conf);
         return new SensorJobConfig(
                 required(conf, SITE_ID),
                 bootstrap,
@@ -183,7 +154,49 @@ public record SensorJobConfig(
                 nonNegativeDuration(conf, BATCH_MAX_DELAY));
     }
 
-    private static List<Path> trustedKeys(Configuration conf) {
+    /** The optional initial model ({@code model.version}, {@code model.path}, {@code model.sha256}); both null when unset. */
+    record InitialModel(ModelId model, Path path) {}
+
+    static InitialModel initialModel(Configuration conf, String modelName) {
+        ModelId model = null;
+        Path modelPath = null;
+        // An initial model is optional, but model.version and model.path come together.
+        if (conf.contains(MODEL_VERSION) || conf.contains(MODEL_PATH)) {
+            String version = required(conf, MODEL_VERSION);
+            modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
+            if (!Files.isRegularFile(modelPath)) {
+                throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
+            }
+            String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
+            if (sha256 == null) {
+                try {
+                    sha256 = Sha256.of(modelPath);
+                } catch (IOException e) {
+                    throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
+                }
+            }
+            try {
+                model = ModelId.of(modelName, version, sha256);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
+            }
+        } else if (conf.contains(MODEL_SHA256)) {
+            throw new InvalidConfigurationException(MODEL_SHA256.key(), "is set but model.version and model.path are not");
+        }
+        return new InitialModel(model, modelPath);
+    }
+
+    static OnnxRunnerOptions onnx(Configuration conf) {
+        int intraOpThreads = positive(conf, ONNX_INTRA_OP_THREADS);
+        String optLevel = get(conf, ONNX_OPT_LEVEL);
+        try {
+            return new OnnxRunnerOptions(intraOpThreads, 1, optLevel, 3);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(ONNX_OPT_LEVEL.key(), e.getMessage(), e);
+        }
+    }
+
+    static List<Path> trustedKeys(Configuration conf) {
         List<Path> paths = new ArrayList<>();
         String value = conf.getOptional(TRUSTED_KEYS).orElse("");
         for (String part : value.split(",")) {
@@ -199,7 +212,7 @@ public record SensorJobConfig(
         return List.copyOf(paths);
     }
 
-    private static Path modelsRoot(Configuration conf, Path initialModel) {
+    static Path modelsRoot(Configuration conf, Path initialModel) {
         Optional<String> root = conf.getOptional(MODELS_ROOT);
         if (root.isPresent()) {
             Path path = Path.of(root.get().trim()).toAbsolutePath();
@@ -211,7 +224,7 @@ public record SensorJobConfig(
         return initialModel == null ? null : initialModel.getParent();
     }
 
-    private static int nonNegative(Configuration conf, ConfigOption<Integer> option) {
+    static int nonNegative(Configuration conf, ConfigOption<Integer> option) {
         int value = get(conf, option);
         if (value < 0) {
             throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
@@ -219,7 +232,7 @@ public record SensorJobConfig(
         return value;
     }
 
-    private static long positiveBytes(Configuration conf, ConfigOption<MemorySize> option) {
+    static long positiveBytes(Configuration conf, ConfigOption<MemorySize> option) {
         MemorySize value = get(conf, option);
         if (value.getBytes() <= 0) {
             throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
@@ -227,8 +240,8 @@ public record SensorJobConfig(
         return value.getBytes();
     }
 
-    private static void rejectUnknownKeys(Configuration conf) {
-        Set<String> known = SensorJobOptions.all().stream().map(ConfigOption::key).collect(Collectors.toSet());
+    static void rejectUnknownKeys(Configuration conf, List<ConfigOption<?>> options) {
+        Set<String> known = options.stream().map(ConfigOption::key).collect(Collectors.toSet());
         Set<String> prefixes =
                 known.stream()
                         .filter(k -> k.indexOf('.') > 0)
@@ -243,7 +256,7 @@ public record SensorJobConfig(
         }
     }
 
-    private static <T> T get(Configuration conf, ConfigOption<T> option) {
+    static <T> T get(Configuration conf, ConfigOption<T> option) {
         try {
             return conf.get(option);
         } catch (IllegalArgumentException e) {
@@ -251,7 +264,7 @@ public record SensorJobConfig(
         }
     }
 
-    private static String required(Configuration conf, ConfigOption<String> option) {
+    static String required(Configuration conf, ConfigOption<String> option) {
         String value = get(conf, option);
         if (value == null || value.isBlank()) {
             throw new InvalidConfigurationException(option.key(), "is required: " + option.description());
@@ -259,7 +272,7 @@ public record SensorJobConfig(
         return value.trim();
     }
 
-    private static String topic(Configuration conf, ConfigOption<String> option) {
+    static String topic(Configuration conf, ConfigOption<String> option) {
         String value = required(conf, option);
         if (!TOPIC.matcher(value).matches()) {
             throw new InvalidConfigurationException(option.key(), "'" + value + "' is not a valid Kafka topic name");
@@ -267,7 +280,7 @@ public record SensorJobConfig(
         return value;
     }
 
-    private static int positive(Configuration conf, ConfigOption<Integer> option) {
+    static int positive(Configuration conf, ConfigOption<Integer> option) {
         int value = get(conf, option);
         if (value < 1) {
             throw new InvalidConfigurationException(option.key(), "must be >= 1, got " + value);
@@ -275,7 +288,7 @@ public record SensorJobConfig(
         return value;
     }
 
-    private static Duration positiveDuration(Configuration conf, ConfigOption<Duration> option) {
+    static Duration positiveDuration(Configuration conf, ConfigOption<Duration> option) {
         Duration value = get(conf, option);
         if (value.isZero() || value.isNegative()) {
             throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
@@ -283,7 +296,7 @@ public record SensorJobConfig(
         return value;
     }
 
-    private static Duration nonNegativeDuration(Configuration conf, ConfigOption<Duration> option) {
+    static Duration nonNegativeDuration(Configuration conf, ConfigOption<Duration> option) {
         Duration value = get(conf, option);
         if (value.isNegative()) {
             throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);

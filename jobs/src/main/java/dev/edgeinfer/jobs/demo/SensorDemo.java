@@ -337,7 +337,7 @@ public final class SensorDemo {
         return new DemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
     }
 
-    private static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
+    static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
         Map<String, Long> counts = new TreeMap<>();
         for (ModelStatus s : statuses) {
             counts.merge(s.state().name(), 1L, Long::sum);
@@ -385,7 +385,7 @@ public final class SensorDemo {
         throw new IllegalStateException("the job did not reach RUNNING within 60 s");
     }
 
-    private static void failIfJobDied(JobClient job) throws Exception {
+    static void failIfJobDied(JobClient job) throws Exception {
         JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
         if (status.isGloballyTerminalState()) {
             job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
@@ -459,11 +459,11 @@ public final class SensorDemo {
                         + (badOk ? "" : ", a bad release was not rejected"));
     }
 
-    private static double ms(long micros) {
+    static double ms(long micros) {
         return Math.round(micros / 10.0) / 100.0;
     }
 
-    private static String human(Duration d) {
+    static String human(Duration d) {
         return d.toSeconds() + " s";
     }
 }

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Describes an ONNX file as a {@link ModelRelease}: sha256, size, {@code file:} URI and the
@@ -34,6 +36,16 @@ public final class ReleaseFactory {
     public static ModelRelease fromFile(
             String model, String version, Path file, long activateAt, int canaryPercent, String publisher, long publishedAt)
             throws IOException {
+        return fromFile(model, version, file, activateAt, canaryPercent, publisher, publishedAt, Map.of());
+    }
+
+    /**
+     * As {@link #fromFile(String, String, Path, long, int, String, long)}, with release
+     * {@code metadata} (signed with the release), e.g. an image classifier's {@code image.mean},
+     * {@code image.std} and {@code labels}.
+     */
+    public static ModelRelease fromFile(String model, String version, Path file, long activateAt, int canaryPercent,
+            String publisher, long publishedAt, Map<String, String> metadata) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute)) {
             throw new IOException("no such model file: " + absolute);
@@ -55,7 +67,21 @@ public final class ReleaseFactory {
                 .canaryPercent(canaryPercent)
                 .publisher(publisher)
                 .publishedAt(publishedAt)
+                .metadata(metadata)
                 .build();
+    }
+
+    /** The {@code metadata_props} an ONNX file carries (key order), without loading the model. */
+    public static Map<String, String> onnxMetadata(Path file) throws IOException {
+        ai.onnx.proto.OnnxMl.ModelProto proto;
+        try (var in = Files.newInputStream(file)) {
+            proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IOException(file + " is not an ONNX model: " + e.getMessage(), e);
+        }
+        Map<String, String> out = new TreeMap<>();
+        proto.getMetadataPropsList().forEach(p -> out.put(p.getKey(), p.getValue()));
+        return out;
     }
 
     /** The graph's signature in the release's declared form. */

@@ -5,7 +5,7 @@ package dev.edgeinfer.jobs.sensor;
  * machine-readable reason, a human-readable detail and where the record came from.
  *
  * @param original the record as it arrived
- * @param reason why it was rejected
+ * @param reason why it was rejected (a {@link RejectReason}, or another job's reason enum)
  * @param detail what exactly was wrong, e.g. "values has 3 entries, expected 4"
  */
-public record DeadLetter(RawRecord original, RejectReason reason, String detail) {}
+public record DeadLetter(RawRecord original, DeadLetterReason reason, String detail) {}

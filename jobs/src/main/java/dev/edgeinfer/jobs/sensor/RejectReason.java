@@ -4,7 +4,7 @@ package dev.edgeinfer.jobs.sensor;
  * Why an input record went to the dead-letter topic. The name is the machine-readable reason
  * written in the {@code edgeinfer.reason} header; the detail header says what exactly was wrong.
  */
-public enum RejectReason {
+public enum RejectReason implements DeadLetterReason {
     /** The record has no value (null or zero bytes). */
     EMPTY_RECORD,
     /** The value is larger than the configured maximum record size. */

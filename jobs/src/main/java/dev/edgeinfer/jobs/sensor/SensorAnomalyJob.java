@@ -13,6 +13,7 @@ import dev.edgeinfer.broadcast.ModelBroadcast;
 import dev.edgeinfer.broadcast.ModelRelease;
 import dev.edgeinfer.broadcast.ModelStatus;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
+import dev.edgeinfer.jobs.config.KafkaJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.operators.versioned.VersionedInference;
@@ -82,7 +83,7 @@ public final class SensorAnomalyJob {
      * {@code http(s):} with the size and time limits, and {@code kafka-blob:} from the blobs topic
      * on the job's own Kafka. Anything else is rejected as an unknown scheme.
      */
-    public static ModelFetcher modelFetcher(SensorJobConfig config) {
+    public static ModelFetcher modelFetcher(KafkaJobConfig config) {
         Path downloads = config.modelCacheDir().resolve("downloads");
         SchemeModelFetcher.Builder fetchers = SchemeModelFetcher.builder()
                 .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout()))
@@ -95,7 +96,7 @@ public final class SensorAnomalyJob {
     }
 
     /** The configured trusted keys; warns loudly when there are none. */
-    static TrustedKeys trustedKeys(SensorJobConfig config) {
+    public static TrustedKeys trustedKeys(KafkaJobConfig config) {
         if (config.trustedKeys().isEmpty()) {
             LOG.warn("*** No trusted keys configured ({}): model releases are NOT signature-checked, so anyone who can "
                     + "write to {} can deploy a model to this job. Configure Ed25519 public keys to require signed releases. ***",
@@ -226,7 +227,7 @@ public final class SensorAnomalyJob {
     }
 
     /** Status reports are informational: written at least once, never inside transactions. */
-    private static KafkaSink<ModelStatus> statusSink(SensorJobConfig config) {
+    public static KafkaSink<ModelStatus> statusSink(KafkaJobConfig config) {
         return KafkaSink.<ModelStatus>builder()
                 .setBootstrapServers(config.bootstrapServers())
                 .setRecordSerializer(new ModelStatusSerializer(config.statusTopic()))
@@ -235,7 +236,7 @@ public final class SensorAnomalyJob {
                 .build();
     }
 
-    private static OffsetsInitializer startingOffsets(StartingOffsets offsets) {
+    public static OffsetsInitializer startingOffsets(StartingOffsets offsets) {
         return switch (offsets) {
             case EARLIEST -> OffsetsInitializer.earliest();
             case LATEST -> OffsetsInitializer.latest();
@@ -243,8 +244,8 @@ public final class SensorAnomalyJob {
         };
     }
 
-    private static <T> KafkaSink<T> sink(
-            SensorJobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
+    public static <T> KafkaSink<T> sink(
+            KafkaJobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
         boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
         var builder =
                 KafkaSink.<T>builder()

@@ -548,7 +548,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             return OnnxModelRunner.load(
                     release.modelId(),
                     held.path(),
-                    settings.adapter().newTranslator(),
+                    settings.adapter().newTranslator(release),
                     settings.runnerOptions(),
                     settings.adapter().warmupBatch(),
                     new DeclaredSignatureCheck(release.signature()));
