@@ -1,0 +1,125 @@
+package dev.edgeinfer.jobs.config;
+
+import static dev.edgeinfer.jobs.config.FrameJobOptions.*;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.get;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.nonNegative;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.nonNegativeDuration;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.positive;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.positiveBytes;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.positiveDuration;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.required;
+import static dev.edgeinfer.jobs.config.SensorJobConfig.topic;
+
+import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.operators.frames.FrameTensor;
+import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+
+import org.apache.flink.configuration.Configuration;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The frame classification job's validated configuration ({@link FrameJobOptions}).
+ * {@link #from(Configuration)} fails fast with an {@link InvalidConfigurationException} naming
+ * the offending key. {@code model} and {@code modelPath} describe the optional initial model.
+ */
+public record FrameJobConfig(
+        String siteId,
+        String bootstrapServers,
+        String groupId,
+        StartingOffsets startingOffsets,
+        String framesTopic,
+        String resultsTopic,
+        String deadLetterTopic,
+        String controlTopic,
+        String statusTopic,
+        String blobsTopic,
+        int parallelism,
+        int topK,
+        FrameTensor.Resize resize,
+        int maxWidth,
+        int maxHeight,
+        int maxRecordBytes,
+        DeliveryGuarantee deliveryGuarantee,
+        Duration checkpointInterval,
+        String transactionalIdPrefix,
+        Duration transactionTimeout,
+        Duration maxOutOfOrderness,
+        Duration watermarkIdleness,
+        Duration bufferTimeout,
+        Duration maxFutureSkew,
+        String modelName,
+        ModelId model,
+        Path modelPath,
+        Duration allowedLateness,
+        Duration loadTimeout,
+        OnnxRunnerOptions onnx,
+        List<Path> trustedKeys,
+        Path modelsRoot,
+        Path modelCacheDir,
+        int modelCacheKeepRecent,
+        long maxModelBytes,
+        Duration httpTimeout,
+        int batchMaxSize,
+        Duration batchMaxDelay) implements KafkaJobConfig {
+
+    /** Reads and validates every option; unknown keys that look like ours are rejected too. */
+    public static FrameJobConfig from(Configuration conf) {
+        SensorJobConfig.rejectUnknownKeys(conf, FrameJobOptions.all());
+        String bootstrap = required(conf, BOOTSTRAP_SERVERS);
+        if (!SensorJobConfig.HOST_PORT.matcher(bootstrap).matches()) {
+            throw new InvalidConfigurationException(BOOTSTRAP_SERVERS.key(), "'" + bootstrap + "' is not host:port[,host:port...]");
+        }
+        Duration checkpointInterval = positiveDuration(conf, CHECKPOINT_INTERVAL);
+        Duration transactionTimeout = positiveDuration(conf, TRANSACTION_TIMEOUT);
+        if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
+            throw new InvalidConfigurationException(TRANSACTION_TIMEOUT.key(), "must be longer than "
+                    + CHECKPOINT_INTERVAL.key() + " (" + checkpointInterval + "), got " + transactionTimeout);
+        }
+        String modelName = required(conf, MODEL_NAME);
+        SensorJobConfig.InitialModel initial = SensorJobConfig.initialModel(conf, modelName);
+        return new FrameJobConfig(
+                required(conf, SITE_ID),
+                bootstrap,
+                required(conf, GROUP_ID),
+                get(conf, STARTING_OFFSETS),
+                topic(conf, FRAMES_TOPIC),
+                topic(conf, RESULTS_TOPIC),
+                topic(conf, DEADLETTER_TOPIC),
+                topic(conf, CONTROL_TOPIC),
+                topic(conf, STATUS_TOPIC),
+                topic(conf, BLOBS_TOPIC),
+                positive(conf, PARALLELISM),
+                positive(conf, TOP_K),
+                get(conf, RESIZE),
+                positive(conf, MAX_WIDTH),
+                positive(conf, MAX_HEIGHT),
+                positive(conf, MAX_RECORD_BYTES),
+                get(conf, DELIVERY_GUARANTEE),
+                checkpointInterval,
+                required(conf, TRANSACTIONAL_ID_PREFIX),
+                transactionTimeout,
+                nonNegativeDuration(conf, MAX_OUT_OF_ORDERNESS),
+                positiveDuration(conf, WATERMARK_IDLENESS),
+                nonNegativeDuration(conf, BUFFER_TIMEOUT),
+                positiveDuration(conf, MAX_FUTURE_SKEW),
+                modelName,
+                initial.model(),
+                initial.path(),
+                nonNegativeDuration(conf, MODEL_ALLOWED_LATENESS),
+                positiveDuration(conf, MODEL_LOAD_TIMEOUT),
+                SensorJobConfig.onnx(conf),
+                SensorJobConfig.trustedKeys(conf),
+                SensorJobConfig.modelsRoot(conf, initial.path()),
+                Path.of(required(conf, MODEL_CACHE_DIR)).toAbsolutePath(),
+                nonNegative(conf, MODEL_CACHE_KEEP),
+                positiveBytes(conf, MODEL_MAX_SIZE),
+                positiveDuration(conf, MODEL_HTTP_TIMEOUT),
+                positive(conf, BATCH_MAX_SIZE),
+                nonNegativeDuration(conf, BATCH_MAX_DELAY));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.edgeinfer.jobs.config;
+
+import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The settings every EdgeInfer job shares (Kafka, delivery, control and status topics, model
+ * sources and trust), implemented by each job's validated configuration record so the Kafka
+ * sources, sinks and model fetchers are built the same way for all of them.
+ */
+public interface KafkaJobConfig {
+    String siteId();
+
+    String bootstrapServers();
+
+    String groupId();
+
+    StartingOffsets startingOffsets();
+
+    String controlTopic();
+
+    String statusTopic();
+
+    String blobsTopic();
+
+    DeliveryGuarantee deliveryGuarantee();
+
+    Duration checkpointInterval();
+
+    String transactionalIdPrefix();
+
+    Duration transactionTimeout();
+
+    Duration bufferTimeout();
+
+    List<Path> trustedKeys();
+
+    /** Directory {@code file:} URIs must lie under, or {@code null} (then {@code file:} is refused). */
+    Path modelsRoot();
+
+    Path modelCacheDir();
+
+    long maxModelBytes();
+
+    Duration httpTimeout();
+}

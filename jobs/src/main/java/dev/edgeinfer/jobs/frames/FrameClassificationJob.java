@@ -1,0 +1,168 @@
+package dev.edgeinfer.jobs.frames;
+
+import dev.edgeinfer.broadcast.ControlMessage;
+import dev.edgeinfer.broadcast.ModelBroadcast;
+import dev.edgeinfer.broadcast.ModelFetcher;
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.jobs.config.FrameJobConfig;
+import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.config.InvalidConfigurationException;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
+import dev.edgeinfer.operators.frames.Frame;
+import dev.edgeinfer.operators.frames.FrameAdapter;
+import dev.edgeinfer.operators.frames.ImageModelMetadata;
+import dev.edgeinfer.operators.frames.TopK;
+import dev.edgeinfer.operators.versioned.VersionedInference;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The frame classification job: frames from Kafka, validated and decoded (bad ones
+ * dead-lettered), event-time watermarks, versioned ONNX image classification (model releases
+ * arrive on the control topic and roll over in flight), top-k results back to Kafka.
+ *
+ * <pre>
+ * KafkaSource(edge.video.frames) -> decode/validate --dead letters--> KafkaSink(edge.inference.deadletter)
+ *   -> watermarks -> versioned ONNX inference <--broadcast-- KafkaSource(edge.models.control)
+ *   -> KafkaSink(edge.inference.results);  status side output -> KafkaSink(edge.models.status)
+ * </pre>
+ *
+ * <p>Operator uids: {@code kafka-source-frames}, {@code decode-frames},
+ * {@code event-time-watermarks}, {@code kafka-source-control}, {@code onnx-inference},
+ * {@code kafka-sink-results}, {@code kafka-sink-deadletter}, {@code kafka-sink-status}. The
+ * model's input size comes from its signature, its normalisation and labels from its release's
+ * metadata ({@link ImageModelMetadata}), so any {@code [N,3,H,W] -> [N,C]} classifier can be
+ * published to a running job.
+ */
+public final class FrameClassificationJob {
+
+    public static final String JOB_NAME = "edgeinfer-frame-classification";
+
+    /** Release metadata keys taken from an initial model's ONNX {@code metadata_props}. */
+    static final Set<String> IMAGE_KEYS = Set.of(ImageModelMetadata.MEAN, ImageModelMetadata.STD,
+            ImageModelMetadata.LABELS, ImageModelMetadata.RESIZE, ImageModelMetadata.SOFTMAX);
+
+    private FrameClassificationJob() {}
+
+    /** Entry point for {@code flink run}: {@code --kafka.bootstrap-servers host:9092 ...}. */
+    public static void main(String[] args) throws Exception {
+        Configuration conf = ParameterTool.fromArgs(args).getConfiguration();
+        FrameJobConfig config = FrameJobConfig.from(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, config);
+        env.execute(JOB_NAME);
+    }
+
+    public static void build(StreamExecutionEnvironment env, FrameJobConfig config) {
+        build(env, config, SensorAnomalyJob.modelFetcher(config));
+    }
+
+    /** Configures {@code env} and adds the job's graph, fetching model bytes with {@code fetcher}. */
+    public static void build(StreamExecutionEnvironment env, FrameJobConfig config, ModelFetcher fetcher) {
+        env.setParallelism(config.parallelism());
+        env.setBufferTimeout(config.bufferTimeout().toMillis());
+        env.enableCheckpointing(config.checkpointInterval().toMillis(),
+                config.deliveryGuarantee() == dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE
+                        ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE);
+
+        KafkaSource<RawFrame> source = KafkaSource.<RawFrame>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.framesTopic())
+                .setGroupId(config.groupId())
+                .setClientIdPrefix(config.groupId() + "-" + config.siteId())
+                .setStartingOffsets(SensorAnomalyJob.startingOffsets(config.startingOffsets()))
+                .setDeserializer(new RawFrameDeserializer())
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .setProperty("max.partition.fetch.bytes", String.valueOf(Math.max(1 << 20, config.maxRecordBytes() + 4096)))
+                .build();
+
+        SingleOutputStreamOperator<Frame> frames =
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames-source")
+                        .uid("kafka-source-frames")
+                        .process(new DecodeFrames(config.maxRecordBytes(), config.maxWidth(), config.maxHeight(),
+                                config.maxFutureSkew()))
+                        .uid("decode-frames")
+                        .name("decode and validate frames");
+
+        frames.getSideOutput(DecodeFrames.DEAD_LETTERS)
+                .sinkTo(SensorAnomalyJob.sink(config, new FrameDeadLetterSerializer(config.deadLetterTopic()), "deadletter"))
+                .uid("kafka-sink-deadletter")
+                .name("dead letters");
+
+        DataStream<Frame> timed = frames.assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<Frame>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+                                .withTimestampAssigner((frame, previous) -> frame.ts())
+                                .withIdleness(config.watermarkIdleness()))
+                .uid("event-time-watermarks")
+                .name("event-time watermarks");
+
+        DataStream<ControlMessage> control = env.fromSource(
+                        ModelBroadcast.controlSource(config.bootstrapServers(), config.controlTopic(),
+                                config.groupId() + "-control-" + config.siteId()),
+                        WatermarkStrategy.noWatermarks(), "model-control-source")
+                .uid("kafka-source-control")
+                .setParallelism(1);
+
+        String site = config.siteId();
+        VersionedInference.Builder<Frame, TopK, FrameResult> inference =
+                VersionedInference.<Frame, TopK, FrameResult>builder()
+                        .setModelName(config.modelName())
+                        .setAdapter(new FrameAdapter(config.topK(), config.resize()))
+                        .setEventTime(Frame::ts)
+                        .setRoutingKey(Frame::cameraId)
+                        .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site, nanos))
+                        .setResultType(FrameResult.class)
+                        .setRunnerOptions(config.onnx())
+                        .setAllowedLateness(config.allowedLateness())
+                        .setLoadTimeout(config.loadTimeout())
+                        .setBatching(config.batchMaxSize(), config.batchMaxDelay())
+                        .setSite(site, JOB_NAME)
+                        .setModelFetcher(fetcher)
+                        .setTrustedKeys(SensorAnomalyJob.trustedKeys(config))
+                        .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
+                        .setUid("onnx-inference");
+        if (config.model() != null) {
+            inference.addInitialRelease(initialRelease(config));
+        }
+        VersionedInference.Streams<FrameResult> scored = inference.build().apply(timed, control);
+        scored.results()
+                .name("onnx inference " + config.modelName())
+                .sinkTo(SensorAnomalyJob.sink(config, new FrameResultSerializer(config.resultsTopic()), "results"))
+                .uid("kafka-sink-results")
+                .name("results");
+        scored.status()
+                .sinkTo(SensorAnomalyJob.statusSink(config))
+                .uid("kafka-sink-status")
+                .name("model status");
+    }
+
+    /**
+     * The configured model as a release active since the beginning of time, with the image
+     * metadata ({@code image.mean}, {@code image.std}, {@code labels}, ...) its ONNX file carries
+     * in {@code metadata_props}. Fixed publication time, so every submission describes the same release.
+     */
+    static ModelRelease initialRelease(FrameJobConfig config) {
+        try {
+            Map<String, String> metadata = new TreeMap<>(ReleaseFactory.onnxMetadata(config.modelPath()));
+            metadata.keySet().retainAll(IMAGE_KEYS);
+            return ReleaseFactory.fromFile(config.modelName(), config.model().version(), config.modelPath(),
+                    0L, 100, "job-config", 0L, metadata);
+        } catch (IOException e) {
+            throw new InvalidConfigurationException(FrameJobOptions.MODEL_PATH.key(), e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.edgeinfer.jobs.sensor;
+
+/**
+ * A machine-readable reason for a dead letter: its {@link #name()} goes into the
+ * {@code edgeinfer.reason} header. Implemented by each job's reason enum ({@link RejectReason}
+ * for readings, {@code FrameRejectReason} for frames).
+ */
+public interface DeadLetterReason {
+    /** The header value, e.g. {@code MALFORMED_JSON}. */
+    String name();
+}
