@@ -124,6 +124,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient boolean flushPendingSoon;
     private transient Set<String> rejectedIds;
     private transient Map<String, Staged<IN, P>> staged;
+    private transient Map<String, SharedLoad<IN, P>> loads;
     private transient Set<String> activeReported;
     private transient ExecutorService stager;
     private transient ModelStore store;
@@ -161,13 +162,32 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
      */
     private static final class Staged<IN, P> {
         final ModelRelease release;
+        final SharedLoad<IN, P> load;
+        /** The shared runner once it loaded and passed this release's own declared-signature check. */
         final CompletableFuture<OnnxModelRunner<IN, P>> runner;
         boolean reported;
         boolean reload;
         long scored;
 
-        Staged(ModelRelease release, CompletableFuture<OnnxModelRunner<IN, P>> runner) {
+        Staged(ModelRelease release, SharedLoad<IN, P> load, CompletableFuture<OnnxModelRunner<IN, P>> runner) {
             this.release = release;
+            this.load = load;
+            this.runner = runner;
+        }
+    }
+
+    /**
+     * One loaded ONNX Runtime session, shared by every release that names the same bytes at the
+     * same source (a rollback to a version still loaded, or many activations of two versions,
+     * cost no extra session). Keyed by sha256 and URI: a failure to fetch from one source never
+     * condemns a release of the same bytes from another.
+     */
+    private static final class SharedLoad<IN, P> {
+        final String key;
+        final CompletableFuture<OnnxModelRunner<IN, P>> runner;
+
+        SharedLoad(String key, CompletableFuture<OnnxModelRunner<IN, P>> runner) {
+            this.key = key;
             this.runner = runner;
         }
     }
@@ -237,6 +257,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         store = ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
         rejectedIds = new HashSet<>();
         staged = new HashMap<>();
+        loads = new HashMap<>();
         activeReported = new HashSet<>();
         stager =
                 Executors.newSingleThreadExecutor(
@@ -511,6 +532,29 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (reload) {
             reloadsForLateRecords.inc();
         }
+        SharedLoad<IN, P> load = sharedLoad(release);
+        CompletableFuture<OnnxModelRunner<IN, P>> checked = load.runner.thenApply(runner -> {
+            // The bytes are shared; the declared signature is this release's own claim.
+            String mismatch = new DeclaredSignatureCheck(release.signature()).checkSignature(runner.signature());
+            if (mismatch != null) {
+                throw new CompletionException(new ModelLoadException(release.modelId(), null,
+                        ModelLoadException.Reason.SIGNATURE_MISMATCH, "signature " + runner.signature()
+                                + " differs from the declared one: " + mismatch));
+            }
+            return runner;
+        });
+        Staged<IN, P> model = new Staged<>(release, load, checked);
+        model.reload = reload;
+        staged.put(release.releaseId(), model);
+        return model;
+    }
+
+    private SharedLoad<IN, P> sharedLoad(ModelRelease release) {
+        String key = release.sha256() + "|" + release.uri();
+        SharedLoad<IN, P> existing = loads.get(key);
+        if (existing != null && !existing.runner.isCompletedExceptionally()) {
+            return existing;
+        }
         CompletableFuture<OnnxModelRunner<IN, P>> future = new CompletableFuture<>();
         stager.execute(() -> {
             try {
@@ -524,10 +568,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 runner.close(); // finished loading after the operator closed
             }
         });
-        Staged<IN, P> model = new Staged<>(release, future);
-        model.reload = reload;
-        staged.put(release.releaseId(), model);
-        return model;
+        SharedLoad<IN, P> load = new SharedLoad<>(key, future);
+        loads.put(key, load);
+        return load;
     }
 
     /** Runs on the staging thread: fetch (with retries), verify, load, check, warm up. */
@@ -550,8 +593,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     held.path(),
                     settings.adapter().newTranslator(release),
                     settings.runnerOptions(),
-                    settings.adapter().warmupBatch(),
-                    new DeclaredSignatureCheck(release.signature()));
+                    settings.adapter().warmupBatch());
         }
     }
 
@@ -589,6 +631,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     private void reject(Staged<IN, P> model, Throwable cause) throws Exception {
         staged.remove(model.release.releaseId());
+        closeUnusedLoads();
         rejectedIds.add(model.release.releaseId());
         rejectedReleases.inc();
         String reason;
@@ -661,8 +704,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     || model.runner.isCompletedExceptionally()) {
                 continue;
             }
-            model.runner.join().close();
             it.remove();
+            closeUnusedLoads();
             emitStatus(model.release, ModelStatus.State.RETIRED, null,
                     "watermark " + watermark + " passed its last activation plus " + settings.allowedLatenessMillis()
                             + " ms allowed lateness",
@@ -682,6 +725,23 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                     LOG.warn("could not trim the model cache {}: {}", store.root(), e.toString());
                 }
             });
+        }
+    }
+
+    /** Closes every shared session no staged release uses any more (native memory freed). */
+    private void closeUnusedLoads() {
+        Set<String> used = new HashSet<>();
+        staged.values().forEach(m -> used.add(m.load.key));
+        Iterator<Map.Entry<String, SharedLoad<IN, P>>> it = loads.entrySet().iterator();
+        while (it.hasNext()) {
+            SharedLoad<IN, P> load = it.next().getValue();
+            if (used.contains(load.key) || !load.runner.isDone()) {
+                continue;
+            }
+            if (!load.runner.isCompletedExceptionally()) {
+                load.runner.join().close();
+            }
+            it.remove();
         }
     }
 
@@ -728,20 +788,21 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             if (stager != null) {
                 stager.shutdownNow();
             }
-            if (staged != null) {
-                for (Staged<IN, P> model : staged.values()) {
-                    if (model.runner.isDone()) {
-                        if (!model.runner.isCompletedExceptionally()) {
-                            model.runner.join().close();
+            if (loads != null) {
+                for (SharedLoad<IN, P> load : loads.values()) {
+                    if (load.runner.isDone()) {
+                        if (!load.runner.isCompletedExceptionally()) {
+                            load.runner.join().close();
                         }
                     } else {
-                        model.runner.whenComplete((runner, error) -> {
+                        load.runner.whenComplete((runner, error) -> {
                             if (runner != null) {
                                 runner.close();
                             }
                         });
                     }
                 }
+                loads.clear();
                 staged.clear();
             }
         } finally {
