@@ -1,5 +1,7 @@
 package dev.edgeinfer.jobs.bench;
 
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
@@ -18,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The hardware's limit: {@code threads} threads, each with its own {@link OnnxModelRunner} (one
- * ONNX Runtime session, like one pipeline subtask) and the pipeline's own translator, predicting
+ * ONNX Runtime session, like one pipeline subtask) and the pipeline's own translator (made for the
+ * model's release, metadata included, as the operator makes it), predicting
  * the same batch in a tight loop. Nothing else of the bench runs meanwhile.
  */
 public final class BareOrtBench {
@@ -35,6 +38,10 @@ public final class BareOrtBench {
             OnnxRunnerOptions options, int threads, int batchSize, Duration warmup, Duration measure, PrintStream out)
             throws Exception {
         ModelAdapter<IN, P> adapter = scenario.adapter();
+        // The translator is made for the model's release, as the versioned operator makes it (an
+        // image classifier reads its normalisation and labels from the release's metadata).
+        ModelRelease release = ReleaseFactory.fromFile(model.id().name(), model.id().version(), model.file(), 0L, 100,
+                "edgeinfer-bench", 0L, model.metadata());
         AtomicLong inferences = new AtomicLong();
         AtomicLong progress = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -50,7 +57,7 @@ public final class BareOrtBench {
             List<IN> batch = scenario.bareOrtBatch(batchSize, 7 + t);
             Thread worker = new Thread(() -> {
                 try (OnnxModelRunner<IN, P> runner = OnnxModelRunner.load(
-                        model.id(), model.file(), adapter.newTranslator(), options, adapter.warmupBatch())) {
+                        model.id(), model.file(), adapter.newTranslator(release), options, adapter.warmupBatch())) {
                     loaded.countDown();
                     loaded.await();
                     Histogram local = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);

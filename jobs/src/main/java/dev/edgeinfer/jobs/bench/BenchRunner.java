@@ -71,7 +71,17 @@ public final class BenchRunner {
             Duration drainTimeout,
             Duration bucket,
             Path workDir,
-            long seed) {}
+            long seed,
+            Integer modelSize) {
+
+        /** As above, with the scenario's default model size. */
+        public Settings(String scenario, double rate, Duration duration, int parallelism, int batchSize, Duration batchDelay,
+                Integer devices, Duration warmup, long backlogRecords, Duration bareOrtDuration, boolean rollover,
+                Duration rolloverLead, Duration drainTimeout, Duration bucket, Path workDir, long seed) {
+            this(scenario, rate, duration, parallelism, batchSize, batchDelay, devices, warmup, backlogRecords, bareOrtDuration,
+                    rollover, rolloverLead, drainTimeout, bucket, workDir, seed, null);
+        }
+    }
 
     private final Settings settings;
     private final PrintStream out;
@@ -82,7 +92,7 @@ public final class BenchRunner {
     }
 
     public BenchReport run() throws Exception {
-        return run(BenchScenarios.forName(settings.scenario()));
+        return run(BenchScenarios.forName(settings.scenario(), settings.modelSize()));
     }
 
     private <IN, P> BenchReport run(BenchScenario<IN, P> scenario) throws Exception {
@@ -130,7 +140,7 @@ public final class BenchRunner {
             ReleaseSigning.writePublicKey(publicKey, signingKey.getPublic());
             ControlTopic control = new ControlTopic(kafka.bootstrapServers(), topics.control());
             ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(),
-                    0L, 100, "edgeinfer-bench", System.currentTimeMillis()), signingKey);
+                    0L, 100, "edgeinfer-bench", System.currentTimeMillis(), v1.metadata()), signingKey);
             control.publish(first);
 
             Path cache = Files.createDirectories(workDir.resolve("model-cache"));
@@ -256,7 +266,8 @@ public final class BenchRunner {
                             long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - schedule.startNanos());
                             if (next != null && published == null && elapsedMs >= publishAfterMs) {
                                 published = ReleaseSigning.sign(ReleaseFactory.fromFile(next.id().name(), next.id().version(),
-                                        next.file(), activateAtMs, 100, "edgeinfer-bench", System.currentTimeMillis()), signingKey);
+                                        next.file(), activateAtMs, 100, "edgeinfer-bench", System.currentTimeMillis(),
+                                        next.metadata()), signingKey);
                                 control.publish(published);
                                 publishedAt = (System.nanoTime() - schedule.startNanos()) / 1e9;
                                 out.printf(Locale.ROOT, "      >> t=%4.1fs published %s %s: activates at event time %s (t=%.1fs)%n",
@@ -361,7 +372,7 @@ public final class BenchRunner {
                 pipeline,
                 rollover,
                 ratios,
-                BenchReport.targets(pipeline, ratios, rollover != null),
+                BenchReport.targets(pipeline, ratios, rollover != null, scenario.p99TargetMs()),
                 BenchReport.Machine.current(),
                 new BenchReport.Settings(settings.rate(), settings.duration().toMillis() / 1e3, settings.parallelism(),
                         settings.batchSize(), settings.batchDelay().toMillis(), operatorBatching, devices,
@@ -369,7 +380,8 @@ public final class BenchRunner {
                         settings.rolloverLead().toMillis() / 1e3, rollover != null, perInference,
                         SensorJobOptions.DeliveryGuarantee.AT_LEAST_ONCE.name(),
                         "intra-op threads " + onnx.intraOpThreads() + ", " + onnx.optLevel(),
-                        settings.bucket().toMillis(), settings.seed()),
+                        settings.bucket().toMillis(), settings.seed(),
+                        scenario.modelSize()),
                 List.of(new BenchReport.Series("pipeline", BenchMath.buckets(pipe.samples(), bucketMicros)),
                         new BenchReport.Series("pass-through", BenchMath.buckets(pass.samples(), bucketMicros))));
     }

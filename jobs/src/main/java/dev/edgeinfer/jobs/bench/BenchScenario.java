@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code edgeinfer bench} needs to know about one kind of workload (sensor readings,
@@ -20,7 +21,8 @@ import java.util.List;
  * <p>To add a scenario: implement this interface (see {@link SensorBenchScenario}) and register
  * it in {@link BenchScenarios}. The three measurements use exactly these hooks:
  * <ol>
- *   <li><b>bare ONNX Runtime</b>: {@link #adapter()} (the pipeline's own translator) and
+ *   <li><b>bare ONNX Runtime</b>: {@link #adapter()} (the pipeline's own translator, made for the
+ *       model's release as the operator makes it) and
  *       {@link #bareOrtBatch(int, long)} in a loop on one {@code OnnxModelRunner} per thread;
  *   <li><b>pass-through</b>: {@link #buildPassthrough} (source, parse, sink; no model), fed by
  *       {@link #newInputs} and matched back with {@link #decodePassthroughOutput};
@@ -44,6 +46,23 @@ public interface BenchScenario<IN, P> {
      * window; frames: 1). Converts inference throughput into input records per second.
      */
     double inputsPerInference();
+
+    /** Open-loop input records per second when {@code --rate} is not given (sensor: 2,000 readings/s). */
+    double defaultRate();
+
+    /**
+     * Records preloaded before each job when {@code --backlog} is not given: enough for a
+     * saturation drain of several seconds on a small machine, few enough to preload quickly.
+     */
+    long defaultBacklog();
+
+    /** The pipeline p99 target of this workload at its default rate, ms (the report and chart judge against it). */
+    double p99TargetMs();
+
+    /** An image model's square input in pixels ({@code --model-size}), reported in the settings; null if none. */
+    default Integer modelSize() {
+        return null;
+    }
 
     /** Keys (devices, cameras) to spread {@code ratePerSecond} records over; at least {@link LoadSchedule#minDevices}. */
     int devices(double ratePerSecond);
@@ -93,8 +112,22 @@ public interface BenchScenario<IN, P> {
             String control,
             List<String> otherPipelineTopics) {}
 
-    /** A model file the scenario built. */
-    record ServedModel(ModelId id, Path file) {}
+    /**
+     * A model file the scenario built.
+     *
+     * @param metadata release metadata the model needs (e.g. an image classifier's
+     *     {@code image.mean}, {@code image.std}, {@code labels}): every release of it carries it,
+     *     and bare ORT builds its translator from it, as the versioned operator does
+     */
+    record ServedModel(ModelId id, Path file, Map<String, String> metadata) {
+        public ServedModel {
+            metadata = Map.copyOf(metadata);
+        }
+
+        public ServedModel(ModelId id, Path file) {
+            this(id, file, Map.of());
+        }
+    }
 
     /**
      * Settings for building a job graph.

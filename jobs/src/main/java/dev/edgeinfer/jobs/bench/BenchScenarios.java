@@ -6,23 +6,36 @@ import java.util.Locale;
 /** The scenarios {@code edgeinfer bench --scenario NAME} knows. */
 public final class BenchScenarios {
 
-    /** Every name {@code --scenario} accepts (some may not be implemented yet). */
+    /** Every name {@code --scenario} accepts. */
     public static final List<String> NAMES = List.of("sensor", "frames");
 
     private BenchScenarios() {}
 
     /**
-     * The scenario called {@code name}.
+     * The scenario called {@code name}, with its default settings.
      *
      * @throws IllegalArgumentException for an unknown name
-     * @throws UnsupportedOperationException for a scenario that is not built yet
      */
     public static BenchScenario<?, ?> forName(String name) {
+        return forName(name, null);
+    }
+
+    /**
+     * The scenario called {@code name}; {@code modelSize} is the square input of an image model
+     * ({@code --model-size}; null: the scenario's default). Only {@code frames} takes one.
+     *
+     * @throws IllegalArgumentException for an unknown name, or a model size the scenario cannot take
+     */
+    public static BenchScenario<?, ?> forName(String name, Integer modelSize) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "sensor" -> new SensorBenchScenario();
-            case "frames" -> throw new UnsupportedOperationException(
-                    "--scenario frames is not available yet: the frame pipeline is still being built. "
-                            + "Implement BenchScenario for it (see SensorBenchScenario) and register it in BenchScenarios.");
+            case "sensor" -> {
+                if (modelSize != null) {
+                    throw new IllegalArgumentException("--model-size applies to --scenario frames only (the sensor model "
+                            + "takes a window of readings, not an image)");
+                }
+                yield new SensorBenchScenario();
+            }
+            case "frames" -> new FrameBenchScenario(modelSize != null ? modelSize : FrameBenchScenario.DEFAULT_MODEL_SIZE);
             default -> throw new IllegalArgumentException(
                     "unknown scenario '" + name + "'; known: " + String.join(", ", NAMES));
         };

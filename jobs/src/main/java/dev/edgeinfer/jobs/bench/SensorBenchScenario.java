@@ -77,6 +77,21 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
     }
 
     @Override
+    public double defaultRate() {
+        return 2_000;
+    }
+
+    @Override
+    public long defaultBacklog() {
+        return 200_000;
+    }
+
+    @Override
+    public double p99TargetMs() {
+        return 10.0;
+    }
+
+    @Override
     public int devices(double ratePerSecond) {
         // 20 like the demo; more at high rates so one device's readings stay >= 2 ms apart.
         return Math.max(20, (int) Math.ceil(ratePerSecond / 500.0));

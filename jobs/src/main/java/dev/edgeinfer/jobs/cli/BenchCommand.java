@@ -3,6 +3,7 @@ package dev.edgeinfer.jobs.cli;
 import dev.edgeinfer.jobs.bench.BenchChart;
 import dev.edgeinfer.jobs.bench.BenchReport;
 import dev.edgeinfer.jobs.bench.BenchRunner;
+import dev.edgeinfer.jobs.bench.BenchScenario;
 import dev.edgeinfer.jobs.bench.BenchScenarios;
 import dev.edgeinfer.jobs.bench.SensorBenchScenario;
 
@@ -34,8 +35,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Workload: sensor or frames (default: ${DEFAULT-VALUE}).")
     String scenario;
 
-    @Option(names = "--rate", defaultValue = "2000", description = "Open-loop input records per second (default: ${DEFAULT-VALUE}).")
-    double rate;
+    @Option(names = "--rate",
+            description = "Open-loop input records per second (default: the scenario's: sensor 2000 readings/s, "
+                    + "frames 120 = 4 cameras x 30 fps).")
+    Double rate;
 
     @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
             description = "Open-loop phase of the pass-through and of the pipeline, each (default: ${DEFAULT-VALUE}).")
@@ -54,16 +57,22 @@ final class BenchCommand implements Callable<Integer> {
             description = "The operator's batch.max-delay (default: the job's batch.max-delay default).")
     Duration batchDelay;
 
-    @Option(names = "--devices", description = "Keys the load rotates over (default: 20, or rate/500 if more).")
+    @Option(names = "--devices", description = "Keys the load rotates over (default: sensor 20, or rate/500 if more; "
+            + "frames 4 cameras, or rate/30 if more).")
     Integer devices;
 
     @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
             description = "Start of each open-loop phase left out of p50/p99 (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--backlog", defaultValue = "200000",
-            description = "Records preloaded before each job starts; their drain rate is the saturation throughput (default: ${DEFAULT-VALUE}).")
-    long backlog;
+    @Option(names = "--backlog",
+            description = "Records preloaded before each job starts; their drain rate is the saturation throughput "
+                    + "(default: sensor 200000, frames 20000).")
+    Long backlog;
+
+    @Option(names = "--model-size",
+            description = "Frames only: the CNN's square input and the frames' size in pixels, e.g. 96 or 224 (default: 96).")
+    Integer modelSize;
 
     @Option(names = "--bare-ort-duration", defaultValue = "5s", converter = DurationConverter.class,
             description = "How long bare ONNX Runtime is measured (default: ${DEFAULT-VALUE}).")
@@ -100,6 +109,19 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!BenchScenarios.NAMES.contains(scenario)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown --scenario '" + scenario + "'; known: " + String.join(", ", BenchScenarios.NAMES));
+        }
+        BenchScenario<?, ?> workload;
+        try {
+            workload = BenchScenarios.forName(scenario, modelSize);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        double rate = this.rate != null ? this.rate : workload.defaultRate();
+        long backlog = this.backlog != null ? this.backlog : workload.defaultBacklog();
+        // batch.max-size / batch.max-delay are shared options: the same defaults for every scenario.
         int batch = batchSize != null ? batchSize : SensorBenchScenario.defaultBatchSize();
         Duration delay = batchDelay != null ? batchDelay : SensorBenchScenario.defaultBatchDelay();
         if (!(rate > 0) || parallelism < 1 || batch < 1 || backlog < 1 || duration.isNegative() || duration.isZero()
@@ -107,19 +129,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rate, --parallelism, --batch-size, --backlog and --duration must be positive");
         }
-        if (!BenchScenarios.NAMES.contains(scenario)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "unknown --scenario '" + scenario + "'; known: " + String.join(", ", BenchScenarios.NAMES));
-        }
-        try {
-            BenchScenarios.forName(scenario);
-        } catch (UnsupportedOperationException e) {
-            spec.commandLine().getErr().println("edgeinfer bench: " + e.getMessage());
-            return 2;
-        }
         BenchReport report = new BenchRunner(
                 new BenchRunner.Settings(scenario, rate, duration, parallelism, batch, delay, devices, warmup, backlog,
-                        bareOrtDuration, !noRollover, rolloverLead, drainTimeout, bucket, workDir, seed),
+                        bareOrtDuration, !noRollover, rolloverLead, drainTimeout, bucket, workDir, seed, modelSize),
                 System.out).run();
         Path chartFile = chart;
         if (chartFile == null) {
