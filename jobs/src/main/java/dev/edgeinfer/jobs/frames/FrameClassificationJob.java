@@ -138,6 +138,7 @@ public final class FrameClassificationJob {
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
+        SensorAnomalyJob.addPublishedReleases(inference, config.bootstrapServers(), config.controlTopic(), config.modelName());
         VersionedInference.Streams<FrameResult> scored = inference.build().apply(timed, control);
         scored.results()
                 .name("onnx inference " + config.modelName())

@@ -60,7 +60,17 @@ public final class ControlTopic {
      * @throws org.apache.kafka.common.errors.TimeoutException if the end is not reached in 30 s
      */
     public List<ModelRelease> readAll() {
+        return readAll(false);
+    }
+
+    /**
+     * As {@link #readAll()}; with {@code requireReleaseIdKey}, only releases whose record key is
+     * their {@code releaseId()} (what the job's control source accepts; others it rejects with
+     * {@code KEY_MISMATCH}). A missing topic has no releases (it is not auto-created).
+     */
+    public List<ModelRelease> readAll(boolean requireReleaseIdKey) {
         Properties props = new Properties();
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -81,7 +91,7 @@ public final class ControlTopic {
                         continue;
                     }
                     ControlMessage message = ControlMessage.decode(
-                            record.key(), record.value(), record.topic(), record.partition(), record.offset(), false);
+                            record.key(), record.value(), record.topic(), record.partition(), record.offset(), requireReleaseIdKey);
                     if (message instanceof ControlMessage.Release release) {
                         out.add(release.release());
                     }

@@ -15,6 +15,7 @@ import dev.edgeinfer.broadcast.ModelStatus;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
 import dev.edgeinfer.jobs.config.KafkaJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.release.ControlTopic;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.operators.versioned.VersionedInference;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
@@ -201,6 +202,7 @@ public final class SensorAnomalyJob {
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
+        addPublishedReleases(inference, config.bootstrapServers(), config.controlTopic(), config.modelName());
         VersionedInference.Streams<SensorResult> scored = inference.build().apply(windows, control);
         scored.results()
                 .name("onnx inference " + config.modelName())
@@ -211,6 +213,20 @@ public final class SensorAnomalyJob {
                 .sinkTo(statusSink(config))
                 .uid("kafka-sink-status")
                 .name("model status");
+    }
+
+    /**
+     * Hands the releases of {@code modelName} now on the control topic to the inference operator,
+     * which receives them on every subtask before any data: a backlog read on a fresh start or a
+     * replay cannot overtake them on the control stream (the operator does not order its inputs).
+     */
+    public static void addPublishedReleases(
+            VersionedInference.Builder<?, ?, ?> inference, String bootstrapServers, String controlTopic, String modelName) {
+        for (ModelRelease published : new ControlTopic(bootstrapServers, controlTopic).readAll(true)) {
+            if (published.model().equals(modelName)) {
+                inference.addPublishedRelease(published);
+            }
+        }
     }
 
     /**

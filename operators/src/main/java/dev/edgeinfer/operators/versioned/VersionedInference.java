@@ -104,6 +104,7 @@ public final class VersionedInference<IN, P, OUT> {
             long loadTimeoutMillis,
             long heartbeatIntervalMillis,
             List<ModelRelease> initialReleases,
+            List<ModelRelease> publishedReleases,
             String siteId,
             String jobName,
             OutputTag<ModelStatus> statusTag,
@@ -129,6 +130,7 @@ public final class VersionedInference<IN, P, OUT> {
         private Duration loadTimeout = Duration.ofMinutes(5);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private final List<ModelRelease> initialReleases = new ArrayList<>();
+        private final List<ModelRelease> publishedReleases = new ArrayList<>();
         private String siteId = "edge-local";
         private String jobName = "edgeinfer";
         private String uid = "onnx-inference";
@@ -257,6 +259,18 @@ public final class VersionedInference<IN, P, OUT> {
             return this;
         }
 
+        /**
+         * A release that was on the control topic when the job was submitted. Each subtask
+         * receives these before any record or control message, exactly as if they had arrived
+         * first on the control input (same checks, same reports), so that a backlog of data read
+         * on a fresh start or a replay cannot overtake them: the operator does not order its data
+         * and control inputs. They arrive again on the control stream, as duplicates.
+         */
+        public Builder<IN, P, OUT> addPublishedRelease(ModelRelease release) {
+            this.publishedReleases.add(Objects.requireNonNull(release, "release"));
+            return this;
+        }
+
         /** Site and job names written into status reports. */
         public Builder<IN, P, OUT> setSite(String siteId, String jobName) {
             this.siteId = Objects.requireNonNull(siteId, "siteId");
@@ -294,7 +308,7 @@ public final class VersionedInference<IN, P, OUT> {
             Settings<IN, P, OUT> settings = new Settings<>(
                     modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                     allowedLateness.toMillis(), loadTimeout.toMillis(), heartbeatInterval.toMillis(),
-                    List.copyOf(initialReleases), siteId, jobName, statusTag, trustedKeys,
+                    List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis());
             return new VersionedInference<>(settings, resultType, uid);

@@ -123,6 +123,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     /** Records were restored while waiting for a release: try them on the next call. */
     private transient boolean flushPendingSoon;
     private transient Set<String> rejectedIds;
+    /** Whether this subtask has received the releases published before submission. */
+    private transient boolean publishedReceived;
     private transient Map<String, Staged<IN, P>> staged;
     private transient Map<String, SharedLoad<IN, P>> loads;
     private transient Set<String> activeReported;
@@ -440,7 +442,25 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             }
             return;
         }
-        ModelRelease release = ((ControlMessage.Release) message).release();
+        receive(((ControlMessage.Release) message).release());
+    }
+
+    /**
+     * Receives the releases that were on the control topic at submission, once, before anything
+     * else this subtask does: as if they had arrived first on the control input.
+     */
+    private void receivePublishedOnce() throws Exception {
+        if (publishedReceived) {
+            return;
+        }
+        publishedReceived = true;
+        for (ModelRelease release : settings.publishedReleases()) {
+            receive(release);
+        }
+    }
+
+    /** Judges a release on receipt (model, duplicate, signature, size, source, lateness) and adds it to the timeline. */
+    private void receive(ModelRelease release) throws Exception {
         if (!release.model().equals(settings.modelName())) {
             emitStatus(release, ModelStatus.State.REJECTED, "NOT_SERVED",
                     "this job serves model '" + settings.modelName() + "', not '" + release.model() + "'", null, 0);
@@ -550,7 +570,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private SharedLoad<IN, P> sharedLoad(ModelRelease release) {
-        String key = release.sha256() + "|" + release.uri();
+        // The translator is built from the release (its metadata: labels, normalisation), so releases
+        // share a session only if that is the same too.
+        String key = release.sha256() + "|" + release.uri() + "|" + new TreeMap<>(release.metadata());
         SharedLoad<IN, P> existing = loads.get(key);
         if (existing != null && !existing.runner.isCompletedExceptionally()) {
             return existing;
@@ -599,6 +621,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     /** Task thread: reports finished stagings and applies rejections. */
     private void drainStaging() throws Exception {
+        receivePublishedOnce();
         boolean changed = flushPendingSoon;
         flushPendingSoon = false;
         for (Staged<IN, P> model : new ArrayList<>(staged.values())) {

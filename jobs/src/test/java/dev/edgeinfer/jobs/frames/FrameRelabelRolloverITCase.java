@@ -1,0 +1,164 @@
+package dev.edgeinfer.jobs.frames;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.ModelStatus;
+import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.jobs.config.FrameJobConfig;
+import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.jobs.model.FrameModelFactory;
+import dev.edgeinfer.jobs.model.FrameModelFactory.BuiltFrameModel;
+import dev.edgeinfer.jobs.release.ControlTopic;
+import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.jobs.sim.SyntheticFrames;
+import dev.edgeinfer.operators.frames.ImageModelMetadata;
+import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.ControlTopicBarrier;
+import dev.edgeinfer.testutils.FrameJobHarness;
+import dev.edgeinfer.testutils.JobOutputs;
+import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.RolloverAssertions;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A rollover that changes only a release's metadata (the same model bytes at the same URI,
+ * relabelled): frames from the activation on are labelled with the new release's labels. The
+ * translator is built from each release's metadata, so two releases of the same bytes must not
+ * share a translator when their metadata differ.
+ */
+class FrameRelabelRolloverITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final int PARALLELISM = 2;
+    private static final int CAMERAS = 4;
+    private static final int FRAMES_PER_CAMERA = 40;
+    private static final int WIDTH = 160;
+    private static final int HEIGHT = 120;
+
+    private static EmbeddedKafkaBroker kafka;
+    @TempDir Path models;
+    private JobClient job;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @AfterEach
+    void cancelJobAndCheckNothingLeaked() throws Exception {
+        if (job != null) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
+                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners()).isTrue();
+        assertThat(KafkaTestUtils.eventually(
+                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
+                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*")).isTrue();
+    }
+
+    @Test
+    void aRelabellingReleaseOfTheSameBytesLabelsEveryFrameFromItsActivationWithItsOwnLabels() throws Exception {
+        BuiltFrameModel model = FrameModelFactory.build(FrameModelFactory.Spec.v2(), models);
+        FrameJobHarness harness = new FrameJobHarness(kafka, models, 4);
+        FrameJobConfig config = harness.config();
+        String bootstrap = kafka.bootstrapServers();
+
+        long base = System.currentTimeMillis() - 60_000;
+        long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
+        Map<String, String> relabelled = new TreeMap<>(model.releaseMetadata());
+        List<String> newLabels = new ArrayList<>();
+        for (String label : FrameModelFactory.LABELS) {
+            newLabels.add(relabel(label));
+        }
+        relabelled.put(ImageModelMetadata.LABELS, String.join(",", newLabels));
+        ModelRelease original = ReleaseFactory.fromFile(model.id().name(), "v2", model.file(), 0L, 100, "it", 1L,
+                model.releaseMetadata());
+        ModelRelease relabel = ReleaseFactory.fromFile(model.id().name(), "v2-relabelled", model.file(), boundary, 100,
+                "it", 2L, relabelled);
+        assertThat(relabel.sha256()).isEqualTo(original.sha256());
+        assertThat(relabel.uri()).isEqualTo(original.uri());
+        ReleaseTimeline timeline = ReleaseTimeline.of(List.of(original, relabel));
+
+        ControlTopic control = new ControlTopic(bootstrap, harness.control);
+        control.publish(original);
+        control.publish(relabel);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        FrameClassificationJob.build(env, config);
+        job = env.executeAsync("frame-relabel-rollover-it");
+        ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
+
+        SplittableRandom random = new SplittableRandom(5);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        Map<String, String> truth = new HashMap<>();
+        for (int i = 0; i < FRAMES_PER_CAMERA; i++) {
+            for (int c = 0; c < CAMERAS; c++) {
+                String camera = "cam-" + c;
+                long ts = base + i * 33L + c;
+                String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
+                byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, WIDTH, HEIGHT, random), WIDTH, HEIGHT, 0.85f);
+                records.add(SyntheticFrames.record(harness.frames, camera, ts, jpeg, WIDTH, HEIGHT));
+                truth.put(camera + "@" + ts, label);
+            }
+        }
+        KafkaTestUtils.produceAll(bootstrap, records);
+
+        List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(bootstrap, harness.results, true,
+                r -> r.size() >= truth.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
+        Map<String, FrameResult> byFrame = new HashMap<>();
+        int relabelledResults = 0;
+        for (ConsumerRecord<byte[], byte[]> record : resultRecords) {
+            FrameResult r = FrameResultJson.fromJson(record.value());
+            String id = r.cameraId() + "@" + r.frameTs();
+            assertThat(byFrame.put(id, r)).as("duplicate result for %s", id).isNull();
+            assertThat(truth).as("result for a frame never sent: %s", id).containsKey(id);
+            ModelRelease owner = timeline.resolve(model.id().name(), r.frameTs(), r.cameraId()).orElseThrow();
+            assertThat(r.model()).as("lineage of %s", id).isEqualTo(owner.modelId());
+            String expectedLabel = owner == relabel ? relabel(truth.get(id)) : truth.get(id);
+            assertThat(r.label()).as("top-1 of %s by %s", id, owner.version()).isEqualTo(expectedLabel);
+            if (owner == relabel) {
+                relabelledResults++;
+            }
+        }
+        assertThat(byFrame).hasSize(truth.size());
+        assertThat(relabelledResults).isEqualTo(CAMERAS * FRAMES_PER_CAMERA / 2);
+
+        List<ModelStatus> statuses = JobOutputs.statuses(bootstrap, harness.status);
+        RolloverAssertions.assertNoLateActivationOrRejection(statuses, model.id().name());
+    }
+
+    private static String relabel(String label) {
+        return "relabelled-" + label.toUpperCase(Locale.ROOT);
+    }
+}
