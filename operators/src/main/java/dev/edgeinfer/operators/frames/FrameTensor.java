@@ -39,6 +39,8 @@ public final class FrameTensor {
     private final float[] scale = new float[3];
     private final float[] offset = new float[3];
 
+    /** Reused heap staging area: array stores, then one bulk copy into the direct buffer. */
+    private float[] staging;
     private int tableSrcWidth = -1;
     private int tableSrcHeight = -1;
     private Axis columns;
@@ -104,6 +106,26 @@ public final class FrameTensor {
         }
         int base = out.position();
         int plane = height * width;
+        if (staging == null) {
+            staging = new float[3 * plane];
+        }
+        float[] t = staging;
+        if (srcWidth == width && srcHeight == height) {
+            // Frames already at the model's size (the common case for a tuned camera): no resampling.
+            for (int i = 0, p = 0; i < plane; i++, p += 3) {
+                t[i] = (rgb[p] & 0xFF) * scale[0] + offset[0];
+                t[i + plane] = (rgb[p + 1] & 0xFF) * scale[1] + offset[1];
+                t[i + 2 * plane] = (rgb[p + 2] & 0xFF) * scale[2] + offset[2];
+            }
+        } else {
+            resample(rgb, srcWidth, t, plane);
+        }
+        // One bulk copy: per-element puts into a direct buffer cost a bounds check each.
+        out.put(base, t, 0, 3 * plane);
+        out.position(base + 3 * plane);
+    }
+
+    private void resample(byte[] rgb, int srcWidth, float[] t, int plane) {
         for (int oy = 0; oy < height; oy++) {
             int yStart = rows.start[oy];
             int yCount = rows.count[oy];
@@ -126,13 +148,12 @@ public final class FrameTensor {
                         b += w * (rgb[p + 2] & 0xFF);
                     }
                 }
-                int i = base + oy * width + ox;
-                out.put(i, r * scale[0] + offset[0]);
-                out.put(i + plane, g * scale[1] + offset[1]);
-                out.put(i + 2 * plane, b * scale[2] + offset[2]);
+                int i = oy * width + ox;
+                t[i] = r * scale[0] + offset[0];
+                t[i + plane] = g * scale[1] + offset[1];
+                t[i + 2 * plane] = b * scale[2] + offset[2];
             }
         }
-        out.position(base + 3 * plane);
     }
 
     /** Convenience for tests and tools: one frame as a new {@code float[3 * H * W]}. */
