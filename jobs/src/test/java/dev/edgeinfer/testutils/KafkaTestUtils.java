@@ -126,4 +126,14 @@ public final class KafkaTestUtils {
         }
         return condition.getAsBoolean();
     }
+
+    /** Restart settings for tests that kill a TaskManager: up to 10 restarts, 500 ms apart. */
+    public static org.apache.flink.configuration.Configuration fixedDelayRestarts() {
+        org.apache.flink.configuration.Configuration restart = new org.apache.flink.configuration.Configuration();
+        restart.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+        restart.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                Duration.ofMillis(500));
+        return restart;
+    }
 }

@@ -16,6 +16,7 @@ import dev.edgeinfer.jobs.sim.SyntheticFrames.BadFrame;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -76,11 +77,7 @@ class FramePipelineITCase {
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners()).isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*")).isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.edgeinfer.testutils.ControlTopicBarrier;
 import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
 
 import org.apache.flink.core.execution.JobClient;
@@ -81,11 +82,7 @@ class FrameRelabelRolloverITCase {
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners()).isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*")).isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

@@ -16,6 +16,7 @@ import dev.edgeinfer.jobs.release.ControlTopic;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
@@ -165,11 +166,7 @@ class BadReleasesITCase {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
         kafka.close();
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners()).isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(30)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*")).isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     Stream<BadRelease> badReleases() {

@@ -9,14 +9,14 @@ import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
 import dev.edgeinfer.jobs.model.BuiltModel;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
+import dev.edgeinfer.testutils.TestingPacedProducer;
 import dev.edgeinfer.testutils.TestingSensorData;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -40,7 +40,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Exactly-once mode survives a TaskManager dying mid-stream: with a read_committed reader, every
@@ -81,29 +80,12 @@ class ExactlyOnceFailoverITCase {
         long expectedWindows = data.expectedWindows(config.windowSize(), config.windowSlide());
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        env.configure(restart);
+        env.configure(KafkaTestUtils.fixedDelayRestarts());
         SensorAnomalyJob.build(env, config);
         JobClient job = env.executeAsync("exactly-once-failover-it");
 
-        // Readings keep flowing (about 8 s) while the TaskManager dies.
-        AtomicReference<Exception> producerFailure = new AtomicReference<>();
-        Thread producer = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> p = KafkaTestUtils.producer(kafka.bootstrapServers())) {
-                for (int i = 0; i < records.size(); i++) {
-                    p.send(records.get(i)).get();
-                    if (i % 50 == 49) {
-                        Thread.sleep(100);
-                    }
-                }
-            } catch (Exception e) {
-                producerFailure.set(e);
-            }
-        }, "it-producer");
-        producer.start();
+        // Readings keep flowing (several seconds) while the TaskManager dies.
+        TestingPacedProducer producer = TestingPacedProducer.start(kafka.bootstrapServers(), records);
 
         try {
             // Kill once some windows are committed and the job is mid-stream.
@@ -112,12 +94,11 @@ class ExactlyOnceFailoverITCase {
                             Duration.ofSeconds(60)))
                     .as("committed results before the kill")
                     .isTrue();
-            assertThat(producer.isAlive()).as("the producer must still be running when the TaskManager dies").isTrue();
+            assertThat(producer.isRunning()).as("the producer must still be running when the TaskManager dies").isTrue();
             miniCluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
             miniCluster.startTaskManager();
 
-            producer.join(TimeUnit.SECONDS.toMillis(120));
-            assertThat(producerFailure.get()).isNull();
+            assertThat(producer.await(120)).as("producer failure").isNull();
 
             List<ConsumerRecord<byte[], byte[]>> committed =
                     KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
@@ -134,16 +115,10 @@ class ExactlyOnceFailoverITCase {
             assertThat(committed).hasSize((int) expectedWindows);
             assertThat(failuresSeenByFlink(miniCluster, job)).as("the job must really have failed over").isGreaterThanOrEqualTo(1);
         } finally {
-            producer.join(TimeUnit.SECONDS.toMillis(30));
+            producer.await(30);
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners())
-                .isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(30)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
-                .isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     /** Failures in the job's exception history, read from the MiniCluster's REST API. */

@@ -15,6 +15,7 @@ import dev.edgeinfer.testutils.ControlTopicBarrier;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.JobWatermarks;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingEventTimeReadings;
@@ -94,13 +95,7 @@ class OutOfOrderRolloverITCase {
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open after the job ended: %d", OnnxModelRunner.openRunners())
-                .isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
-                .isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

@@ -10,14 +10,14 @@ import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
 import dev.edgeinfer.jobs.model.BuiltModel;
 import dev.edgeinfer.jobs.release.ControlTopic;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
+import dev.edgeinfer.testutils.TestingPacedProducer;
 import dev.edgeinfer.testutils.TestingSensorData;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -37,7 +37,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A rollover from v1 to v2 while a TaskManager dies, in exactly-once mode: every window is
@@ -90,28 +89,12 @@ class RolloverFailoverITCase {
         ReleaseTimeline timeline = ReleaseTimeline.of(List.of(first, second));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        env.configure(restart);
+        env.configure(KafkaTestUtils.fixedDelayRestarts());
         SensorAnomalyJob.build(env, config);
         JobClient job = env.executeAsync("rollover-failover-it");
 
-        AtomicReference<Exception> producerFailure = new AtomicReference<>();
-        Thread producer = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> p = KafkaTestUtils.producer(kafka.bootstrapServers())) {
-                for (int i = 0; i < records.size(); i++) {
-                    p.send(records.get(i)).get();
-                    if (i % 50 == 49) {
-                        Thread.sleep(100);
-                    }
-                }
-            } catch (Exception e) {
-                producerFailure.set(e);
-            }
-        }, "it-producer");
-        producer.start();
+        // Readings keep flowing (several seconds) while the TaskManager dies.
+        TestingPacedProducer producer = TestingPacedProducer.start(kafka.bootstrapServers(), records);
 
         try {
             // Kill a TaskManager close to the switch: once ~40% of the windows are committed.
@@ -120,12 +103,11 @@ class RolloverFailoverITCase {
                             Duration.ofSeconds(90)))
                     .as("committed results before the kill")
                     .isTrue();
-            assertThat(producer.isAlive()).as("the producer must still be running when the TaskManager dies").isTrue();
+            assertThat(producer.isRunning()).as("the producer must still be running when the TaskManager dies").isTrue();
             miniCluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
             miniCluster.startTaskManager();
 
-            producer.join(TimeUnit.SECONDS.toMillis(120));
-            assertThat(producerFailure.get()).isNull();
+            assertThat(producer.await(120)).as("producer failure").isNull();
 
             List<ConsumerRecord<byte[], byte[]>> committed =
                     KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
@@ -148,15 +130,9 @@ class RolloverFailoverITCase {
             assertThat(misrouted).as("results scored by another version than the timeline's").isZero();
             assertThat(perVersion).as("both versions served").containsKeys("v1", "v2");
         } finally {
-            producer.join(TimeUnit.SECONDS.toMillis(30));
+            producer.await(30);
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open: %d", OnnxModelRunner.openRunners())
-                .isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(30)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
-                .isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 }

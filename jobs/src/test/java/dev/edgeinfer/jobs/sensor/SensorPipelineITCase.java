@@ -7,6 +7,7 @@ import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
 import dev.edgeinfer.jobs.model.BuiltModel;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
@@ -90,13 +91,7 @@ class SensorPipelineITCase {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
         kafka.close();
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open after the job ended: %d", OnnxModelRunner.openRunners())
-                .isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
-                .isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.edgeinfer.jobs.release.ControlTopic;
 import dev.edgeinfer.jobs.release.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
@@ -98,13 +99,7 @@ class SlowModelLoadITCase {
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        assertThat(KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() == 0, Duration.ofSeconds(20)))
-                .as("ONNX Runtime sessions still open after the job ended: %d", OnnxModelRunner.openRunners())
-                .isTrue();
-        assertThat(KafkaTestUtils.eventually(
-                        () -> KafkaTestUtils.openKafkaClients("producer", "*").isEmpty(), Duration.ofSeconds(20)))
-                .as("Kafka producers still open: %s", KafkaTestUtils.openKafkaClients("producer", "*"))
-                .isTrue();
+        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

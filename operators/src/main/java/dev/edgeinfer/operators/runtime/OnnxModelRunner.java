@@ -78,21 +78,6 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
             OnnxRunnerOptions options,
             List<I> warmupInput)
             throws ModelLoadException {
-        return load(id, file, translator, options, warmupInput, null);
-    }
-
-    /**
-     * As {@link #load(ModelId, Path, Translator, OnnxRunnerOptions, List)}, and also checks the
-     * graph against {@code declared} (e.g. the signature a release declares), if not null.
-     */
-    public static <I, O> OnnxModelRunner<I, O> load(
-            ModelId id,
-            Path file,
-            Translator<List<I>, List<O>> translator,
-            OnnxRunnerOptions options,
-            List<I> warmupInput,
-            SignatureAware declared)
-            throws ModelLoadException {
         verifyBytes(id, file);
         inspect(id, file);
         Class<List<I>> inputClass = listClass();
@@ -124,14 +109,6 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
                     throw new ModelLoadException(
                             id, file, ModelLoadException.Reason.SIGNATURE_MISMATCH,
                             "signature " + signature + " does not fit: " + mismatch);
-                }
-            }
-            if (declared != null) {
-                String mismatch = declared.checkSignature(signature);
-                if (mismatch != null) {
-                    throw new ModelLoadException(
-                            id, file, ModelLoadException.Reason.SIGNATURE_MISMATCH,
-                            "signature " + signature + " differs from the declared one: " + mismatch);
                 }
             }
             runner = new OnnxModelRunner<>(id, model, signature);

@@ -224,7 +224,11 @@ public final class VersionedInference<IN, P, OUT> {
             return this;
         }
 
-        /** Where model bytes come from; defaults to {@link FileModelFetcher}. */
+        /**
+         * Where model bytes come from. The default, {@link FileModelFetcher} without a root,
+         * serves any local {@code file:} path: fine for tests and single-user setups; in
+         * production pass a {@code SchemeModelFetcher} with a files root (as the project's jobs do).
+         */
         public Builder<IN, P, OUT> setModelFetcher(ModelFetcher fetcher) {
             this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
             return this;
