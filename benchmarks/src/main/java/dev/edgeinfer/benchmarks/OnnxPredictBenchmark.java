@@ -1,8 +1,8 @@
 package dev.edgeinfer.benchmarks;
 
-import dev.edgeinfer.jobs.model.BuiltModel;
-import dev.edgeinfer.jobs.model.SensorModelFactory;
-import dev.edgeinfer.jobs.model.SensorModelSpec;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.SensorModelFactory;
+import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;

@@ -1,9 +1,9 @@
 package dev.edgeinfer.benchmarks;
 
-import dev.edgeinfer.broadcast.DeclaredSignature;
-import dev.edgeinfer.broadcast.ModelRelease;
-import dev.edgeinfer.broadcast.ReleaseTimeline;
-import dev.edgeinfer.broadcast.TensorDecl;
+import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.TensorDecl;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,9 +1,9 @@
 package dev.edgeinfer.testutils;
 
-import dev.edgeinfer.broadcast.ModelRelease;
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.jobs.release.ControlTopic;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import java.time.Duration;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.edgeinfer.testutils;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 
 import org.apache.flink.configuration.Configuration;
 

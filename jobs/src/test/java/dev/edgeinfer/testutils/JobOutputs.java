@@ -1,7 +1,7 @@
 package dev.edgeinfer.testutils;
 
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ModelStatusJson;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.sensor.SensorResult;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
 

@@ -2,9 +2,9 @@ package dev.edgeinfer.testutils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.broadcast.ModelId;
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.sensor.SensorResult;
 
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;

@@ -1,11 +1,11 @@
 package dev.edgeinfer.testutils;
 
 import dev.edgeinfer.jobs.sensor.RejectReason;
-import dev.edgeinfer.jobs.sim.AnomalyKind;
-import dev.edgeinfer.jobs.sim.LabelledWindows;
-import dev.edgeinfer.jobs.sim.SensorFleetSimulator;
-import dev.edgeinfer.jobs.sim.SensorSignal;
-import dev.edgeinfer.jobs.sim.SimulatedReading;
+import dev.edgeinfer.simulation.sensor.AnomalyKind;
+import dev.edgeinfer.simulation.sensor.LabelledWindows;
+import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
+import dev.edgeinfer.simulation.sensor.SensorSignal;
+import dev.edgeinfer.simulation.sensor.SimulatedReading;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 

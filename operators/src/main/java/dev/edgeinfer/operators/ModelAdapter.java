@@ -1,7 +1,7 @@
 package dev.edgeinfer.operators;
 
 import ai.djl.translate.Translator;
-import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelRelease;
 
 import java.io.Serializable;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.edgeinfer.operators;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 
 import java.io.Serializable;
 

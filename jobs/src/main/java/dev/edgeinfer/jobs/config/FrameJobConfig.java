@@ -10,7 +10,7 @@ import static dev.edgeinfer.jobs.config.SensorJobConfig.positiveDuration;
 import static dev.edgeinfer.jobs.config.SensorJobConfig.required;
 import static dev.edgeinfer.jobs.config.SensorJobConfig.topic;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.frames.FrameTensor;

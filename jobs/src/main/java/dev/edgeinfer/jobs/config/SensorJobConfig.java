@@ -2,8 +2,8 @@ package dev.edgeinfer.jobs.config;
 
 import static dev.edgeinfer.jobs.config.SensorJobOptions.*;
 
-import dev.edgeinfer.broadcast.ModelId;
-import dev.edgeinfer.broadcast.Sha256;
+import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;

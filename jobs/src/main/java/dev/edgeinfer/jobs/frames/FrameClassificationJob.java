@@ -1,19 +1,19 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.broadcast.ControlMessage;
-import dev.edgeinfer.broadcast.ModelBroadcast;
-import dev.edgeinfer.broadcast.ModelFetcher;
-import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.fetch.ModelFetcher;
+import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
-import dev.edgeinfer.operators.versioned.VersionedInference;
+import dev.edgeinfer.operators.VersionedInference;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;

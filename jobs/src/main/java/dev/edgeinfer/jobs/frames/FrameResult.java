@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.TopK;
 

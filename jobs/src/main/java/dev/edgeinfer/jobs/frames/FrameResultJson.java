@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
 import dev.edgeinfer.operators.frames.TopK;
 

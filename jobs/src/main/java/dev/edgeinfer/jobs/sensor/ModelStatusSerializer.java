@@ -1,7 +1,7 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ModelStatusJson;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
 
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
 /**

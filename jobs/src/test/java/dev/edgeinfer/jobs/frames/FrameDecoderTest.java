@@ -3,8 +3,8 @@ package dev.edgeinfer.jobs.frames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.sensor.RawRecord;
-import dev.edgeinfer.jobs.sim.SyntheticFrames;
-import dev.edgeinfer.jobs.sim.SyntheticFrames.BadFrame;
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 import dev.edgeinfer.operators.frames.Frame;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -81,7 +81,7 @@ public class FrameDecoderTest {
                 new SplittableRandom(kind.ordinal()));
         FrameDecoder.Result result = decoder.decode(raw(r), NOW);
         assertThat(result.isValid()).isFalse();
-        assertThat(result.rejection()).as(result.detail()).isEqualTo(kind.expectedReason());
+        assertThat(result.rejection()).as(result.detail()).isEqualTo(FrameRejectReason.valueOf(kind.expectedReason()));
         assertThat(result.detail()).isNotBlank();
     }
 
@@ -89,7 +89,7 @@ public class FrameDecoderTest {
     void everyReasonHasAFrame() {
         java.util.EnumSet<FrameRejectReason> covered = java.util.EnumSet.noneOf(FrameRejectReason.class);
         for (BadFrame kind : BadFrame.values()) {
-            covered.add(kind.expectedReason());
+            covered.add(FrameRejectReason.valueOf(kind.expectedReason()));
         }
         assertThat(covered).containsExactlyInAnyOrder(FrameRejectReason.values());
     }

@@ -2,17 +2,17 @@ package dev.edgeinfer.jobs.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ModelStatusJson;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.FrameModelFactory;
-import dev.edgeinfer.jobs.model.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.jobs.release.ControlTopic;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
-import dev.edgeinfer.jobs.sim.SyntheticFrames;
-import dev.edgeinfer.jobs.sim.SyntheticFrames.BadFrame;
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.KafkaTestUtils;
@@ -160,7 +160,7 @@ class FramePipelineITCase {
             BadFrame kind = badByValue.get(key(letter.value()));
             assertThat(kind).as("dead letter that was not sent as bad").isNotNull();
             assertThat(new String(letter.headers().lastHeader(DeadLetterSerializer.REASON_HEADER).value(), StandardCharsets.UTF_8))
-                    .as("reason for %s", kind).isEqualTo(kind.expectedReason().name());
+                    .as("reason for %s", kind).isEqualTo(kind.expectedReason());
             assertThat(letter.headers().lastHeader(DeadLetterSerializer.DETAIL_HEADER).value()).isNotEmpty();
             assertThat(new String(letter.headers().lastHeader(DeadLetterSerializer.SOURCE_HEADER).value(), StandardCharsets.UTF_8))
                     .startsWith(harness.frames + "/");

@@ -2,16 +2,16 @@ package dev.edgeinfer.jobs.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.broadcast.ModelRelease;
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.FrameModelFactory;
-import dev.edgeinfer.jobs.model.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.jobs.release.ControlTopic;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
-import dev.edgeinfer.jobs.sim.SyntheticFrames;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.ControlTopicBarrier;

@@ -2,18 +2,18 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.broadcast.ModelRelease;
-import dev.edgeinfer.broadcast.ModelStatus;
-import dev.edgeinfer.broadcast.ModelStatusJson;
-import dev.edgeinfer.broadcast.ReleaseSigning;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.jobs.demo.BadReleases;
-import dev.edgeinfer.jobs.demo.BadReleases.BadRelease;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.BuiltModel;
-import dev.edgeinfer.jobs.release.ControlTopic;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.simulation.releases.BadReleases;
+import dev.edgeinfer.simulation.releases.BadReleases.BadRelease;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.LeakChecks;

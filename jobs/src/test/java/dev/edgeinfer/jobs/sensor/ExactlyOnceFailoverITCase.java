@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.BuiltModel;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;

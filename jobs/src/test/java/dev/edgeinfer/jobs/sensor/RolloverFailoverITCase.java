@@ -2,14 +2,14 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.broadcast.ModelRelease;
-import dev.edgeinfer.broadcast.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.BuiltModel;
-import dev.edgeinfer.jobs.release.ControlTopic;
-import dev.edgeinfer.jobs.release.ReleaseFactory;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;

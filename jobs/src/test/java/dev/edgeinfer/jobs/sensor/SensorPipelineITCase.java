@@ -3,8 +3,8 @@ package dev.edgeinfer.jobs.sensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.kafka.EmbeddedKafkaBroker;
-import dev.edgeinfer.jobs.model.BuiltModel;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.LeakChecks;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,7 +1,7 @@
 package dev.edgeinfer.operators.frames;
 
 import ai.djl.translate.Translator;
-import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.operators.ModelAdapter;
 
 import java.util.List;

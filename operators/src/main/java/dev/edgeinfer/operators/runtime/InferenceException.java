@@ -1,6 +1,6 @@
 package dev.edgeinfer.operators.runtime;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 
 /**
  * ONNX Runtime failed to score a batch with a model that loaded and passed its checks. This is

@@ -1,6 +1,6 @@
 package dev.edgeinfer.operators.runtime;
 
-import dev.edgeinfer.broadcast.ModelId;
+import dev.edgeinfer.broadcast.release.ModelId;
 
 import java.nio.file.Path;
 

@@ -9,8 +9,8 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.onnxruntime.OrtException;
-import dev.edgeinfer.broadcast.ModelId;
-import dev.edgeinfer.broadcast.Sha256;
+import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.broadcast.release.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -11,8 +11,8 @@ import static dev.edgeinfer.operators.testutils.TestingOnnxModels.linearSigmoidM
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.weights;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.windows;
 
-import dev.edgeinfer.broadcast.ModelId;
-import dev.edgeinfer.broadcast.Sha256;
+import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.sensor.SensorAnomalyTranslator;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 import dev.edgeinfer.operators.testutils.TestingOnnxModels;

@@ -1,9 +1,9 @@
 package dev.edgeinfer.operators.testutils;
 
-import dev.edgeinfer.broadcast.FileModelFetcher;
-import dev.edgeinfer.broadcast.ModelFetchException;
-import dev.edgeinfer.broadcast.ModelFetcher;
-import dev.edgeinfer.broadcast.ModelRelease;
+import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
+import dev.edgeinfer.broadcast.fetch.ModelFetchException;
+import dev.edgeinfer.broadcast.fetch.ModelFetcher;
+import dev.edgeinfer.broadcast.release.ModelRelease;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

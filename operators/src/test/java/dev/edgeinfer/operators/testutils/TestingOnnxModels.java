@@ -1,8 +1,8 @@
 package dev.edgeinfer.operators.testutils;
 
 import ai.onnx.proto.OnnxMl;
-import dev.edgeinfer.broadcast.DeclaredSignature;
-import dev.edgeinfer.broadcast.TensorDecl;
+import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.TensorDecl;
 import dev.edgeinfer.operators.sensor.SensorFeatures;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 

@@ -1,0 +1,223 @@
+package dev.edgeinfer.cli;
+
+import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
+
+import dev.edgeinfer.broadcast.release.InvalidReleaseException;
+import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.broadcast.fetch.BlobPublisher;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.security.PrivateKey;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code edgeinfer publish}: describes an ONNX file as a release and puts it on the control topic,
+ * so every running job stages it and switches to it at the activation event time.
+ */
+@Command(
+        name = "publish",
+        description = {
+            "Publishes a model version on the control topic: every job serving the model fetches, verifies,",
+            "loads and warms it up, then scores records with event time >= the activation time with it.",
+            "The release is described from --file (sha256, size, file: URI, input/output signature read",
+            "with ONNX Runtime); the file must be readable at the same path on every TaskManager.",
+            "Versions are immutable ids: publishing a version that is already on the topic with other",
+            "bytes is refused (exit code 2). Re-publishing the same bytes schedules another activation."
+        })
+final class PublishCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    // Not mixinStandardHelpOptions: its -V/--version would clash with the release's --version.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
+    String bootstrap;
+
+    @Option(names = "--model", required = true, description = "Model name, e.g. sensor-anomaly.")
+    String model;
+
+    @Option(names = "--version", required = true, description = "Version label of this file, e.g. v2 (an immutable id).")
+    String version;
+
+    @Option(names = "--file", required = true, description = "The ONNX model file.")
+    Path file;
+
+    @Option(names = "--activate-in", converter = DurationConverter.class,
+            description = "Activate this long after now, in event time (default: 10s, the lead time that lets every site "
+                    + "stage the model before the switch). Not with --activate-at.")
+    Duration activateIn;
+
+    @Option(names = "--activate-at", converter = ReleaseCommandSupport.InstantConverter.class,
+            description = "Activate at this event time, ISO-8601 (e.g. 2026-01-01T00:00:00Z). Not with --activate-in.")
+    Instant activateAt;
+
+    @Option(names = "--canary", defaultValue = "100",
+            description = "Share of keys (1..100) this activation takes; the others keep the previous full version "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int canary;
+
+    @Option(names = "--topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC,
+            description = "Control topic (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--sign-key",
+            description = "Ed25519 private key (PEM, from `edgeinfer keys generate`) to sign the release with; the matching "
+                    + "public key must sit next to it as <name>.pub. Jobs configured with trusted keys reject unsigned releases.")
+    Path signKey;
+
+    @Option(names = "--inline",
+            description = "Also deliver the bytes through Kafka: split the file into chunks on --blobs-topic and point the "
+                    + "release at them (kafka-blob: URI), for sites that reach nothing but Kafka.")
+    boolean inline;
+
+    @Option(names = "--blobs-topic", defaultValue = "edge.models.blobs",
+            description = "Topic for --inline chunks (default: ${DEFAULT-VALUE}).")
+    String blobsTopic;
+
+    @Option(names = "--uri",
+            description = "Where sites fetch the bytes (file:, http(s):, kafka-blob:); default: the file's file: URI.")
+    String uri;
+
+    @Option(names = "--publisher", defaultValue = "${sys:user.name}",
+            description = "Who publishes, for the audit trail (default: the user name, ${DEFAULT-VALUE}).")
+    String publisher;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        PrintWriter out = cmd.getOut();
+        PrintWriter err = cmd.getErr();
+        if (canary < 1 || canary > 100) {
+            throw new CommandLine.ParameterException(cmd,
+                    "--canary must be a percentage of keys in 1..100 (100 = full activation), got " + canary);
+        }
+        long now = System.currentTimeMillis();
+        long activationTime = ReleaseCommandSupport.activationTime(cmd, activateIn, activateAt, now);
+        try {
+            ModelRelease release;
+            try {
+                release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
+                if (inline && uri != null) {
+                    throw new CommandLine.ParameterException(cmd, "--inline and --uri are mutually exclusive");
+                }
+                if (uri != null) {
+                    release = release.toBuilder().uri(uri).build();
+                }
+            } catch (IOException e) {
+                throw new CommandFailure(REFUSED, e.getMessage());
+            } catch (InvalidReleaseException e) {
+                throw new CommandFailure(REFUSED, "invalid release: " + e.getMessage());
+            }
+
+            ReleaseCommandSupport.checkControlTopic(bootstrap, topic, err);
+            List<ModelRelease> existing = ReleaseCommandSupport.readAll(bootstrap, topic);
+            String sha256 = release.sha256();
+            List<ModelRelease> conflicts = existing.stream()
+                    .filter(r -> r.model().equals(model) && r.version().equals(version) && !r.sha256().equals(sha256))
+                    .toList();
+            if (!conflicts.isEmpty()) {
+                StringBuilder message = new StringBuilder()
+                        .append("version ").append(version).append(" of ").append(model)
+                        .append(" is already on ").append(topic).append(" with other bytes (versions are immutable ids; ")
+                        .append("publish these bytes under a new version):");
+                message.append("\n  this file  sha256 ").append(release.sha256()).append("  ").append(release.uri());
+                for (ModelRelease c : conflicts) {
+                    message.append("\n  on topic   sha256 ").append(c.sha256()).append("  ").append(c.uri())
+                            .append("  (release ").append(c.releaseId()).append(", by ").append(c.publisher()).append(')');
+                }
+                throw new CommandFailure(REFUSED, message.toString());
+            }
+
+            List<ModelRelease> all = new ArrayList<>(existing);
+            all.add(release);
+            ReleaseTimeline timeline = ReleaseTimeline.of(all);
+            out.printf("publishing %s %s to %s on %s%n", model, version, topic, bootstrap);
+            out.printf("  release id   %s%n", release.releaseId());
+            out.printf(Locale.ROOT, "  sha256       %s...  (%,d bytes)%n", release.sha256().substring(0, 12), release.sizeBytes());
+            out.printf("  uri          %s%n", release.uri());
+            out.printf("  activates at %s (event time %d), %s%n",
+                    release.activateAtIso(), release.activateAt(), ReleaseCommandSupport.relative(release.activateAt(), now));
+            out.printf("  share        %s%n", ReleaseCommandSupport.canaryShare(release, timeline));
+
+            if (inline) {
+                release = deliverInline(release, out);
+            }
+            if (signKey != null) {
+                release = sign(release);
+                out.printf("  signed by    key %s%n", release.signedBy());
+            } else {
+                out.println("  signed by    nobody (jobs that trust signing keys will reject this release)");
+            }
+            out.flush();
+
+            RecordMetadata written = ReleaseCommandSupport.publish(bootstrap, topic, release);
+            out.printf("published %s (partition %d, offset %d)%n", release.releaseId(), written.partition(), written.offset());
+            ReleaseCommandSupport.printTimeline(out, timeline, model, release, System.currentTimeMillis());
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        } catch (CommandFailure e) {
+            err.println("edgeinfer publish: " + e.getMessage());
+            err.flush();
+            return e.exitCode;
+        }
+    }
+
+    /** Splits the file into chunks on the blobs topic, with a progress bar, and points the release at them. */
+    private ModelRelease deliverInline(ModelRelease release, PrintWriter out) throws CommandFailure {
+        try (BlobPublisher blobs = new BlobPublisher(bootstrap, blobsTopic)) {
+            BlobPublisher.Publication publication = blobs.publish(file, (bytes, total, chunks, totalChunks) -> {
+                int width = 30;
+                int filled = total == 0 ? width : (int) (width * bytes / total);
+                out.printf(Locale.ROOT, "\r  inline       [%s%s] %3d%%  %d/%d chunks",
+                        "#".repeat(filled), " ".repeat(width - filled), total == 0 ? 100 : 100 * bytes / total,
+                        chunks, totalChunks);
+                out.flush();
+            });
+            out.println();
+            if (!publication.sha256().equals(release.sha256())) {
+                throw new CommandFailure(REFUSED, "the file changed while it was being published (sha256 "
+                        + publication.sha256() + " instead of " + release.sha256() + ")");
+            }
+            out.printf("  delivered    %d chunks on %s partition %d -> %s%n",
+                    publication.chunks(), publication.topic(), publication.partition(), publication.uri());
+            return release.toBuilder().uri(publication.uri()).build();
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure(1, "could not deliver the model through " + blobsTopic + ": " + e.getMessage());
+        }
+    }
+
+    private ModelRelease sign(ModelRelease release) throws CommandFailure {
+        String name = signKey.getFileName().toString();
+        Path publicKey = signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+        try {
+            PrivateKey privateKey = ReleaseSigning.readPrivateKey(signKey);
+            String keyId = ReleaseSigning.keyId(ReleaseSigning.readPublicKey(publicKey));
+            return ReleaseSigning.sign(release, privateKey, keyId);
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure(REFUSED, "cannot sign with " + signKey + " (and its public key " + publicKey + "): "
+                    + e.getMessage());
+        }
+    }
+}

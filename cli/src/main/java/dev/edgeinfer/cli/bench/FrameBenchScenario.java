@@ -1,0 +1,239 @@
+package dev.edgeinfer.cli.bench;
+
+import dev.edgeinfer.jobs.config.FrameJobConfig;
+import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.frames.FrameClassificationJob;
+import dev.edgeinfer.jobs.frames.FrameResult;
+import dev.edgeinfer.jobs.frames.FrameResultJson;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.frames.Frame;
+import dev.edgeinfer.operators.frames.FrameAdapter;
+import dev.edgeinfer.operators.frames.TopK;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The camera workload: JPEG frames of {@code modelSize x modelSize} pixels (default
+ * {@value #DEFAULT_MODEL_SIZE}, so the model sees 3x96x96 without a resize), each a
+ * {@link SyntheticFrames} image of a known colour class, keyed by camera, with the frame job's
+ * headers ({@code ts}, {@code format: jpeg}, {@code width}, {@code height}). Scored by the
+ * {@link FrameModelFactory} CNN (v1, then v2 for the rollover), published with its image
+ * metadata (normalisation, labels) as the frame demo publishes it. One inference = one frame; a
+ * frame's latency is measured from its intended send time, which is also its {@code ts} header
+ * and Kafka timestamp.
+ *
+ * <p>Default load: {@value #DEFAULT_CAMERAS} cameras x {@value #DEFAULT_FPS} fps = 120 frames/s.
+ * Frames come from a pool of {@value #POOL} pre-encoded JPEGs per input source, so the load
+ * generator spends no CPU on encoding while the jobs run (the pipeline still decodes every frame).
+ */
+public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
+
+    public static final int DEFAULT_MODEL_SIZE = 96;
+    public static final int DEFAULT_CAMERAS = 4;
+    public static final int DEFAULT_FPS = 30;
+    static final int MIN_MODEL_SIZE = 8;
+    static final int MAX_MODEL_SIZE = 1024;
+    /** Distinct JPEG frames per input source. */
+    static final int POOL = 64;
+    static final float JPEG_QUALITY = 0.85f;
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final int size;
+    private final Topics topics;
+
+    public FrameBenchScenario() {
+        this(DEFAULT_MODEL_SIZE);
+    }
+
+    /** @param modelSize model input and frame size, pixels per side (96 or 224 are the documented ones) */
+    public FrameBenchScenario(int modelSize) {
+        if (modelSize < MIN_MODEL_SIZE || modelSize > MAX_MODEL_SIZE) {
+            throw new IllegalArgumentException("--model-size must be between " + MIN_MODEL_SIZE + " and " + MAX_MODEL_SIZE
+                    + " pixels (96 and 224 are the usual ones), got " + modelSize);
+        }
+        this.size = modelSize;
+        Configuration defaults = new Configuration();
+        this.topics = new Topics(
+                defaults.get(FrameJobOptions.FRAMES_TOPIC),
+                defaults.get(FrameJobOptions.RESULTS_TOPIC),
+                "edge.bench.frames.passthrough.in",
+                "edge.bench.frames.passthrough.out",
+                defaults.get(FrameJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(FrameJobOptions.STATUS_TOPIC),
+                        defaults.get(FrameJobOptions.BLOBS_TOPIC)));
+    }
+
+    @Override
+    public Integer modelSize() {
+        return size;
+    }
+
+    @Override
+    public String name() {
+        return "frames";
+    }
+
+    @Override
+    public String unit() {
+        return "frames";
+    }
+
+    @Override
+    public double inputsPerInference() {
+        return 1;
+    }
+
+    @Override
+    public double defaultRate() {
+        return DEFAULT_CAMERAS * DEFAULT_FPS;
+    }
+
+    @Override
+    public long defaultBacklog() {
+        return 20_000;
+    }
+
+    @Override
+    public double p99TargetMs() {
+        return 50.0;
+    }
+
+    /** {@value #DEFAULT_CAMERAS} cameras, or more above {@value #DEFAULT_FPS} fps each. */
+    @Override
+    public int devices(double ratePerSecond) {
+        return cameras(ratePerSecond);
+    }
+
+    static int cameras(double ratePerSecond) {
+        return Math.max(DEFAULT_CAMERAS, (int) Math.ceil(ratePerSecond / DEFAULT_FPS - 1e-9));
+    }
+
+    @Override
+    public Topics topics() {
+        return topics;
+    }
+
+    @Override
+    public List<ServedModel> buildModels(Path dir, PrintStream out) throws Exception {
+        List<ServedModel> models = new ArrayList<>();
+        for (FrameModelFactory.Spec spec : List.of(FrameModelFactory.Spec.v1(), FrameModelFactory.Spec.v2())) {
+            BuiltFrameModel m = FrameModelFactory.build(spec.withSize(size, size), dir);
+            out.printf(Locale.ROOT, "      %s  (CNN [N,3,%d,%d] -> %d classes; release metadata %s)%n",
+                    m.id(), size, size, FrameModelFactory.LABELS.size(), m.releaseMetadata().keySet());
+            models.add(new ServedModel(m.id(), m.file(), m.releaseMetadata()));
+        }
+        return models;
+    }
+
+    /** The frame job's adapter with the job's default top-k and resize. */
+    @Override
+    public ModelAdapter<Frame, TopK> adapter() {
+        return new FrameAdapter(FrameJobOptions.TOP_K.defaultValue(), FrameJobOptions.RESIZE.defaultValue());
+    }
+
+    /** Decoded frames as the pipeline's decoder hands them to inference: {@code size x size} RGB. */
+    @Override
+    public List<Frame> bareOrtBatch(int batchSize, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Frame> batch = new ArrayList<>(batchSize);
+        for (int b = 0; b < batchSize; b++) {
+            String label = SyntheticFrames.LABELS.get(b % SyntheticFrames.LABELS.size());
+            batch.add(new Frame("bench-" + b, 0, 0, "bench/0/" + b, size, size, SyntheticFrames.rgb(label, size, size, random)));
+        }
+        return batch;
+    }
+
+    @Override
+    public Inputs newInputs(String prefix, int devices, long seed) {
+        byte[][] pool = jpegPool(size, seed);
+        byte[][] keys = new byte[devices][];
+        for (int d = 0; d < devices; d++) {
+            keys[d] = SensorBenchScenario.deviceId(prefix, d).getBytes(StandardCharsets.UTF_8);
+        }
+        return (topic, device, seq, eventTimeMs) -> new ProducerRecord<>(topic, null, eventTimeMs, keys[device],
+                pool[poolIndex(device, seq)], SyntheticFrames.headers(eventTimeMs, "jpeg", size, size));
+    }
+
+    /** Which pooled frame device {@code device} sends as its record {@code seq}: cameras do not move in lockstep. */
+    static int poolIndex(int device, long seq) {
+        return (int) Math.floorMod(seq + 17L * device, (long) POOL);
+    }
+
+    /** {@value #POOL} JPEG frames of {@code size x size}, labels in rotation. */
+    static byte[][] jpegPool(int size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[][] pool = new byte[POOL][];
+        for (int i = 0; i < POOL; i++) {
+            String label = SyntheticFrames.LABELS.get(i % SyntheticFrames.LABELS.size());
+            pool[i] = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, size, size, random), size, size, JPEG_QUALITY);
+        }
+        return pool;
+    }
+
+    @Override
+    public long expectedOutputs(long inputsPerDevice, int devices, boolean pipeline) {
+        return devices * inputsPerDevice;
+    }
+
+    @Override
+    public void buildPipeline(StreamExecutionEnvironment env, JobSpec spec) {
+        FrameClassificationJob.build(env, FrameJobConfig.from(configuration(spec, topics.pipelineInput(), topics.pipelineOutput())));
+    }
+
+    @Override
+    public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
+        FramePassthroughJob.build(env, FrameJobConfig.from(
+                configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
+    }
+
+    /** The frame job's configuration for a bench job (the same for pipeline and pass-through). */
+    Configuration configuration(JobSpec spec, String input, String output) {
+        Configuration conf = new Configuration();
+        conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
+        conf.set(FrameJobOptions.GROUP_ID, spec.groupId());
+        conf.set(FrameJobOptions.STARTING_OFFSETS, dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(FrameJobOptions.FRAMES_TOPIC, input);
+        conf.set(FrameJobOptions.RESULTS_TOPIC, output);
+        conf.set(FrameJobOptions.PARALLELISM, spec.parallelism());
+        conf.set(FrameJobOptions.MODEL_NAME, FrameModelFactory.DEFAULT_NAME);
+        conf.set(FrameJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
+        conf.set(FrameJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
+        if (spec.trustedKeys() != null) {
+            conf.set(FrameJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
+        }
+        conf.set(FrameJobOptions.BATCH_MAX_SIZE, spec.batchSize());
+        conf.set(FrameJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
+        return conf;
+    }
+
+    @Override
+    public Output decodePipelineOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        FrameResult r = FrameResultJson.fromJson(record.value());
+        return new Output(r.cameraId(), -1, r.frameTs(), r.model().version());
+    }
+
+    @Override
+    public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        JsonNode node = JSON.readTree(record.value());
+        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.edgeinfer.cli.bench;
+
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a job's output topic as a downstream consumer would ({@code read_committed}, from the
+ * beginning) on a background thread and matches every output to the input that completed it:
+ * outputs of backlog keys ({@code backlogPrefix}) are counted with their arrival times (the
+ * drain rate); outputs of open-loop keys ({@code loadPrefix}) become {@link LatencySample}s,
+ * latency = when the poll returned it minus the input's intended send time.
+ */
+final class OutputRecorder implements AutoCloseable {
+
+    /** Decodes one output record. */
+    @FunctionalInterface
+    interface Decoder {
+        BenchScenario.Output decode(ConsumerRecord<byte[], byte[]> record) throws Exception;
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Decoder decoder;
+    private final String backlogPrefix;
+    private final String loadPrefix;
+    private volatile LoadSchedule schedule;
+    private volatile boolean stopped;
+    private Thread thread;
+
+    private final List<Long> backlogArrivals = new ArrayList<>();
+    private final List<LatencySample> samples = new ArrayList<>();
+    private final Set<String> seen = new HashSet<>();
+    private final Map<String, Long> perVersion = new TreeMap<>();
+    private final Histogram interval = BenchMath.histogram();
+    private long duplicates;
+    private long unmatched;
+    private final List<String> unreadable = new ArrayList<>();
+
+    OutputRecorder(String bootstrapServers, String topic, Decoder decoder, String backlogPrefix, String loadPrefix) {
+        this.decoder = decoder;
+        this.backlogPrefix = backlogPrefix;
+        this.loadPrefix = loadPrefix;
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "edgeinfer-bench-reader");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    /** The open-loop schedule; outputs of load keys are matched against it from now on. */
+    void schedule(LoadSchedule schedule) {
+        this.schedule = schedule;
+    }
+
+    void start() {
+        thread = new Thread(this::run, "edgeinfer-bench-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (!stopped) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                synchronized (this) {
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        onRecord(record, now);
+                    }
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void onRecord(ConsumerRecord<byte[], byte[]> record, long arrivalNanos) {
+        BenchScenario.Output out;
+        try {
+            out = decoder.decode(record);
+        } catch (Exception e) {
+            if (unreadable.size() < 10) {
+                unreadable.add(e + ": " + new String(record.value() == null ? new byte[0] : record.value(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        if (out == null) {
+            return;
+        }
+        if (out.version() != null) {
+            perVersion.merge(out.version(), 1L, Long::sum);
+        }
+        if (out.deviceId().startsWith(backlogPrefix)) {
+            backlogArrivals.add(arrivalNanos);
+            return;
+        }
+        LoadSchedule s = schedule;
+        if (s == null || !out.deviceId().startsWith(loadPrefix)) {
+            unmatched++;
+            return;
+        }
+        int device;
+        try {
+            device = Integer.parseInt(out.deviceId().substring(loadPrefix.length()));
+        } catch (NumberFormatException e) {
+            unmatched++;
+            return;
+        }
+        long seq = out.seq() >= 0 ? out.seq() : s.seqOf(device, out.eventTimeMs());
+        if (seq < 0 || device >= s.devices()) {
+            unmatched++;
+            return;
+        }
+        if (!seen.add(device + "#" + seq)) {
+            duplicates++;
+            return;
+        }
+        long intended = s.intendedEpochMicros(device, seq);
+        long latency = s.epochMicrosAt(arrivalNanos) - intended;
+        samples.add(new LatencySample(intended - s.startEpochMicros(), latency, out.eventTimeMs(), out.version(), out.deviceId()));
+        BenchMath.record(interval, latency);
+    }
+
+    synchronized long backlogOutputs() {
+        return backlogArrivals.size();
+    }
+
+    synchronized long[] backlogArrivals() {
+        return backlogArrivals.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    synchronized long loadOutputs() {
+        return samples.size();
+    }
+
+    synchronized List<LatencySample> samples() {
+        return List.copyOf(samples);
+    }
+
+    synchronized Map<String, Long> perVersion() {
+        return new TreeMap<>(perVersion);
+    }
+
+    synchronized long duplicates() {
+        return duplicates;
+    }
+
+    synchronized long unmatched() {
+        return unmatched;
+    }
+
+    synchronized List<String> unreadable() {
+        return List.copyOf(unreadable);
+    }
+
+    /** Latency percentiles since the previous call (live progress). */
+    synchronized BenchMath.Stats takeInterval() {
+        BenchMath.Stats stats = BenchMath.stats(interval);
+        interval.reset();
+        return stats;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stopped = true;
+        if (thread != null) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } else {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}

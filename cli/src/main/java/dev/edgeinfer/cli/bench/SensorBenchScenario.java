@@ -1,0 +1,216 @@
+package dev.edgeinfer.cli.bench;
+
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.SensorModelFactory;
+import dev.edgeinfer.simulation.models.SensorModelSpec;
+import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
+import dev.edgeinfer.jobs.sensor.SensorResult;
+import dev.edgeinfer.jobs.sensor.SensorResultJson;
+import dev.edgeinfer.simulation.sensor.AnomalyKind;
+import dev.edgeinfer.simulation.sensor.LabelledWindows;
+import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
+import dev.edgeinfer.simulation.sensor.SensorSignal;
+import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
+import dev.edgeinfer.operators.sensor.SensorWindow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The sensor anomaly workload: JSON readings of {@value SensorModelSpec#DEFAULT_CHANNELS}
+ * channels, sliding count windows of {@value SensorModelSpec#DEFAULT_WINDOW_SIZE} readings every
+ * {@value SensorModelSpec#DEFAULT_SLIDE}, scored by the Tribuo-trained logistic regression (v1,
+ * then v2 for the rollover). One inference = one window; a window's latency is measured from
+ * the intended send time of its newest reading (the reading that completed it).
+ */
+public final class SensorBenchScenario implements BenchScenario<SensorWindow, Float> {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final int channels = SensorModelSpec.DEFAULT_CHANNELS;
+    private final int windowSize = SensorModelSpec.DEFAULT_WINDOW_SIZE;
+    private final int slide = SensorModelSpec.DEFAULT_SLIDE;
+    private final Topics topics;
+
+    public SensorBenchScenario() {
+        Configuration defaults = new Configuration();
+        this.topics = new Topics(
+                defaults.get(SensorJobOptions.READINGS_TOPIC),
+                defaults.get(SensorJobOptions.RESULTS_TOPIC),
+                "edge.bench.passthrough.in",
+                "edge.bench.passthrough.out",
+                defaults.get(SensorJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(SensorJobOptions.STATUS_TOPIC),
+                        defaults.get(SensorJobOptions.BLOBS_TOPIC)));
+    }
+
+    @Override
+    public String name() {
+        return "sensor";
+    }
+
+    @Override
+    public String unit() {
+        return "windows";
+    }
+
+    @Override
+    public double inputsPerInference() {
+        return slide;
+    }
+
+    @Override
+    public double defaultRate() {
+        return 2_000;
+    }
+
+    @Override
+    public long defaultBacklog() {
+        return 200_000;
+    }
+
+    @Override
+    public double p99TargetMs() {
+        return 10.0;
+    }
+
+    @Override
+    public int devices(double ratePerSecond) {
+        // 20 like the demo; more at high rates so one device's readings stay >= 2 ms apart.
+        return Math.max(20, (int) Math.ceil(ratePerSecond / 500.0));
+    }
+
+    @Override
+    public Topics topics() {
+        return topics;
+    }
+
+    @Override
+    public List<ServedModel> buildModels(Path dir, PrintStream out) throws Exception {
+        List<ServedModel> models = new ArrayList<>();
+        for (SensorModelSpec spec : List.of(SensorModelSpec.v1(), SensorModelSpec.v2())) {
+            BuiltModel m = SensorModelFactory.build(spec.withGeometry(channels, windowSize, slide), dir);
+            out.printf(Locale.ROOT, "      %s  (%d features -> score; held-out precision %.2f recall %.2f)%n",
+                    m.id(), m.featureCount(), m.heldOutPrecision(), m.heldOutRecall());
+            models.add(new ServedModel(m.id(), m.file()));
+        }
+        return models;
+    }
+
+    @Override
+    public ModelAdapter<SensorWindow, Float> adapter() {
+        return new SensorAnomalyAdapter(channels, windowSize);
+    }
+
+    @Override
+    public List<SensorWindow> bareOrtBatch(int batchSize, long seed) {
+        List<SensorWindow> batch = new ArrayList<>(batchSize);
+        for (int b = 0; b < batchSize; b++) {
+            SensorSignal signal = new SensorSignal(channels, SensorSignal.deviceSeed(seed, b), 0.05, AnomalyKind.anomalies());
+            float[] values = new float[channels * windowSize];
+            for (int i = 0; i < windowSize; i++) {
+                System.arraycopy(signal.next().values(), 0, values, i * channels, channels);
+            }
+            batch.add(new SensorWindow("bench-" + b, 0, 0, windowSize - 1, 0, channels, values));
+        }
+        return batch;
+    }
+
+    @Override
+    public Inputs newInputs(String prefix, int devices, long seed) {
+        SensorSignal[] signals = new SensorSignal[devices];
+        byte[][] keys = new byte[devices][];
+        String[] ids = new String[devices];
+        for (int d = 0; d < devices; d++) {
+            signals[d] = new SensorSignal(channels, SensorSignal.deviceSeed(seed, d), 0.01, AnomalyKind.anomalies());
+            ids[d] = deviceId(prefix, d);
+            keys[d] = ids[d].getBytes(StandardCharsets.UTF_8);
+        }
+        return (topic, device, seq, eventTimeMs) -> new ProducerRecord<>(
+                topic, null, eventTimeMs, keys[device],
+                SensorFleetSimulator.readingJson(ids[device], eventTimeMs, signals[device].next().values()));
+    }
+
+    static String deviceId(String prefix, int device) {
+        return String.format(Locale.ROOT, "%s%04d", prefix, device);
+    }
+
+    @Override
+    public long expectedOutputs(long inputsPerDevice, int devices, boolean pipeline) {
+        return pipeline ? devices * LabelledWindows.windowCount(inputsPerDevice, windowSize, slide) : devices * inputsPerDevice;
+    }
+
+    @Override
+    public void buildPipeline(StreamExecutionEnvironment env, JobSpec spec) {
+        SensorAnomalyJob.build(env, SensorJobConfig.from(configuration(spec, topics.pipelineInput(), topics.pipelineOutput())));
+    }
+
+    @Override
+    public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
+        SensorPassthroughJob.build(env, SensorJobConfig.from(
+                configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
+    }
+
+    /** The sensor job's configuration for a bench job (the same for pipeline and pass-through). */
+    Configuration configuration(JobSpec spec, String input, String output) {
+        Configuration conf = new Configuration();
+        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
+        conf.set(SensorJobOptions.GROUP_ID, spec.groupId());
+        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(SensorJobOptions.READINGS_TOPIC, input);
+        conf.set(SensorJobOptions.RESULTS_TOPIC, output);
+        conf.set(SensorJobOptions.PARALLELISM, spec.parallelism());
+        conf.set(SensorJobOptions.CHANNELS, channels);
+        conf.set(SensorJobOptions.WINDOW_SIZE, windowSize);
+        conf.set(SensorJobOptions.WINDOW_SLIDE, slide);
+        conf.set(SensorJobOptions.MODEL_NAME, SensorModelSpec.DEFAULT_NAME);
+        conf.set(SensorJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
+        conf.set(SensorJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
+        if (spec.trustedKeys() != null) {
+            conf.set(SensorJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
+        }
+        conf.set(SensorJobOptions.BATCH_MAX_SIZE, spec.batchSize());
+        conf.set(SensorJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
+        return conf;
+    }
+
+    /** The job's default micro-batch size ({@code batch.max-size}). */
+    public static int defaultBatchSize() {
+        return SensorJobOptions.BATCH_MAX_SIZE.defaultValue();
+    }
+
+    /** The job's default micro-batch delay ({@code batch.max-delay}). */
+    public static java.time.Duration defaultBatchDelay() {
+        return SensorJobOptions.BATCH_MAX_DELAY.defaultValue();
+    }
+
+    @Override
+    public Output decodePipelineOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        SensorResult r = SensorResultJson.fromJson(record.value());
+        // Window k holds the device's readings [k*slide, k*slide + size): its newest completed it.
+        return new Output(r.deviceId(), r.window() * slide + windowSize - 1, r.windowEnd(), r.model().version());
+    }
+
+    @Override
+    public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        JsonNode node = JSON.readTree(record.value());
+        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+    }
+}

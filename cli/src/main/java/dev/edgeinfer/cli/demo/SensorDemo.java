@@ -1,0 +1,471 @@
+package dev.edgeinfer.cli.demo;
+
+import dev.edgeinfer.simulation.releases.BadReleases;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.SensorModelFactory;
+import dev.edgeinfer.simulation.models.SensorModelSpec;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
+import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
+
+import org.HdrHistogram.Histogram;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.PrintStream;
+import java.security.KeyPair;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The self-contained demo: a real KRaft broker, a local Flink MiniCluster, models built on the
+ * spot, a simulated sensor fleet with injected anomalies and malformed records, a model rollover
+ * from v1 to v2 published mid-run through the control topic, live progress, and a summary (plus
+ * a JSON report) that counts every input and output and checks every result's version against
+ * the release timeline.
+ */
+public final class SensorDemo {
+
+    /** Demo settings (the CLI's flags). */
+    public record Settings(
+            Duration duration,
+            int parallelism,
+            int devices,
+            double ratePerSecond,
+            double malformedFraction,
+            double anomalyRate,
+            long seed,
+            SensorJobOptions.DeliveryGuarantee deliveryGuarantee,
+            Duration drainTimeout,
+            Path workDir,
+            boolean rollover,
+            Duration rolloverLead,
+            boolean badReleases) {}
+
+    /** Width of the window around the switch whose p99 is compared with the steady p99. */
+    static final long SWITCH_WINDOW_MS = 5_000;
+    /** Results of the first seconds (JIT warm-up, first model loads) are left out of the steady p99. */
+    static final long WARMUP_MS = 5_000;
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public SensorDemo(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Runs the demo end to end and returns its report. */
+    public DemoReport run() throws Exception {
+        long started = System.nanoTime();
+        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
+        Files.createDirectories(workDir);
+        out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%s%n",
+                human(settings.duration()), settings.parallelism(), settings.devices(),
+                settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
+                settings.badReleases() ? ", bad releases" : "");
+
+        out.print("[1/5] starting Kafka (KRaft) ... ");
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
+            out.println(kafka.bootstrapServers());
+            Configuration jobConf = new Configuration();
+            jobConf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(SensorJobOptions.STATUS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.BLOBS_TOPIC));
+
+            out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
+            BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
+            BuiltModel v2 = SensorModelFactory.build(SensorModelSpec.v2(), workDir.resolve("models"));
+            for (BuiltModel m : List.of(v1, v2)) {
+                out.printf(Locale.ROOT, "      %s  held-out precision %.2f recall %.2f%n",
+                        m.id(), m.heldOutPrecision(), m.heldOutRecall());
+            }
+
+            // Releases are signed; the job trusts only this demo's public key.
+            KeyPair signingKey = ReleaseSigning.generateKeyPair();
+            Path keysDir = Files.createDirectories(workDir.resolve("trusted-keys"));
+            Path publicKey = keysDir.resolve("demo-" + System.nanoTime() + ".pub");
+            ReleaseSigning.writePublicKey(publicKey, signingKey.getPublic());
+            jobConf.set(SensorJobOptions.TRUSTED_KEYS, publicKey.toString());
+            jobConf.set(SensorJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+
+            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            List<ModelRelease> published = new ArrayList<>();
+            ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
+                    "edgeinfer-demo", System.currentTimeMillis()), signingKey);
+            control.publish(first);
+            published.add(first);
+            out.printf("[3/5] published %s %s (signed by key %s), active from the beginning of time%n",
+                    first.model(), first.version(), first.signedBy());
+
+            jobConf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
+            jobConf.set(SensorJobOptions.PARALLELISM, settings.parallelism());
+            jobConf.set(SensorJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
+            jobConf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+            jobConf.set(SensorJobOptions.CHANNELS, v1.channels());
+            jobConf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
+            jobConf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+            SensorJobConfig config = SensorJobConfig.from(jobConf);
+
+            out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(localClusterConfig(settings.parallelism()));
+            SensorAnomalyJob.build(env, config);
+            JobClient job = env.executeAsync(SensorAnomalyJob.JOB_NAME);
+            waitUntilRunning(job);
+            out.println("running (job " + job.getJobID() + ")");
+
+            try (SensorFleetSimulator simulator =
+                            new SensorFleetSimulator(
+                                    kafka.bootstrapServers(),
+                                    config.readingsTopic(),
+                                    settings.devices(),
+                                    config.channels(),
+                                    settings.ratePerSecond(),
+                                    settings.malformedFraction(),
+                                    settings.anomalyRate(),
+                                    settings.seed());
+                    ResultTracker tracker =
+                            new ResultTracker(
+                                    kafka.bootstrapServers(),
+                                    config.resultsTopic(),
+                                    config.deadLetterTopic(),
+                                    config.statusTopic(),
+                                    (device, index) ->
+                                            simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
+                tracker.start();
+                out.printf("[5/5] producing for %s; progress every 2 s%n", human(settings.duration()));
+                Thread producer = new Thread(() -> simulator.run(settings.duration(), () -> false), "edgeinfer-simulator");
+                long produceStart = System.nanoTime();
+                long produceStartWall = System.currentTimeMillis();
+                producer.start();
+
+                Duration lead = settings.rolloverLead();
+                if (lead.compareTo(settings.duration().dividedBy(2)) > 0) {
+                    lead = settings.duration().dividedBy(2);
+                }
+                long publishAfterMs = Math.max(0, settings.duration().toMillis() / 2 - lead.toMillis());
+                ModelRelease next = null;
+                List<BadReleases.BadRelease> bad = List.of();
+                long badAfterMs = settings.duration().toMillis() / 4;
+                int statusesShown = 0;
+                while (producer.isAlive()) {
+                    if (settings.badReleases() && bad.isEmpty()
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= Math.min(badAfterMs, publishAfterMs)) {
+                        bad = BadReleases.prepare(v2, v1.file().getParent(), signingKey, System.currentTimeMillis() + lead.toMillis(),
+                                kafka.bootstrapServers(), config.blobsTopic());
+                        publishBad(control, bad, kafka.bootstrapServers(), config.controlTopic());
+                        out.printf("      >> published %d bad releases (%s)%n", bad.size(),
+                                bad.stream().map(BadReleases.BadRelease::expectedReason).distinct().collect(Collectors.joining(", ")));
+                        continue;
+                    }
+                    producer.join(Math.min(2000, Math.max(1, remainingUntil(produceStart, publishAfterMs, next))));
+                    if (settings.rollover() && next == null
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
+                        long activateAt = System.currentTimeMillis() + lead.toMillis();
+                        next = ReleaseSigning.sign(ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(),
+                                activateAt, 100, "edgeinfer-demo", System.currentTimeMillis()), signingKey);
+                        control.publish(next);
+                        published.add(next);
+                        out.printf("      >> published %s %s (sha256 %s...): activates at event time %s, in %d s%n",
+                                next.model(), next.version(), next.sha256().substring(0, 12),
+                                Instant.ofEpochMilli(activateAt), lead.toSeconds());
+                        continue;
+                    }
+                    statusesShown = printStatuses(tracker, statusesShown);
+                    printProgress(simulator, tracker, config, produceStart);
+                    failIfJobDied(job);
+                }
+                long expected = simulator.expectedWindows(config.windowSize(), config.windowSlide());
+                out.printf("      producing done; waiting up to %s for the last results ...%n", human(settings.drainTimeout()));
+                long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+                while (System.nanoTime() < deadline
+                        && (tracker.distinctResults() < expected || tracker.deadLettered() < simulator.malformedInjected())) {
+                    Thread.sleep(100);
+                    failIfJobDied(job);
+                }
+                // A short grace period so late duplicates, if any, are counted too.
+                Thread.sleep(300);
+                statusesShown = printStatuses(tracker, statusesShown);
+                job.cancel().get(30, TimeUnit.SECONDS);
+
+                if (simulator.sendErrors() > 0) {
+                    throw new IllegalStateException(
+                            simulator.sendErrors() + " readings could not be written to Kafka", simulator.firstSendError());
+                }
+                if (!tracker.unreadable().isEmpty()) {
+                    throw new IllegalStateException("unreadable output: " + tracker.unreadable().get(0));
+                }
+                Histogram latency = tracker.latency();
+                DemoReport report =
+                        new DemoReport(
+                                simulator.sent(),
+                                simulator.validReadings(),
+                                expected,
+                                tracker.results(),
+                                tracker.duplicates(),
+                                Math.max(0, expected - tracker.distinctResults()),
+                                tracker.deadLettered(),
+                                simulator.malformedInjected(),
+                                tracker.perVersion(),
+                                DemoReport.Anomaly.of(tracker.quality()),
+                                tracker.qualityPerVersion().entrySet().stream()
+                                        .collect(Collectors.toMap(Map.Entry::getKey, e -> DemoReport.Anomaly.of(e.getValue()),
+                                                (a, b) -> a, TreeMap::new)),
+                                new DemoReport.LatencyMs(
+                                        ms(latency.getValueAtPercentile(50)),
+                                        ms(latency.getValueAtPercentile(99)),
+                                        ms(latency.getMaxValue()),
+                                        latency.getTotalCount()),
+                                tracker.deadLetterReasons(),
+                                next == null ? null
+                                        : rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
+                                                produceStartWall, lead),
+                                settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
+                                statusCounts(tracker.statuses()),
+                                new DemoReport.Run(
+                                        DemoReport.round((System.nanoTime() - started) / 1e9),
+                                        settings.parallelism(),
+                                        settings.devices(),
+                                        settings.ratePerSecond(),
+                                        settings.deliveryGuarantee().name(),
+                                        v1.id().toString() + (next == null ? "" : " -> " + v2.id()),
+                                        Runtime.getRuntime().availableProcessors(),
+                                        System.getProperty("java.version")));
+                printSummary(report, v1);
+                return report;
+            }
+        }
+    }
+
+    private static long remainingUntil(long startNanos, long afterMs, ModelRelease alreadyPublished) {
+        if (alreadyPublished != null) {
+            return 2000;
+        }
+        return afterMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    /** Checks every distinct result against the timeline and measures latency around the switch. */
+    static DemoReport.Rollover rollover(ReleaseTimeline timeline, ModelRelease from, ModelRelease to,
+            List<ResultTracker.Sample> samples, long produceStartWall, Duration lead) {
+        long misrouted = 0;
+        Long maxOld = null;
+        Long minNew = null;
+        Histogram around = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        Histogram steady = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        for (ResultTracker.Sample s : samples) {
+            String expected = timeline.resolve(to.model(), s.windowEnd(), s.deviceId()).map(ModelRelease::version).orElse(null);
+            if (!s.version().equals(expected)) {
+                misrouted++;
+            }
+            if (s.version().equals(from.version())) {
+                maxOld = maxOld == null ? s.windowEnd() : Math.max(maxOld, s.windowEnd());
+            } else if (s.version().equals(to.version())) {
+                minNew = minNew == null ? s.windowEnd() : Math.min(minNew, s.windowEnd());
+            }
+            long micros = Math.min(s.latencyMicros(), around.getHighestTrackableValue());
+            if (Math.abs(s.windowEnd() - to.activateAt()) <= SWITCH_WINDOW_MS / 2) {
+                around.recordValue(micros);
+            } else if (s.windowEnd() >= produceStartWall + WARMUP_MS) {
+                steady.recordValue(micros);
+            }
+        }
+        return new DemoReport.Rollover(
+                to.model(), from.version(), to.version(), to.activateAt(), Instant.ofEpochMilli(to.activateAt()).toString(),
+                maxOld, minNew, misrouted,
+                around.getTotalCount() == 0 ? 0 : ms(around.getValueAtPercentile(99)),
+                steady.getTotalCount() == 0 ? 0 : ms(steady.getValueAtPercentile(99)),
+                lead.toMillis() / 1000.0);
+    }
+
+    private static void publishBad(ControlTopic control, List<BadReleases.BadRelease> bad, String bootstrap, String topic)
+            throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> raw = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                props, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (BadReleases.BadRelease b : bad) {
+                if (b.release() != null) {
+                    control.publish(b.release());
+                } else {
+                    raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            topic, b.id().getBytes(java.nio.charset.StandardCharsets.UTF_8), b.rawValue())).get();
+                }
+            }
+        }
+    }
+
+    static DemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
+        Map<String, Long> reasons = new TreeMap<>();
+        Map<String, String> unexpected = new TreeMap<>();
+        long rejected = 0;
+        for (BadReleases.BadRelease b : bad) {
+            java.util.Optional<ModelStatus> verdict = statuses.stream()
+                    .filter(s -> s.state() == ModelStatus.State.REJECTED && b.id().equals(s.releaseId()))
+                    .findFirst();
+            if (verdict.isPresent()) {
+                rejected++;
+                reasons.merge(verdict.get().reason(), 1L, Long::sum);
+                if (!b.expectedReason().equals(verdict.get().reason())) {
+                    unexpected.put(b.kind(), "expected " + b.expectedReason() + ", got " + verdict.get().reason());
+                }
+            }
+        }
+        return new DemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
+    }
+
+    static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (ModelStatus s : statuses) {
+            counts.merge(s.state().name(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    private int printStatuses(ResultTracker tracker, int alreadyShown) {
+        List<ModelStatus> statuses = tracker.statuses();
+        for (int i = alreadyShown; i < statuses.size(); i++) {
+            ModelStatus s = statuses.get(i);
+            if (s.state() == ModelStatus.State.HEARTBEAT) {
+                continue;
+            }
+            out.printf("      status: subtask %d %-15s %s %s%s%n", s.subtask(), s.state(), s.model(),
+                    s.version() == null ? "?" : s.version(),
+                    s.reason() == null ? "" : " (" + s.reason() + (s.detail() == null ? "" : ": " + s.detail()) + ")");
+        }
+        return statuses.size();
+    }
+
+    /** MiniCluster settings for local runs: one slot per subtask, small managed memory. */
+    public static Configuration localClusterConfig(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(64));
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
+        return conf;
+    }
+
+    static void waitUntilRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+            if (status == JobStatus.RUNNING) {
+                return;
+            }
+            if (status.isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("the job ended before it ran: " + status);
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the job did not reach RUNNING within 60 s");
+    }
+
+    static void failIfJobDied(JobClient job) throws Exception {
+        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+        if (status.isGloballyTerminalState()) {
+            job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("the Flink job stopped unexpectedly: " + status);
+        }
+    }
+
+    private void printProgress(SensorFleetSimulator sim, ResultTracker tracker, SensorJobConfig config, long since) {
+        Histogram interval = tracker.takeIntervalLatency();
+        out.printf(Locale.ROOT,
+                "      t=%3ds  produced %7d  windows %6d/%-6d  dead-lettered %4d/%-4d  p50 %5.1f ms  p99 %5.1f ms  by version %s%n",
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since),
+                sim.sent(),
+                tracker.distinctResults(),
+                sim.expectedWindows(config.windowSize(), config.windowSlide()),
+                tracker.deadLettered(),
+                sim.malformedInjected(),
+                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(50)),
+                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(99)),
+                tracker.perVersion());
+    }
+
+    private void printSummary(DemoReport r, BuiltModel model) {
+        out.println();
+        out.println("EdgeInfer demo summary");
+        out.println("----------------------");
+        out.printf(Locale.ROOT, "  inputs           %8d records (%d valid readings, %d malformed on purpose)%n",
+                r.inputs(), r.validReadings(), r.malformedInjected());
+        out.printf(Locale.ROOT, "  windows expected %8d%n", r.windows());
+        out.printf(Locale.ROOT, "  results          %8d (duplicates %d, lost %d)%n", r.results(), r.duplicates(), r.lost());
+        out.printf(Locale.ROOT, "  dead-lettered    %8d of %d malformed  %s%n", r.deadLettered(), r.malformedInjected(), r.deadLetterReasons());
+        r.perVersion().forEach((version, count) -> {
+            DemoReport.Anomaly q = r.anomalyPerVersion().get(version);
+            out.printf(Locale.ROOT, "  model %s %-4s  %8d windows  precision %.3f  recall %.3f%n",
+                    model.id().name(), version, count, q.precision(), q.recall());
+        });
+        out.printf(Locale.ROOT, "  anomalies        precision %.3f  recall %.3f  (TP %d, FP %d, FN %d)%n",
+                r.anomaly().precision(), r.anomaly().recall(), r.anomaly().truePositives(),
+                r.anomaly().falsePositives(), r.anomaly().falseNegatives());
+        out.printf(Locale.ROOT, "  latency          p50 %.1f ms  p99 %.1f ms  max %.1f ms  (reading produced -> result readable, %d samples)%n",
+                r.latencyMs().p50(), r.latencyMs().p99(), r.latencyMs().max(), r.latencyMs().samples());
+        boolean rolloverOk = true;
+        if (r.rollover() != null) {
+            DemoReport.Rollover ro = r.rollover();
+            rolloverOk = ro.misrouted() == 0
+                    && ro.maxEventTimeOld() != null && ro.minEventTimeNew() != null
+                    && ro.maxEventTimeOld() < ro.activateAt() && ro.activateAt() <= ro.minEventTimeNew();
+            out.printf(Locale.ROOT, "  rollover         %s -> %s at event time %s (published %.0f s ahead)%n",
+                    ro.fromVersion(), ro.toVersion(), ro.activateAtIso(), ro.leadSeconds());
+            out.printf(Locale.ROOT, "                   newest %s window %s ms before it, oldest %s window %s ms after it; misrouted %d%n",
+                    ro.fromVersion(), ro.maxEventTimeOld() == null ? "-" : String.valueOf(ro.activateAt() - ro.maxEventTimeOld()),
+                    ro.toVersion(), ro.minEventTimeNew() == null ? "-" : String.valueOf(ro.minEventTimeNew() - ro.activateAt()),
+                    ro.misrouted());
+            out.printf(Locale.ROOT, "                   p99 within 2.5 s of the switch %.1f ms vs steady p99 %.1f ms%n",
+                    ro.p99WindowMs(), ro.p99SteadyMs());
+        }
+        out.printf("  model status     %s%n", r.statusCounts());
+        boolean badOk = true;
+        if (r.badReleases() != null) {
+            DemoReport.BadReleaseSummary b = r.badReleases();
+            badOk = b.rejected() == b.sent();
+            out.printf("  bad releases     %d sent, %d rejected  %s%s%n", b.sent(), b.rejected(), b.reasons(),
+                    b.unexpected().isEmpty() ? "" : "  unexpected: " + b.unexpected());
+        }
+        boolean ok = r.lost() == 0 && r.deadLettered() == r.malformedInjected() && rolloverOk && badOk;
+        out.println(ok
+                ? "  verdict          OK: every window scored once by the version the timeline assigns, every malformed record dead-lettered"
+                : "  verdict          FAILED: " + r.lost() + " windows lost, "
+                        + (r.malformedInjected() - r.deadLettered()) + " malformed records not dead-lettered"
+                        + (rolloverOk ? "" : ", rollover boundary violated")
+                        + (badOk ? "" : ", a bad release was not rejected"));
+    }
+
+    static double ms(long micros) {
+        return Math.round(micros / 10.0) / 100.0;
+    }
+
+    static String human(Duration d) {
+        return d.toSeconds() + " s";
+    }
+}

@@ -1,0 +1,125 @@
+package dev.edgeinfer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Argument validation of {@code publish} and {@code rollback}: everything here is refused before
+ * any Kafka connection is attempted (the bootstrap address points nowhere).
+ */
+class PublishRollbackArgumentsTest {
+
+    /** Nothing listens there; a test that got as far as connecting would time out, not pass. */
+    private static final String NOWHERE = "127.0.0.1:1";
+
+    @TempDir Path dir;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = EdgeInferCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private String[] publish(String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "publish", "--bootstrap", NOWHERE, "--model", "sensor-anomaly", "--version", "v2",
+                "--file", dir.resolve("model.onnx").toString()));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    private static String[] rollback(String... extra) {
+        List<String> args = new ArrayList<>(List.of("rollback", "--bootstrap", NOWHERE, "--model", "sensor-anomaly", "--to", "v1"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void publishRefusesActivateInTogetherWithActivateAt() {
+        Run run = run(publish("--activate-in", "30s", "--activate-at", "2026-01-01T00:00:00Z"));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--activate-in").contains("--activate-at").contains("mutually exclusive");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void rollbackRefusesActivateInTogetherWithActivateAt() {
+        Run run = run(rollback("--activate-at", "2026-01-01T00:00:00Z", "--activate-in", "5s"));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--activate-in").contains("--activate-at").contains("mutually exclusive");
+    }
+
+    @Test
+    void publishRefusesCanaryOutsideOneToHundred() {
+        for (String canary : List.of("0", "101", "-5")) {
+            Run run = run(publish("--canary", canary));
+            assertThat(run.exitCode()).as("--canary %s", canary).isEqualTo(2);
+            assertThat(run.err()).as("--canary %s", canary).contains("--canary").contains("1..100").contains("got " + canary);
+        }
+    }
+
+    @Test
+    void malformedDurationsAndInstantsAreRefusedWithExamples() {
+        Run duration = run(publish("--activate-in", "soon"));
+        assertThat(duration.exitCode()).isEqualTo(2);
+        assertThat(duration.err()).contains("'soon' is not a duration");
+
+        Run negative = run(rollback("--activate-in", "-5s"));
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.err()).contains("'-5s' is not a duration");
+
+        Run instant = run(publish("--activate-at", "tomorrow"));
+        assertThat(instant.exitCode()).isEqualTo(2);
+        assertThat(instant.err()).contains("'tomorrow' is not an ISO-8601 instant");
+
+        Run beforeEpoch = run(rollback("--activate-at", "1969-12-31T23:59:59Z"));
+        assertThat(beforeEpoch.exitCode()).isEqualTo(2);
+        assertThat(beforeEpoch.err()).contains("--activate-at must not be before 1970");
+    }
+
+    @Test
+    void missingRequiredOptionsAndMissingFilesAreRefused() {
+        Run noFile = run("publish", "--bootstrap", NOWHERE, "--model", "m", "--version", "v1");
+        assertThat(noFile.exitCode()).isEqualTo(2);
+        assertThat(noFile.err()).contains("--file");
+
+        Run noTarget = run("rollback", "--bootstrap", NOWHERE, "--model", "m");
+        assertThat(noTarget.exitCode()).isEqualTo(2);
+        assertThat(noTarget.err()).contains("--to");
+
+        Run absent = run(publish());
+        assertThat(absent.exitCode()).isEqualTo(2);
+        assertThat(absent.err()).contains("edgeinfer publish: no such model file").contains("model.onnx");
+    }
+
+    @Test
+    void publishHelpShowsTheReleaseVersionOptionAndTheDefaults() {
+        Run help = run("publish", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--version=<version>").contains("--activate-in").contains("default: 10s")
+                .contains("edge.models.control");
+        assertThat(run("rollback", "--help").exitCode()).isZero();
+        assertThat(run("--version").out()).contains("edgeinfer");
+    }
+
+    @Test
+    void relativeTimesSayWhenAndWarnAboutLateActivations() {
+        long now = 1_767_225_600_000L;
+        assertThat(ReleaseCommandSupport.relative(now + 10_000, now)).isEqualTo("in 10 s");
+        assertThat(ReleaseCommandSupport.relative(now + 9_001, now)).isEqualTo("in 10 s");
+        assertThat(ReleaseCommandSupport.relative(now + 3_600_000, now)).isEqualTo("in 3600 s (1h 0m)");
+        assertThat(ReleaseCommandSupport.relative(now - 42_000, now))
+                .isEqualTo("42 s ago \u2014 sites that already scored later data apply it at once and report LATE_ACTIVATION");
+    }
+}

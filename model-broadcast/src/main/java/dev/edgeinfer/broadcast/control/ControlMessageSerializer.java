@@ -1,0 +1,157 @@
+package dev.edgeinfer.broadcast.control;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Flink serializer for {@link ControlMessage} (the control source's output type), so the control
+ * stream never falls back to Kryo. Layout: a tag byte ({@code 0} release, {@code 1} rejected),
+ * then the fields; a release is embedded with {@link ModelReleaseSerializer}.
+ *
+ * <pre>{@code
+ * DataStream<ControlMessage> control = env.fromSource(ModelBroadcast.controlSource(...), ...);
+ * // produced type is ModelBroadcast.CONTROL_MESSAGE_TYPE, backed by this serializer
+ * }</pre>
+ *
+ * <p><b>Guarantees and caveats.</b> Stateless and thread-safe. The layout is versioned by
+ * {@link Snapshot}; change it only together with a new snapshot version.
+ */
+public final class ControlMessageSerializer extends TypeSerializerSingleton<ControlMessage> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final ControlMessageSerializer INSTANCE = new ControlMessageSerializer();
+
+    private static final byte RELEASE = 0;
+    private static final byte REJECTED = 1;
+
+    @Override
+    public boolean isImmutableType() {
+        return true;
+    }
+
+    @Override
+    public ControlMessage createInstance() {
+        return null;
+    }
+
+    @Override
+    public ControlMessage copy(ControlMessage from) {
+        return from;
+    }
+
+    @Override
+    public ControlMessage copy(ControlMessage from, ControlMessage reuse) {
+        return from;
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(ControlMessage message, DataOutputView out) throws IOException {
+        if (message instanceof ControlMessage.Release r) {
+            out.writeByte(RELEASE);
+            ModelReleaseSerializer.INSTANCE.serialize(r.release(), out);
+        } else {
+            ControlMessage.Rejected x = (ControlMessage.Rejected) message;
+            out.writeByte(REJECTED);
+            writeString(out, x.reason().name());
+            writeString(out, x.field());
+            writeString(out, x.offendingValue());
+            writeString(out, x.detail());
+            writeString(out, x.model());
+            writeBytes(out, x.key());
+            writeBytes(out, x.value());
+        }
+        writeString(out, message.topic());
+        out.writeInt(message.partition());
+        out.writeLong(message.offset());
+    }
+
+    @Override
+    public ControlMessage deserialize(DataInputView in) throws IOException {
+        byte tag = in.readByte();
+        if (tag == RELEASE) {
+            ModelRelease release = ModelReleaseSerializer.INSTANCE.deserialize(in);
+            return new ControlMessage.Release(release, readString(in), in.readInt(), in.readLong());
+        }
+        if (tag != REJECTED) {
+            throw new IOException("corrupt ControlMessage bytes: unknown tag " + tag);
+        }
+        Reason reason = Reason.valueOf(readString(in));
+        String field = readString(in);
+        String offendingValue = readString(in);
+        String detail = readString(in);
+        String model = readString(in);
+        byte[] key = readBytes(in);
+        byte[] value = readBytes(in);
+        return new ControlMessage.Rejected(reason, field, offendingValue, detail, model, key, value,
+                readString(in), in.readInt(), in.readLong());
+    }
+
+    @Override
+    public ControlMessage deserialize(ControlMessage reuse, DataInputView in) throws IOException {
+        return deserialize(in);
+    }
+
+    @Override
+    public void copy(DataInputView in, DataOutputView out) throws IOException {
+        // Rare (network shuffles of raw bytes); round-tripping keeps the layout defined in one place.
+        serialize(deserialize(in), out);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<ControlMessage> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    private static void writeString(DataOutputView out, String s) throws IOException {
+        // Length-prefixed UTF-8 rather than writeUTF: details and offending values may exceed 64 KiB.
+        writeBytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String readString(DataInputView in) throws IOException {
+        byte[] b = readBytes(in);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void writeBytes(DataOutputView out, byte[] b) throws IOException {
+        if (b == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(b.length);
+            out.write(b);
+        }
+    }
+
+    private static byte[] readBytes(DataInputView in) throws IOException {
+        int n = in.readInt();
+        if (n < -1) {
+            throw new IOException("corrupt ControlMessage bytes: length " + n);
+        }
+        if (n == -1) {
+            return null;
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    /** Serializer snapshot; public with a no-arg constructor because Flink instantiates it on restore. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<ControlMessage> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.edgeinfer.broadcast.control;
+
+import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelReleaseJson;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Client side of the control topic: publish a release (keyed by its release id, so compaction
+ * keeps every activation) and read the whole timeline back.
+ */
+public final class ControlTopic {
+
+    private final String bootstrapServers;
+    private final String topic;
+
+    public ControlTopic(String bootstrapServers, String topic) {
+        this.bootstrapServers = bootstrapServers;
+        this.topic = topic;
+    }
+
+    /** Writes the release and waits for the broker's acknowledgement (acks=all, idempotent). */
+    public RecordMetadata publish(ModelRelease release) throws ExecutionException, InterruptedException {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "edgeinfer-publisher");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            return producer.send(new ProducerRecord<>(
+                            topic, release.releaseId().getBytes(StandardCharsets.UTF_8), ModelReleaseJson.toJson(release)))
+                    .get();
+        }
+    }
+
+    /**
+     * Every valid release on the topic, read from the beginning to the current end.
+     *
+     * @throws org.apache.kafka.common.errors.TimeoutException if the end is not reached in 30 s
+     */
+    public List<ModelRelease> readAll() {
+        return readAll(false);
+    }
+
+    /**
+     * As {@link #readAll()}; with {@code requireReleaseIdKey}, only releases whose record key is
+     * their {@code releaseId()} (what the job's control source accepts; others it rejects with
+     * {@code KEY_MISMATCH}). A missing topic has no releases (it is not auto-created).
+     */
+    public List<ModelRelease> readAll(boolean requireReleaseIdKey) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "edgeinfer-timeline-reader");
+        List<ModelRelease> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() == null) {
+                        continue;
+                    }
+                    ControlMessage message = ControlMessage.decode(
+                            record.key(), record.value(), record.topic(), record.partition(), record.offset(), requireReleaseIdKey);
+                    if (message instanceof ControlMessage.Release release) {
+                        out.add(release.release());
+                    }
+                }
+            }
+            for (TopicPartition p : partitions) {
+                if (consumer.position(p) < end.get(p)) {
+                    // A partial timeline could hide a conflicting version: never return one.
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                            "read " + p + " only up to offset " + consumer.position(p) + " of " + end.get(p)
+                                    + " within 30 s; the timeline would be incomplete");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The timeline of everything published so far. */
+    public ReleaseTimeline timeline() {
+        return ReleaseTimeline.of(readAll());
+    }
+}

@@ -1,0 +1,124 @@
+package dev.edgeinfer.broadcast.control;
+
+import dev.edgeinfer.broadcast.release.InvalidReleaseException;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelReleaseJson;
+import dev.edgeinfer.broadcast.release.TensorDecl;
+
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Flink serializer for {@link ModelRelease}, used by {@link ModelBroadcast#RELEASES_STATE} and
+ * inside {@link ControlMessageSerializer}: a length-prefixed {@link ModelReleaseJson} document.
+ *
+ * <p>Why JSON and not Flink's POJO serializer: a record with a nested
+ * {@code List<TensorDecl>} (itself holding a {@code long[]}) falls back to Kryo inside the POJO
+ * serializer, whose bytes depend on class registration and Kryo versions — a poor format for
+ * checkpointed state that must survive upgrades. The JSON form is already the versioned wire
+ * contract (it carries {@code "schema":1}), so state written today stays readable by any build
+ * that reads today's control topic.
+ *
+ * <pre>{@code
+ * TypeSerializer<ModelRelease> s = ModelReleaseSerializer.INSTANCE;
+ * DataOutputSerializer out = new DataOutputSerializer(256);
+ * s.serialize(release, out);
+ * ModelRelease back = s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+ * }</pre>
+ *
+ * <p><b>Guarantees and caveats.</b> Stateless and thread-safe (a singleton). Restoring state
+ * whose JSON no longer validates (e.g. a future schema read by an old build) fails the restore
+ * with an {@link IOException} naming the reason, rather than silently dropping a release.
+ */
+public final class ModelReleaseSerializer extends TypeSerializerSingleton<ModelRelease> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final ModelReleaseSerializer INSTANCE = new ModelReleaseSerializer();
+
+    @Override
+    public boolean isImmutableType() {
+        return true;
+    }
+
+    @Override
+    public ModelRelease createInstance() {
+        // ModelRelease has no meaningful "empty" value; immutable types may return null here.
+        return null;
+    }
+
+    @Override
+    public ModelRelease copy(ModelRelease from) {
+        return from;
+    }
+
+    @Override
+    public ModelRelease copy(ModelRelease from, ModelRelease reuse) {
+        return from;
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(ModelRelease record, DataOutputView target) throws IOException {
+        byte[] json = ModelReleaseJson.toJson(record);
+        target.writeInt(json.length);
+        target.write(json);
+    }
+
+    @Override
+    public ModelRelease deserialize(DataInputView source) throws IOException {
+        return decode(readBytes(source));
+    }
+
+    @Override
+    public ModelRelease deserialize(ModelRelease reuse, DataInputView source) throws IOException {
+        return deserialize(source);
+    }
+
+    @Override
+    public void copy(DataInputView source, DataOutputView target) throws IOException {
+        // Through a byte[]: DataOutputSerializer.write(DataInputView, n) does not grow its buffer.
+        byte[] json = readBytes(source);
+        target.writeInt(json.length);
+        target.write(json);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<ModelRelease> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    static byte[] readBytes(DataInputView source) throws IOException {
+        int length = source.readInt();
+        if (length < 0) {
+            throw new IOException("corrupt ModelRelease bytes: negative length " + length);
+        }
+        byte[] json = new byte[length];
+        source.readFully(json);
+        return json;
+    }
+
+    static ModelRelease decode(byte[] json) throws IOException {
+        try {
+            return ModelReleaseJson.fromJson(json);
+        } catch (InvalidReleaseException e) {
+            throw new IOException("cannot restore ModelRelease from state (" + e.reason() + " "
+                    + e.field() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Serializer snapshot; public with a no-arg constructor because Flink instantiates it on restore. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<ModelRelease> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.edgeinfer.broadcast.release;
+
+import org.apache.flink.annotation.Internal;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import java.io.IOException;
+
+/** Strict field readers shared by the JSON codecs; every failure names the field and the value. */
+@Internal
+public final class JsonFields {
+
+    /**
+     * Shared, thread-safe mapper. Duplicate keys and trailing garbage are errors: a message whose
+     * meaning depends on which of two "activateAt"s the parser keeps must not be accepted.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private JsonFields() {}
+
+    public static ObjectNode parseObject(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new InvalidReleaseException(Reason.MALFORMED_JSON, null, bytes == null ? null : "",
+                    "message is empty; expected a JSON object");
+        }
+        JsonNode node;
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            node = MAPPER.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new IOException("trailing content after the JSON object");
+            }
+        } catch (IOException e) {
+            throw new InvalidReleaseException(Reason.MALFORMED_JSON, null, preview(bytes),
+                    "message is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+        if (!(node instanceof ObjectNode obj)) {
+            throw new InvalidReleaseException(Reason.MALFORMED_JSON, null, preview(bytes),
+                    "message is JSON but not an object: " + InvalidReleaseException.truncate(preview(bytes)));
+        }
+        return obj;
+    }
+
+    public static void checkHeader(ObjectNode obj, int supportedSchema, String expectedType) {
+        JsonNode schema = obj.get("schema");
+        if (schema == null || schema.isNull()) {
+            throw InvalidReleaseException.missing("schema");
+        }
+        if (!schema.isIntegralNumber() || !schema.canConvertToInt()) {
+            throw InvalidReleaseException.invalid("schema", schema, "must be an integer format version");
+        }
+        if (schema.intValue() != supportedSchema) {
+            // Unknown versions are refused, not guessed at: a v2 field we ignore could change meaning.
+            throw new InvalidReleaseException(Reason.UNSUPPORTED_SCHEMA, "schema", schema.toString(),
+                    "schema version " + schema + " is not supported (this build reads schema " + supportedSchema + ")");
+        }
+        String type = text(obj, "type");
+        if (!expectedType.equals(type)) {
+            throw new InvalidReleaseException(Reason.UNSUPPORTED_TYPE, "type", type,
+                    "message type '" + type + "' is not supported here (expected '" + expectedType + "')");
+        }
+    }
+
+    public static JsonNode required(JsonNode obj, String name, String path) {
+        JsonNode v = obj.get(name);
+        if (v == null || v.isNull()) {
+            throw InvalidReleaseException.missing(path);
+        }
+        return v;
+    }
+
+    public static String text(JsonNode obj, String name) {
+        return text(obj, name, name);
+    }
+
+    public static String text(JsonNode obj, String name, String path) {
+        JsonNode v = required(obj, name, path);
+        if (!v.isTextual()) {
+            throw InvalidReleaseException.invalid(path, v, "must be a JSON string");
+        }
+        return v.textValue();
+    }
+
+    public static String optionalText(JsonNode obj, String name) {
+        JsonNode v = obj.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw InvalidReleaseException.invalid(name, v, "must be a JSON string or null");
+        }
+        return v.textValue();
+    }
+
+    public static long longValue(JsonNode obj, String name) {
+        return longValue(obj, name, name);
+    }
+
+    public static long longValue(JsonNode obj, String name, String path) {
+        JsonNode v = required(obj, name, path);
+        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw InvalidReleaseException.invalid(path, v, "must be an integer (64-bit)");
+        }
+        return v.longValue();
+    }
+
+    public static Long optionalLong(JsonNode obj, String name) {
+        JsonNode v = obj.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw InvalidReleaseException.invalid(name, v, "must be an integer (64-bit) or null");
+        }
+        return v.longValue();
+    }
+
+    public static int intValue(JsonNode obj, String name) {
+        JsonNode v = required(obj, name, name);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw InvalidReleaseException.invalid(name, v, "must be an integer (32-bit)");
+        }
+        return v.intValue();
+    }
+
+    public static String preview(byte[] bytes) {
+        int n = Math.min(bytes.length, InvalidReleaseException.MAX_VALUE_CHARS);
+        return new String(bytes, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public static byte[] write(ObjectNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (IOException e) {
+            // A tree of strings and numbers always serialises; reaching this is a bug.
+            throw new IllegalStateException("cannot serialise JSON tree", e);
+        }
+    }
+}

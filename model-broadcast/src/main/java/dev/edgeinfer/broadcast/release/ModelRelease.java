@@ -1,0 +1,366 @@
+package dev.edgeinfer.broadcast.release;
+
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.broadcast.signing.TrustedKeys;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * One activation of one model version: "from event time {@code activateAt} on, score
+ * {@code canaryPercent}% of the keys of model {@code model} with {@code version} (bytes at
+ * {@code uri}, sha256 {@code sha256})". Immutable and validated on construction.
+ *
+ * <p>Rollback is simply a new release of an older version at a later {@code activateAt}; a canary
+ * is a release with {@code canaryPercent < 100}. How releases combine into the version that
+ * scores a given record is defined by {@link ReleaseTimeline}.
+ *
+ * <pre>{@code
+ * ModelRelease r = ModelRelease.builder()
+ *         .model("sensor-anomaly").version("v2").sha256(Sha256.of(bytes))
+ *         .uri("file:///models/sensor-anomaly-v2.onnx").sizeBytes(bytes.length)
+ *         .signature(new DeclaredSignature(List.of(TensorDecl.of("features", -1, 32)),
+ *                                          List.of(TensorDecl.of("score", -1, 1))))
+ *         .activateAt(now + 10_000).canaryPercent(100)
+ *         .publisher("alice@ml-team").publishedAt(now)
+ *         .build();
+ * producer.send(new ProducerRecord<>("edge.models.control", r.releaseId(), ModelReleaseJson.toJson(r)));
+ * }</pre>
+ *
+ * <p><b>Guarantees and caveats.</b> Every instance has passed validation: names and versions are
+ * non-blank and contain no {@code '@'} or whitespace (so {@link #releaseId()} is unambiguous),
+ * {@code sha256} is 64 lower-case hex characters, {@code uri} is an absolute URI (its scheme is
+ * checked later, by the fetcher), {@code sizeBytes > 0}, {@code activateAt >= 0},
+ * {@code publishedAt >= 0} and {@code 1 <= canaryPercent <= 100}. Construction errors are
+ * {@link InvalidReleaseException}s naming the field and the value. Two releases with the same
+ * {@link #releaseId()} are the same activation; if they differ in other fields (a re-publish),
+ * {@link ReleaseTimeline} keeps exactly one of them, chosen deterministically.
+ *
+ * <p><b>Signatures.</b> {@code signedBy} and {@code signatureBase64} are either both {@code null}
+ * (unsigned) or both set: a 16-hex-character key id and the canonical base64 of a 64-byte Ed25519
+ * signature over {@link ReleaseSigning#canonicalBytes(ModelRelease)}. Construction only checks
+ * their <em>form</em>; whether the signature is valid and the key trusted is decided by
+ * {@link ReleaseSigning#verify(ModelRelease, TrustedKeys)}. The signature is not part of
+ * {@link #releaseId()}. {@link #toBuilder()} copies the signature too, so a derived release (e.g.
+ * a rollback with a new {@code activateAt}) carries a signature that no longer verifies until it
+ * is signed again ({@link Builder#unsigned()} drops it).
+ *
+ * @param model the model's name, e.g. {@code sensor-anomaly}
+ * @param version the version label, e.g. {@code v2}
+ * @param sha256 lower-case hex sha256 of the model file's bytes
+ * @param uri where to fetch the bytes, e.g. {@code file:///models/x.onnx}
+ * @param sizeBytes the file's size in bytes ({@code > 0}); lets fetchers refuse oversize or truncated bytes early
+ * @param signature the declared input/output signature
+ * @param activateAt event time (epoch ms) from which this activation applies
+ * @param canaryPercent share of keys (1..100) this activation takes; 100 = full activation
+ * @param publisher who published it (free text, for audit)
+ * @param publishedAt wall-clock time (epoch ms) of publication; also a tie-breaker, see {@link #ORDER}
+ * @param signedBy id of the Ed25519 key that signed this release ({@link ReleaseSigning#keyId}), or {@code null} when unsigned
+ * @param signatureBase64 the Ed25519 signature (standard base64, 64 bytes), or {@code null} when unsigned
+ * @param metadata free-form, signed facts about the model that its consumers need, e.g. an image
+ *     classifier's {@code image.mean}, {@code image.std} and {@code labels}; never {@code null}
+ *     (empty when there are none), kept sorted by key; at most {@value #MAX_METADATA_ENTRIES}
+ *     entries, keys 1..200 characters without whitespace or control characters, values at most
+ *     {@value #MAX_METADATA_VALUE_CHARS} characters. Covered by the signature (see
+ *     {@link ReleaseSigning#canonicalBytes}); not part of {@link #releaseId()}.
+ */
+public record ModelRelease(
+        String model,
+        String version,
+        String sha256,
+        String uri,
+        long sizeBytes,
+        DeclaredSignature signature,
+        long activateAt,
+        int canaryPercent,
+        String publisher,
+        long publishedAt,
+        String signedBy,
+        String signatureBase64,
+        Map<String, String> metadata)
+        implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** No '@' (the releaseId separator), no whitespace or control characters (ids end up in keys, metrics, paths). */
+    private static final Pattern LABEL = Pattern.compile("[^@\\s\\p{Cntrl}]{1,200}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
+    /** Ed25519 signatures are always 64 bytes (RFC 8032). */
+    static final int ED25519_SIGNATURE_BYTES = 64;
+    /** Most metadata entries a release may carry. */
+    public static final int MAX_METADATA_ENTRIES = 64;
+    /** Longest metadata value, in characters. */
+    public static final int MAX_METADATA_VALUE_CHARS = 16_384;
+    private static final Pattern METADATA_KEY = Pattern.compile("[^\\s\\p{Cntrl}]{1,200}");
+
+    /**
+     * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
+     * then {@code version}, then {@code sha256}; of two activations at the same {@code activateAt}
+     * the <em>later</em> in this order wins. (Releases of different models are ordered by model
+     * name first, so the order is total over any set of distinct releases.)
+     */
+    public static final Comparator<ModelRelease> ORDER =
+            Comparator.comparing(ModelRelease::model)
+                    .thenComparingLong(ModelRelease::activateAt)
+                    .thenComparingLong(ModelRelease::publishedAt)
+                    .thenComparing(ModelRelease::version)
+                    .thenComparing(ModelRelease::sha256);
+
+    public ModelRelease {
+        requireLabel("model", model);
+        requireLabel("version", version);
+        if (sha256 == null) {
+            throw InvalidReleaseException.missing("sha256");
+        }
+        if (!SHA256_HEX.matcher(sha256).matches()) {
+            throw InvalidReleaseException.invalid("sha256", sha256, "must be 64 lower-case hex characters");
+        }
+        if (uri == null) {
+            throw InvalidReleaseException.missing("uri");
+        }
+        try {
+            if (!new URI(uri).isAbsolute()) {
+                throw InvalidReleaseException.invalid("uri", uri, "must be an absolute URI with a scheme (file:, https:, kafka:...)");
+            }
+        } catch (URISyntaxException e) {
+            throw new InvalidReleaseException(
+                    InvalidReleaseException.Reason.INVALID_FIELD, "uri", uri,
+                    "uri is not a valid URI, got '" + uri + "': " + e.getMessage(), e);
+        }
+        if (sizeBytes <= 0) {
+            throw InvalidReleaseException.invalid("sizeBytes", sizeBytes, "must be > 0");
+        }
+        if (signature == null) {
+            throw InvalidReleaseException.missing("signature");
+        }
+        if (activateAt < 0) {
+            throw InvalidReleaseException.invalid("activateAt", activateAt, "must be an epoch-ms event time >= 0");
+        }
+        if (canaryPercent < 1 || canaryPercent > 100) {
+            throw InvalidReleaseException.invalid("canaryPercent", canaryPercent, "must be in 1..100 (100 = full activation)");
+        }
+        if (publisher == null) {
+            throw InvalidReleaseException.missing("publisher");
+        }
+        if (publisher.isBlank()) {
+            throw InvalidReleaseException.invalid("publisher", publisher, "must not be blank");
+        }
+        if (publishedAt < 0) {
+            throw InvalidReleaseException.invalid("publishedAt", publishedAt, "must be epoch ms >= 0");
+        }
+        checkSigning(signedBy, signatureBase64);
+        metadata = checkMetadata(metadata);
+    }
+
+    /**
+     * A release without metadata (the form every release had before metadata existed); same as
+     * the canonical constructor with an empty {@code metadata}.
+     */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            String signedBy, String signatureBase64) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64, Map.of());
+    }
+
+    private static Map<String, String> checkMetadata(Map<String, String> metadata) {
+        if (metadata == null || metadata.isEmpty()) {
+            return Collections.emptySortedMap();
+        }
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw InvalidReleaseException.invalid("metadata", metadata.size() + " entries",
+                    "must have at most " + MAX_METADATA_ENTRIES + " entries");
+        }
+        TreeMap<String, String> sorted = new TreeMap<>();
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            String key = e.getKey();
+            if (key == null || !METADATA_KEY.matcher(key).matches()) {
+                throw InvalidReleaseException.invalid("metadata", key,
+                        "keys must be 1..200 characters without whitespace or control characters");
+            }
+            if (e.getValue() == null) {
+                throw InvalidReleaseException.missing("metadata." + key);
+            }
+            if (e.getValue().length() > MAX_METADATA_VALUE_CHARS) {
+                throw InvalidReleaseException.invalid("metadata." + key, e.getValue().length() + " characters",
+                        "must be at most " + MAX_METADATA_VALUE_CHARS + " characters");
+            }
+            sorted.put(key, e.getValue());
+        }
+        return Collections.unmodifiableSortedMap(sorted);
+    }
+
+    /**
+     * An unsigned release (the form every release had before signing existed); same as the
+     * canonical constructor with {@code signedBy = signatureBase64 = null}.
+     */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                null, null, Map.of());
+    }
+
+    private static void checkSigning(String signedBy, String signatureBase64) {
+        if (signedBy == null && signatureBase64 == null) {
+            return;
+        }
+        if (signedBy == null) {
+            throw InvalidReleaseException.missing("signing.keyId");
+        }
+        if (signatureBase64 == null) {
+            throw InvalidReleaseException.missing("signing.signature");
+        }
+        if (!KEY_ID.matcher(signedBy).matches()) {
+            throw InvalidReleaseException.invalid("signing.keyId", signedBy, "must be 16 lower-case hex characters");
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(signatureBase64);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidReleaseException(InvalidReleaseException.Reason.INVALID_FIELD, "signing.signature",
+                    signatureBase64, "signing.signature is not standard base64: " + e.getMessage(), e);
+        }
+        // Exactly one spelling per signature, so equals() and the timeline's tie-break cannot be
+        // fooled by re-encodings (missing padding, line breaks) of the same bytes.
+        if (raw.length != ED25519_SIGNATURE_BYTES || !Base64.getEncoder().encodeToString(raw).equals(signatureBase64)) {
+            throw InvalidReleaseException.invalid("signing.signature", signatureBase64,
+                    "must be the padded standard base64 of a 64-byte Ed25519 signature");
+        }
+    }
+
+    /** {@code true} when the release carries a signature (not yet saying it is valid or trusted). */
+    public boolean isSigned() {
+        return signedBy != null;
+    }
+
+    /** This release with the given signature (replacing any); see {@link ReleaseSigning#sign}. */
+    public ModelRelease withSignature(String keyId, String signatureBase64) {
+        return toBuilder().signedBy(keyId).signatureBase64(signatureBase64).build();
+    }
+
+    /** This release without a signature. */
+    public ModelRelease unsigned() {
+        return isSigned() ? toBuilder().unsigned().build() : this;
+    }
+
+    private static void requireLabel(String field, String value) {
+        if (value == null) {
+            throw InvalidReleaseException.missing(field);
+        }
+        if (!LABEL.matcher(value).matches()) {
+            throw InvalidReleaseException.invalid(
+                    field, value, "must be 1..200 characters without '@', whitespace or control characters");
+        }
+    }
+
+    /** The model identity (name, version, sha256) that results scored by this release carry. */
+    public ModelId modelId() {
+        return ModelId.of(model, version, sha256);
+    }
+
+    /**
+     * A deterministic, human-readable id: {@code model@activateAt@version@sha256[0..12]}, e.g.
+     * {@code sensor-anomaly@1767225600000@v2@3f2a9c0b1d4e}. It is the control-topic record key and
+     * the broadcast-state key. Because it includes {@code activateAt}, a rollback to an older
+     * version (new {@code activateAt}) is a new id, and compaction keeps every activation.
+     */
+    public String releaseId() {
+        return model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
+    }
+
+    /** {@code true} when this activation takes only part of the keys ({@code canaryPercent < 100}). */
+    public boolean isCanary() {
+        return canaryPercent < 100;
+    }
+
+    /** {@code activateAt} as an ISO-8601 instant, e.g. {@code 2026-01-01T00:00:00Z}. */
+    public String activateAtIso() {
+        return Instant.ofEpochMilli(activateAt).toString();
+    }
+
+    @Override
+    public String toString() {
+        return "ModelRelease[" + releaseId() + (isCanary() ? " canary " + canaryPercent + "%" : "")
+                + " " + uri + " by " + publisher + (isSigned() ? " signed by " + signedBy : "") + "]";
+    }
+
+    /** A builder starting from {@code canaryPercent = 100}; every other field must be set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder pre-filled with this release, e.g. to derive a rollback: {@code r.toBuilder().activateAt(t).build()}. */
+    public Builder toBuilder() {
+        return new Builder()
+                .model(model).version(version).sha256(sha256).uri(uri).sizeBytes(sizeBytes)
+                .signature(signature).activateAt(activateAt).canaryPercent(canaryPercent)
+                .publisher(publisher).publishedAt(publishedAt)
+                .signedBy(signedBy).signatureBase64(signatureBase64)
+                .metadata(metadata);
+    }
+
+    /** The metadata value for {@code key}, or {@code null}. */
+    public String metadata(String key) {
+        return metadata.get(key);
+    }
+
+    /** Mutable builder for {@link ModelRelease}; {@link #build()} validates. Not thread-safe. */
+    public static final class Builder {
+        private String model;
+        private String version;
+        private String sha256;
+        private String uri;
+        private long sizeBytes;
+        private DeclaredSignature signature;
+        private long activateAt;
+        private int canaryPercent = 100;
+        private String publisher;
+        private long publishedAt;
+        private String signedBy;
+        private String signatureBase64;
+        private final TreeMap<String, String> metadata = new TreeMap<>();
+
+        private Builder() {}
+
+        public Builder model(String model) { this.model = model; return this; }
+        public Builder version(String version) { this.version = version; return this; }
+        public Builder sha256(String sha256) { this.sha256 = sha256; return this; }
+        public Builder uri(String uri) { this.uri = uri; return this; }
+        public Builder sizeBytes(long sizeBytes) { this.sizeBytes = sizeBytes; return this; }
+        public Builder signature(DeclaredSignature signature) { this.signature = signature; return this; }
+        public Builder activateAt(long activateAt) { this.activateAt = activateAt; return this; }
+        public Builder canaryPercent(int canaryPercent) { this.canaryPercent = canaryPercent; return this; }
+        public Builder publisher(String publisher) { this.publisher = publisher; return this; }
+        public Builder publishedAt(long publishedAt) { this.publishedAt = publishedAt; return this; }
+        public Builder signedBy(String keyId) { this.signedBy = keyId; return this; }
+        public Builder signatureBase64(String signatureBase64) { this.signatureBase64 = signatureBase64; return this; }
+        /** Replaces all metadata with {@code metadata} (null or empty: none). */
+        public Builder metadata(Map<String, String> metadata) {
+            this.metadata.clear();
+            if (metadata != null) {
+                this.metadata.putAll(metadata);
+            }
+            return this;
+        }
+        /** Adds or replaces one metadata entry. */
+        public Builder putMetadata(String key, String value) { this.metadata.put(key, value); return this; }
+        /** Drops the signature (e.g. before changing fields and signing again). */
+        public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
+
+        /** @throws InvalidReleaseException if any field is missing or invalid */
+        public ModelRelease build() {
+            return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata);
+        }
+    }
+}

@@ -1,0 +1,353 @@
+package dev.edgeinfer.broadcast.signing;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.broadcast.release.TensorDecl;
+
+import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.Key;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.interfaces.EdECKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Ed25519 signing and verification of releases, with the JDK's own provider (no extra libraries).
+ *
+ * <pre>{@code
+ * // once, by the model owner
+ * KeyPair keys = ReleaseSigning.generateKeyPair();
+ * ReleaseSigning.writePrivateKey(Path.of("release-signing.key"), keys.getPrivate());
+ * ReleaseSigning.writePublicKey(Path.of("trusted-keys/ml-team.pub"), keys.getPublic());
+ *
+ * // per release
+ * ModelRelease signed = ReleaseSigning.sign(release, privateKey, ReleaseSigning.keyId(publicKey));
+ *
+ * // on every subtask
+ * ReleaseSigning.verify(signed, TrustedKeys.fromDirectory(Path.of("/etc/edgeinfer/trusted-keys")));
+ * }</pre>
+ *
+ * <p><b>What is signed.</b> Not the JSON bytes (whose layout Jackson may change, and which readers
+ * re-format), but {@link #canonicalBytes(ModelRelease)}, an explicit binary form of every release
+ * field:
+ *
+ * <pre>
+ * "edgeinfer-release-v1\n"                       (21 ASCII bytes, the format version)
+ * str(model) str(version) str(sha256) str(uri) i64(sizeBytes)
+ * tensors(inputs) tensors(outputs)
+ * i64(activateAt) i32(canaryPercent) str(publisher) i64(publishedAt)
+ *
+ * str(s)      = u32 byte length, then the UTF-8 bytes of s (strict: unpaired surrogates are refused)
+ * tensors(ts) = u32 count, then per tensor: str(name) u32(rank) rank x i64(dim)
+ * i32/u32/i64 = big-endian two's complement
+ * </pre>
+ *
+ * A release with {@code metadata} is signed in the v2 form: the same bytes with the prefix
+ * {@code "edgeinfer-release-v2\n"}, followed by the metadata sorted by key:
+ *
+ * <pre>
+ * u32(count), then per entry: str(key) str(value)
+ * </pre>
+ *
+ * A release without metadata keeps the v1 form byte for byte, so every signature made before
+ * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
+ * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
+ * no two different releases share a canonical form (e.g. model {@code "ab"} + version {@code "c"}
+ * differs from {@code "a"} + {@code "bc"}), and changing any field — or any byte of the signed
+ * message — makes verification fail. {@code activateAtIso} (derived) and the signature itself
+ * ({@code signedBy}, {@code signatureBase64}) are not covered. A future field that must be signed
+ * needs a new prefix ({@code edgeinfer-release-v2}), never a silent change of v1.
+ *
+ * <p><b>Guarantees and caveats.</b> A verified release was signed by the holder of a trusted
+ * private key exactly as it is (every field); it says nothing about whether the model bytes are
+ * good — that is the sha256 check, which the signature makes trustworthy by covering
+ * {@code sha256}. Signatures do not expire and there is no revocation list: remove a compromised
+ * key from every site's trusted keys. Ed25519 signing is deterministic (same key and release, same
+ * signature). Key files: {@code write*} refuse to overwrite an existing file; private keys get
+ * owner-only permissions where the file system supports POSIX permissions.
+ */
+public final class ReleaseSigning {
+
+    /** The version prefix of the canonical form; part of every signed message. */
+    public static final String CANONICAL_PREFIX = "edgeinfer-release-v1\n";
+    /** The prefix of the canonical form of releases that carry metadata. */
+    public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
+    /** JCA name of the only supported algorithm. */
+    public static final String ALGORITHM = "Ed25519";
+
+    private static final String PEM_PUBLIC = "PUBLIC KEY";
+    private static final String PEM_PRIVATE = "PRIVATE KEY";
+
+    private ReleaseSigning() {}
+
+    /** A fresh Ed25519 key pair from the JDK's default secure random source. */
+    public static KeyPair generateKeyPair() {
+        try {
+            return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no Ed25519 (Java 15+ always has)", e);
+        }
+    }
+
+    /** First 16 lower-case hex characters of sha256 over the key's X.509 encoding. */
+    public static String keyId(PublicKey key) {
+        requireEd25519(key);
+        return Sha256.of(key.getEncoded()).substring(0, 16);
+    }
+
+    /** The canonical bytes the signature covers; see the class comment for the exact layout. */
+    public static byte[] canonicalBytes(ModelRelease r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            boolean withMetadata = !r.metadata().isEmpty();
+            out.write((withMetadata ? CANONICAL_PREFIX_V2 : CANONICAL_PREFIX).getBytes(StandardCharsets.US_ASCII));
+            str(out, r.model());
+            str(out, r.version());
+            str(out, r.sha256());
+            str(out, r.uri());
+            out.writeLong(r.sizeBytes());
+            tensors(out, r.signature().inputs());
+            tensors(out, r.signature().outputs());
+            out.writeLong(r.activateAt());
+            out.writeInt(r.canaryPercent());
+            str(out, r.publisher());
+            out.writeLong(r.publishedAt());
+            if (withMetadata) {
+                out.writeInt(r.metadata().size());
+                for (Map.Entry<String, String> e : new TreeMap<>(r.metadata()).entrySet()) {
+                    str(out, e.getKey());
+                    str(out, e.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory stream cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void str(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = strictUtf8(s);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    /**
+     * Strict UTF-8: {@code String.getBytes} would map every unpaired surrogate to {@code '?'}, so
+     * {@code "a\uD800"} and {@code "a?"} would share canonical bytes (and a signature).
+     */
+    private static byte[] strictUtf8(String s) {
+        try {
+            ByteBuffer buf = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(s));
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("release field is not valid Unicode (unpaired surrogate): cannot be signed", e);
+        }
+    }
+
+    private static void tensors(DataOutputStream out, List<TensorDecl> tensors) throws IOException {
+        out.writeInt(tensors.size());
+        for (TensorDecl t : tensors) {
+            str(out, t.name());
+            out.writeInt(t.rank());
+            for (int i = 0; i < t.rank(); i++) {
+                out.writeLong(t.dim(i));
+            }
+        }
+    }
+
+    /**
+     * The release signed with {@code key} (any previous signature is replaced).
+     *
+     * @param keyId the id of the matching public key, {@link #keyId(PublicKey)}; verifiers look the key up by it
+     * @throws IllegalArgumentException if the key is not an Ed25519 private key or the release has
+     *     a field that is not valid Unicode
+     */
+    public static ModelRelease sign(ModelRelease release, PrivateKey key, String keyId) {
+        requireEd25519(key);
+        try {
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(key);
+            signer.update(canonicalBytes(release));
+            return release.withSignature(keyId, Base64.getEncoder().encodeToString(signer.sign()));
+        } catch (InvalidKeyException e) {
+            throw new IllegalArgumentException("not a usable Ed25519 private key: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException | SignatureException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
+        }
+    }
+
+    /** The release signed with the pair's private key, under the pair's key id. */
+    public static ModelRelease sign(ModelRelease release, KeyPair pair) {
+        return sign(release, pair.getPrivate(), keyId(pair.getPublic()));
+    }
+
+    /**
+     * Checks the release's signature against the trusted keys.
+     *
+     * @return the id of the trusted key that signed it
+     * @throws ReleaseSignatureException {@code UNSIGNED}, {@code UNKNOWN_KEY} or {@code BAD_SIGNATURE}
+     */
+    public static String verify(ModelRelease release, TrustedKeys trusted) throws ReleaseSignatureException {
+        if (!release.isSigned()) {
+            throw new ReleaseSignatureException(Reason.UNSIGNED, release.releaseId(), null,
+                    "release " + release.releaseId() + " is not signed, but signatures are required");
+        }
+        String keyId = release.signedBy();
+        PublicKey key = trusted.find(keyId).orElseThrow(() -> new ReleaseSignatureException(
+                Reason.UNKNOWN_KEY, release.releaseId(), keyId,
+                "release " + release.releaseId() + " is signed by key " + keyId
+                        + ", which is not trusted (trusted: " + trusted.keyIds() + ")"));
+        boolean valid;
+        try {
+            Signature verifier = Signature.getInstance(ALGORITHM);
+            verifier.initVerify(key);
+            verifier.update(canonicalBytes(release));
+            valid = verifier.verify(Base64.getDecoder().decode(release.signatureBase64()));
+        } catch (IllegalArgumentException | SignatureException e) {
+            // A field with an unpaired surrogate has no canonical form, so nobody can have signed it.
+            valid = false;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 verification unavailable", e);
+        }
+        if (!valid) {
+            throw new ReleaseSignatureException(Reason.BAD_SIGNATURE, release.releaseId(), keyId,
+                    "release " + release.releaseId() + " has a signature by key " + keyId
+                            + " that does not match its contents (modified after signing, or signed with another key)");
+        }
+        return keyId;
+    }
+
+    /** {@code true} iff {@link #verify} would succeed. */
+    public static boolean isValid(ModelRelease release, TrustedKeys trusted) {
+        try {
+            verify(release, trusted);
+            return true;
+        } catch (ReleaseSignatureException e) {
+            return false;
+        }
+    }
+
+    // ---- key files ------------------------------------------------------------------------
+
+    /** Writes the key as PEM {@code PRIVATE KEY} (PKCS#8), owner-only; refuses to overwrite. */
+    public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
+        requireEd25519(key);
+        byte[] pem = pem(PEM_PRIVATE, key.getEncoded());
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file);
+        }
+        Files.write(file, pem, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /** Writes the key as PEM {@code PUBLIC KEY} (X.509 SubjectPublicKeyInfo); refuses to overwrite. */
+    public static void writePublicKey(Path file, PublicKey key) throws IOException {
+        requireEd25519(key);
+        Files.write(file, pem(PEM_PUBLIC, key.getEncoded()), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /** Reads a PEM {@code PRIVATE KEY} or raw PKCS#8 DER file holding an Ed25519 key. */
+    public static PrivateKey readPrivateKey(Path file) throws IOException {
+        byte[] der = readDer(file, PEM_PRIVATE);
+        try {
+            PrivateKey key = KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
+            requireEd25519(key);
+            return key;
+        } catch (InvalidKeySpecException | IllegalArgumentException e) {
+            throw new IOException(file + " is not an Ed25519 private key (PKCS#8): " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads a PEM {@code PUBLIC KEY} or raw X.509 DER file holding an Ed25519 key. */
+    public static PublicKey readPublicKey(Path file) throws IOException {
+        byte[] der = readDer(file, PEM_PUBLIC);
+        try {
+            return decodePublicKey(der);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " is not an Ed25519 public key (X.509): " + e.getMessage(), e);
+        }
+    }
+
+    static PublicKey decodePublicKey(byte[] x509) {
+        try {
+            PublicKey key = KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(x509));
+            requireEd25519(key);
+            return key;
+        } catch (InvalidKeySpecException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void requireEd25519(Key key) {
+        if (!(key instanceof EdECKey ed) || !ALGORITHM.equalsIgnoreCase(ed.getParams().getName())) {
+            throw new IllegalArgumentException("expected an Ed25519 key, got "
+                    + (key == null ? "null" : key.getAlgorithm() + " " + key.getClass().getSimpleName()));
+        }
+    }
+
+    private static byte[] pem(String label, byte[] der) {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return ("-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] readDer(Path file, String expectedLabel) throws IOException {
+        byte[] raw = Files.readAllBytes(file);
+        String text = new String(raw, StandardCharsets.US_ASCII);
+        int begin = text.indexOf("-----BEGIN ");
+        if (begin < 0) {
+            return raw; // binary DER
+        }
+        int labelEnd = text.indexOf("-----", begin + 11);
+        String label = labelEnd < 0 ? "" : text.substring(begin + 11, labelEnd);
+        if (!label.equals(expectedLabel)) {
+            throw new IOException(file + " holds a PEM '" + label + "', expected '" + expectedLabel + "'"
+                    + (label.contains("PRIVATE") ? " (a private key must never be placed among trusted public keys)" : ""));
+        }
+        int end = text.indexOf("-----END " + expectedLabel + "-----", labelEnd);
+        if (end < 0) {
+            throw new IOException(file + ": PEM block '" + expectedLabel + "' has no END line");
+        }
+        try {
+            return Base64.getMimeDecoder().decode(text.substring(labelEnd + 5, end).strip());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": PEM body is not base64: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.edgeinfer.broadcast.timeline;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelReleaseJson;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Property-style checks over random timelines (seeded, so failures reproduce): arrival order and
+ * duplicates never change answers, the resolver matches a naive transcription of the spec, and
+ * {@code neededReleaseIds} is exactly the set of releases some late-enough record resolves to.
+ */
+class ReleaseTimelinePropertyTest {
+
+    private static final int TRIALS = 200;
+    private static final List<String> MODELS = List.of("a", "b");
+    private static final long MAX_T = 100;
+    /** Keys that together cover all 100 buckets, so both sides of every canary split are exercised. */
+    private static final List<String> KEYS = coveringKeys();
+
+    private static List<String> coveringKeys() {
+        BitSet seen = new BitSet(100);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; seen.cardinality() < 100; i++) {
+            String key = "key-" + i;
+            int b = ReleaseTimeline.bucket(key);
+            if (!seen.get(b)) {
+                seen.set(b);
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    private static List<ModelRelease> randomReleases(Random rnd) {
+        int n = 1 + rnd.nextInt(10);
+        List<ModelRelease> releases = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String model = MODELS.get(rnd.nextInt(MODELS.size()));
+            String version = "v" + rnd.nextInt(4);
+            int[] percents = {100, 100, 100, 1, 10, 50, 99};
+            releases.add(Releases.release(model, version, 10L * rnd.nextInt(11)) // few distinct times: many ties
+                    .sha256(Releases.sha(model + version + rnd.nextInt(2)))
+                    .canaryPercent(percents[rnd.nextInt(percents.length)])
+                    .publishedAt(rnd.nextInt(3))
+                    .build());
+        }
+        return releases;
+    }
+
+    private static List<String> answers(ReleaseTimeline t) {
+        List<String> out = new ArrayList<>();
+        for (String model : MODELS) {
+            for (long time = -1; time <= MAX_T + 1; time++) {
+                for (String key : KEYS) {
+                    out.add(t.resolve(model, time, key).map(ModelRelease::releaseId).orElse("-"));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyArrivalOrderAndAnyDuplicatesGiveIdenticalAnswers() {
+        Random rnd = new Random(20261127L);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            List<ModelRelease> releases = randomReleases(rnd);
+            ReleaseTimeline reference = ReleaseTimeline.of(releases);
+            List<String> expected = answers(reference);
+            for (int shuffle = 0; shuffle < 3; shuffle++) {
+                List<ModelRelease> arrival = new ArrayList<>(releases);
+                for (int d = rnd.nextInt(4); d > 0; d--) {
+                    arrival.add(releases.get(rnd.nextInt(releases.size())));
+                }
+                Collections.shuffle(arrival, rnd);
+                // Build incrementally, as a broadcast function would, one element at a time.
+                ReleaseTimeline incremental = ReleaseTimeline.empty();
+                for (ModelRelease r : arrival) {
+                    incremental = incremental.with(r);
+                }
+                assertThat(incremental).as("trial %d shuffle %d", trial, shuffle).isEqualTo(reference);
+                assertThat(answers(incremental)).as("trial %d shuffle %d", trial, shuffle).isEqualTo(expected);
+                assertThat(answers(ReleaseTimeline.of(arrival))).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void resolverMatchesANaiveReadingOfTheContract() {
+        Random rnd = new Random(42L);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            List<ModelRelease> releases = randomReleases(rnd);
+            ReleaseTimeline t = ReleaseTimeline.of(releases);
+            List<ModelRelease> distinct = dedupe(releases);
+            for (String model : MODELS) {
+                for (long time = -1; time <= MAX_T + 1; time++) {
+                    for (String key : KEYS) {
+                        assertThat(t.resolve(model, time, key))
+                                .as("trial %d %s t=%d key=%s", trial, model, time, key)
+                                .isEqualTo(naiveResolve(distinct, model, time, key));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void neededReleaseIdsAreExactlyWhatLateEnoughRecordsResolveTo() {
+        Random rnd = new Random(7L);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            ReleaseTimeline t = ReleaseTimeline.of(randomReleases(rnd));
+            long watermark = rnd.nextInt((int) MAX_T + 30) - 10;
+            long lateness = rnd.nextInt(40);
+            Set<String> bruteForce = new HashSet<>();
+            for (String model : MODELS) {
+                // Every t >= horizon up to past the last activation; beyond that nothing changes.
+                for (long time = watermark - lateness; time <= MAX_T + 1; time++) {
+                    for (String key : KEYS) {
+                        t.resolve(model, time, key).ifPresent(r -> bruteForce.add(r.releaseId()));
+                    }
+                }
+            }
+            if (watermark - lateness > MAX_T + 1) {
+                for (String model : MODELS) {
+                    for (String key : KEYS) {
+                        t.resolve(model, watermark - lateness, key).ifPresent(r -> bruteForce.add(r.releaseId()));
+                    }
+                }
+            }
+            Set<String> needed = t.neededReleaseIds(watermark, lateness);
+            assertThat(needed).as("trial %d never drops a release that a record can resolve to", trial)
+                    .containsAll(bruteForce);
+            assertThat(bruteForce).as("trial %d drops everything superseded", trial).containsAll(needed);
+        }
+    }
+
+    // --- naive reference, written from ARCHITECTURE §4 without the production data structures ---
+
+    private static final Comparator<ModelRelease> TIE_ORDER = Comparator.comparingLong(ModelRelease::activateAt)
+            .thenComparingLong(ModelRelease::publishedAt)
+            .thenComparing(ModelRelease::version)
+            .thenComparing(ModelRelease::sha256);
+
+    private static List<ModelRelease> dedupe(List<ModelRelease> releases) {
+        Map<String, ModelRelease> byId = new HashMap<>();
+        for (ModelRelease r : releases) {
+            byId.merge(r.releaseId(), r, (a, b) -> {
+                int c = Long.compare(a.publishedAt(), b.publishedAt());
+                if (c == 0) {
+                    c = new String(ModelReleaseJson.toJson(a), StandardCharsets.UTF_8)
+                            .compareTo(new String(ModelReleaseJson.toJson(b), StandardCharsets.UTF_8));
+                }
+                return c >= 0 ? a : b;
+            });
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    private static Optional<ModelRelease> naiveResolve(List<ModelRelease> releases, String model, long t, String key) {
+        Optional<ModelRelease> winner = releases.stream()
+                .filter(r -> r.model().equals(model) && r.activateAt() <= t)
+                .max(TIE_ORDER);
+        if (winner.isEmpty() || !winner.get().isCanary()) {
+            return winner;
+        }
+        ModelRelease canary = winner.get();
+        if (ReleaseTimeline.bucket(key) < canary.canaryPercent()) {
+            return winner;
+        }
+        Optional<ModelRelease> base = releases.stream()
+                .filter(r -> r.model().equals(model) && !r.isCanary() && r.activateAt() <= canary.activateAt()
+                        && !r.releaseId().equals(canary.releaseId()))
+                .max(TIE_ORDER);
+        return base.isPresent() ? base : winner;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.edgeinfer.simulation.frames;
+
+import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Simulated cameras writing JPEG frames to Kafka at {@code fps} each, open-loop (the clock sets
+ * the load, never the previous send, so a slow pipeline shows as latency). Every good frame is a
+ * {@link SyntheticFrames} image of a known label; a fraction of records are bad frames, one
+ * {@link BadFrame} kind after another. Frame times ({@code ts}) are strictly increasing per
+ * camera, so {@code cameraId@ts} names a frame and the simulator remembers its label.
+ */
+public final class FrameFleetSimulator implements AutoCloseable {
+
+    private final String topic;
+    private final int cameras;
+    private final double fps;
+    private final int width;
+    private final int height;
+    private final double badFraction;
+    private final int maxRecordBytes;
+    private final SplittableRandom random;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final long[] lastTs;
+    private final Map<String, String> labels = new ConcurrentHashMap<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong bad = new AtomicLong();
+    private final AtomicLong sendErrors = new AtomicLong();
+    private final AtomicReference<Exception> firstSendError = new AtomicReference<>();
+    private final Map<BadFrame, AtomicLong> badByKind = new EnumMap<>(BadFrame.class);
+    private long badRotation;
+
+    /**
+     * @param cameras number of cameras ({@code cam-00}, {@code cam-01}, ...)
+     * @param fps frames per second per camera
+     * @param width frame width
+     * @param height frame height
+     * @param badFraction share of records that are deliberately bad (0..1)
+     * @param maxRecordBytes the job's record limit (oversized bad frames exceed it)
+     */
+    public FrameFleetSimulator(String bootstrapServers, String topic, int cameras, double fps, int width, int height,
+            double badFraction, int maxRecordBytes, long seed) {
+        if (cameras < 1 || !(fps > 0) || width < 8 || height < 8) {
+            throw new IllegalArgumentException("need cameras >= 1, fps > 0 and frames of at least 8x8");
+        }
+        if (!(badFraction >= 0 && badFraction < 1)) {
+            throw new IllegalArgumentException("bad fraction must be in [0, 1), got " + badFraction);
+        }
+        this.topic = topic;
+        this.cameras = cameras;
+        this.fps = fps;
+        this.width = width;
+        this.height = height;
+        this.badFraction = badFraction;
+        this.maxRecordBytes = maxRecordBytes;
+        this.random = new SplittableRandom(seed);
+        this.lastTs = new long[cameras];
+        for (BadFrame kind : BadFrame.values()) {
+            badByKind.put(kind, new AtomicLong());
+        }
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "edgeinfer-camera-simulator");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(2 << 20, maxRecordBytes * 2)));
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Sends until {@code duration} has passed or {@code stop} says so; blocking. */
+    public void run(Duration duration, BooleanSupplier stop) {
+        long period = (long) (TimeUnit.SECONDS.toNanos(1) / (fps * cameras));
+        long start = System.nanoTime();
+        long due = start;
+        for (int camera = 0; !stop.getAsBoolean() && System.nanoTime() < start + duration.toNanos();
+                camera = (camera + 1) % cameras) {
+            long wait = due - System.nanoTime();
+            while (wait > 0) {
+                LockSupport.parkNanos(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(50)));
+                wait = due - System.nanoTime();
+            }
+            send(camera);
+            due += period; // behind schedule: catch up, the schedule sets the load
+        }
+        producer.flush();
+    }
+
+    private void send(int camera) {
+        String cameraId = cameraId(camera);
+        long ts = Math.max(System.currentTimeMillis(), lastTs[camera] + 1);
+        lastTs[camera] = ts;
+        ProducerRecord<byte[], byte[]> record;
+        if (badFraction > 0 && random.nextDouble() < badFraction) {
+            BadFrame kind = BadFrame.values()[(int) (badRotation++ % BadFrame.values().length)];
+            record = SyntheticFrames.bad(kind, topic, cameraId, ts, width, height, maxRecordBytes, random);
+            badByKind.get(kind).incrementAndGet();
+            bad.incrementAndGet();
+        } else {
+            String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
+            byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, random), width, height, 0.85f);
+            record = SyntheticFrames.record(topic, cameraId, ts, jpeg, width, height);
+            labels.put(frameId(cameraId, ts), label);
+        }
+        sent.incrementAndGet();
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                sendErrors.incrementAndGet();
+                firstSendError.compareAndSet(null, error);
+            }
+        });
+    }
+
+    public static String cameraId(int camera) {
+        return String.format("cam-%02d", camera);
+    }
+
+    /** How results name a frame: {@code cameraId@ts}. */
+    public static String frameId(String cameraId, long ts) {
+        return cameraId + "@" + ts;
+    }
+
+    /** The label a good frame was drawn as, or {@code null} for a frame never sent. */
+    public String label(String cameraId, long ts) {
+        return labels.get(frameId(cameraId, ts));
+    }
+
+    public long sent() {
+        return sent.get();
+    }
+
+    /** Good frames sent (each must get exactly one result). */
+    public long goodFrames() {
+        return labels.size();
+    }
+
+    public long badInjected() {
+        return bad.get();
+    }
+
+    public Map<BadFrame, Long> badByKind() {
+        Map<BadFrame, Long> out = new EnumMap<>(BadFrame.class);
+        badByKind.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    public long sendErrors() {
+        return sendErrors.get();
+    }
+
+    public Exception firstSendError() {
+        return firstSendError.get();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
