@@ -8,6 +8,7 @@ import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -25,7 +26,8 @@ import org.apache.flink.annotation.Internal;
 
 /**
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
- * builder checked it. Serialized with the job graph.
+ * builder checked it. Serialized with the job graph. {@code adapter} and {@code runnerOptions}
+ * configure the default ONNX {@code handlerFactory}; a custom factory need not use them.
  */
 @Internal
 public record InferenceSettings<IN, P, OUT>(
@@ -49,5 +51,6 @@ public record InferenceSettings<IN, P, OUT>(
             long maxModelBytes,
             int keepRecentModels,
             int batchMaxSize,
-            long batchMaxDelayMillis)
+            long batchMaxDelayMillis,
+            ModelHandlerFactory<IN, P> handlerFactory)
         implements Serializable {}
