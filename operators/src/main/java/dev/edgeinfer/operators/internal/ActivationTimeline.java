@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -51,13 +52,14 @@ final class ActivationTimeline {
     private TreeMap<Long, ReleaseTimeline> segments = new TreeMap<>(Map.of(Long.MIN_VALUE, ReleaseTimeline.empty()));
 
     ActivationTimeline(String model) {
-        this.model = model;
+        this.model = Objects.requireNonNull(model, "model");
     }
 
     /** Takes over the late boundaries and newest scored event time a subtask checkpointed. */
-    void restore(SubtaskProgress progress) {
-        lateBoundaries.putAll(progress.lateBoundaries());
-        newestScored = Math.max(newestScored, progress.newestScoredEventTime());
+    ActivationTimeline(String model, SubtaskProgress restored) {
+        this(model);
+        lateBoundaries.putAll(restored.lateBoundaries());
+        newestScored = restored.newestScoredEventTime();
         rebuild();
     }
 

@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongConsumer;
 
 /**
  * Stages model versions on a background thread: fetch (with retries) through the
@@ -36,7 +35,7 @@ import java.util.function.LongConsumer;
  * needed and closes the sessions no staged release uses.
  *
  * <pre>{@code
- * ModelStager<SensorWindow, Float> stager = new ModelStager<>(factory, store, fetcher, "stager-0", 30_000, waited -> {});
+ * ModelStager<SensorWindow, Float> stager = new ModelStager<>(factory, store, fetcher, "stager-0", 30_000, metrics);
  * ModelStager.Staged<SensorWindow, Float> staged = stager.stage(release, false);
  * ModelHandler<SensorWindow, Float> handler = stager.await(staged);   // null: failed, see rejection()
  * }</pre>
@@ -63,23 +62,22 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private final ModelStore store;
     private final ModelFetcher fetcher;
     private final long loadTimeoutMillis;
-    private final LongConsumer waitedMillis;
+    private final InferenceMetrics metrics;
     private final ExecutorService executor;
     private final Map<String, Staged<IN, P>> staged = new HashMap<>();
     private final Map<String, SharedLoad<IN, P>> loads = new HashMap<>();
+    /** Releases that scored records (reported ACTIVE); staging one again for a record is a reload. */
+    private final Set<String> served = new HashSet<>();
     private volatile boolean closing;
 
-    /**
-     * @param threadName the staging thread's name
-     * @param waitedMillis told how long the task thread waited for each staging it needed
-     */
+    /** @param metrics counts reloads for late records and how long records waited for a staging */
     ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
-            long loadTimeoutMillis, LongConsumer waitedMillis) {
+            long loadTimeoutMillis, InferenceMetrics metrics) {
         this.factory = factory;
         this.store = store;
         this.fetcher = fetcher;
         this.loadTimeoutMillis = loadTimeoutMillis;
-        this.waitedMillis = waitedMillis;
+        this.metrics = metrics;
         this.executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
@@ -97,7 +95,8 @@ final class ModelStager<IN, P> implements AutoCloseable {
         private boolean reported;
         long scored;
 
-        Staged(ModelRelease release, boolean reload, SharedLoad<IN, P> load, CompletableFuture<ModelHandler<IN, P>> handler) {
+        Staged(ModelRelease release, boolean reload, SharedLoad<IN, P> load,
+                CompletableFuture<ModelHandler<IN, P>> handler) {
             this.release = release;
             this.reload = reload;
             this.load = load;
@@ -123,21 +122,22 @@ final class ModelStager<IN, P> implements AutoCloseable {
 
     private record SharedLoad<IN, P>(String key, CompletableFuture<ModelHandler<IN, P>> handler) {}
 
-    boolean isStaged(String releaseId) {
-        return staged.containsKey(releaseId);
-    }
-
     /** Number of releases staging or staged. */
     int size() {
         return staged.size();
     }
 
-    /** Starts staging {@code release} unless it is already; {@code reload} marks a reload for a late record. */
-    Staged<IN, P> stage(ModelRelease release, boolean reload) {
+    /**
+     * Starts staging {@code release} unless it is already. {@code forRecord}: a record needs it
+     * now; if it served before and was retired, that is a (counted) reload for a late record.
+     */
+    Staged<IN, P> stage(ModelRelease release, boolean forRecord) {
         Staged<IN, P> existing = staged.get(release.releaseId());
         if (existing != null) {
             return existing;
         }
+        boolean reload = forRecord && served.contains(release.releaseId());
+        metrics.reloadsForLateRecords.inc(reload ? 1 : 0);
         SharedLoad<IN, P> load = sharedLoad(release);
         CompletableFuture<ModelHandler<IN, P>> checked = load.handler().thenApply(handler -> {
             // The bytes are shared; the declared signature is this release's own claim.
@@ -206,15 +206,20 @@ final class ModelStager<IN, P> implements AutoCloseable {
                 model.handler.get(loadTimeoutMillis, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 throw new IllegalStateException("model " + model.release.modelId() + " is still loading after "
-                        + loadTimeoutMillis + " ms; records that need it cannot be scored (raise the load timeout if the"
-                        + " model is that large)", e);
+                        + loadTimeoutMillis + " ms; records that need it cannot be scored"
+                        + " (raise the load timeout if the model is that large)", e);
             } catch (ExecutionException e) {
                 // a failed staging: the caller rejects it
             } finally {
-                waitedMillis.accept(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                metrics.loadWaitMillis.inc(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             }
         }
         return model.isFailed() ? null : model.handler();
+    }
+
+    /** Marks {@code model}'s release as having scored records; true the first time (report it ACTIVE). */
+    boolean markServed(Staged<IN, P> model) {
+        return served.add(model.release.releaseId());
     }
 
     /** Marks {@code model} reported as staged; true the first time. */

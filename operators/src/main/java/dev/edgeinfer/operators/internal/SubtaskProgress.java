@@ -93,7 +93,8 @@ record SubtaskProgress(int subtask, long newestScoredEventTime, Map<String, Long
             try {
                 value = Long.parseLong(entry.substring(eq + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a late-activation entry (value not a number): '" + entry + "'", e);
+                throw new IllegalArgumentException(
+                        "not a late-activation entry (value not a number): '" + entry + "'", e);
             }
             int bar = entry.indexOf('|');
             boolean named = bar > 0 && bar < eq && entry.substring(0, bar).chars().allMatch(Character::isDigit);

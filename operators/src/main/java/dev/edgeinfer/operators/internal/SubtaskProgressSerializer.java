@@ -69,7 +69,8 @@ final class SubtaskProgressSerializer extends TypeSerializerSingleton<SubtaskPro
         long newest = source.readLong();
         int count = source.readInt();
         if (count < 0) {
-            throw new IOException("corrupt SubtaskProgress of subtask " + subtask + ": negative boundary count " + count);
+            throw new IOException(
+                    "corrupt SubtaskProgress of subtask " + subtask + ": negative boundary count " + count);
         }
         Map<String, Long> boundaries = new HashMap<>();
         for (int i = 0; i < count; i++) {
@@ -117,7 +118,8 @@ final class SubtaskProgressSerializer extends TypeSerializerSingleton<SubtaskPro
         }
 
         @Override
-        public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader) throws IOException {
+        public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader)
+                throws IOException {
             if (readVersion < 1 || readVersion > CURRENT_VERSION) {
                 throw new IOException("cannot read SubtaskProgress state of format version " + readVersion
                         + "; this build reads versions 1.." + CURRENT_VERSION);

@@ -176,11 +176,11 @@ class LegacyStateRestoreTest {
         try {
             List<SubtaskProgress> progress = new ArrayList<>();
             backend.getUnionListState(new ListStateDescriptor<>(
-                    VersionedInferenceOperator.PROGRESS_STATE, SubtaskProgressSerializer.INSTANCE)).get().forEach(progress::add);
+                    SubtaskProgressState.NAME, SubtaskProgressSerializer.INSTANCE)).get().forEach(progress::add);
             assertThat(progress).containsExactly(new SubtaskProgress(0, NEWEST_SCORED, Map.of(V3_ID, LATE_BOUNDARY)));
             List<String> legacy = new ArrayList<>();
             backend.getUnionListState(new ListStateDescriptor<>(
-                    VersionedInferenceOperator.LEGACY_PROGRESS_STATE, String.class)).get().forEach(legacy::add);
+                    SubtaskProgressState.LEGACY_NAME, String.class)).get().forEach(legacy::add);
             assertThat(legacy).isEmpty();
             assertThat(backend.getBroadcastState(ModelBroadcast.RELEASES_STATE).entries())
                     .extracting(e -> e.getValue().version()).containsExactlyInAnyOrder("v1", "v2", "v3");
