@@ -37,7 +37,7 @@ import java.util.concurrent.TimeoutException;
  * <pre>{@code
  * ModelStager<SensorWindow, Float> stager = new ModelStager<>(factory, store, fetcher, "stager-0", 30_000, metrics);
  * ModelStager.Staged<SensorWindow, Float> staged = stager.stage(release, false);
- * ModelHandler<SensorWindow, Float> handler = stager.await(staged);   // null: failed, see rejection()
+ * ModelHandler<SensorWindow, Float> handler = stager.await(staged); // null: failed, then reject(staged)
  * }</pre>
  *
  * <p><b>Guarantees and caveats.</b> Stagings are keyed by release id, not sha256: most verdicts
