@@ -47,8 +47,8 @@ import java.util.Set;
  *       version still loading waits for it (backpressure); it is never scored by another version.
  *   <li><b>Rejected releases</b> (bad bytes, wrong signature, not ONNX, ...) are reported on the
  *       status output and dropped from this subtask's timeline; records fall back to the
- *       version the remaining timeline assigns. Rejections that depend only on the release
- *       happen identically on every subtask ({@link ReleaseIntake}).
+ *       version the remaining timeline assigns. Rejections that depend only on the release or
+ *       its bytes happen identically on every subtask ({@link ReleaseIntake}).
  *   <li><b>Late records.</b> A version stays loaded until the watermark passes the next
  *       activation plus the allowed lateness; a later record is still scored by the version
  *       that owns its event time, loaded again (slowly) and counted.
