@@ -11,6 +11,8 @@ import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.operators.model.ModelHandlerFactory;
+import dev.edgeinfer.operators.model.OnnxModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -119,6 +121,7 @@ public final class VersionedInference<IN, P, OUT> {
         private int keepRecentModels = 3;
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
+        private ModelHandlerFactory<IN, P> handlerFactory;
 
         Builder() {}
 
@@ -170,6 +173,16 @@ public final class VersionedInference<IN, P, OUT> {
         /** The model this operator serves; releases of other models are rejected as NOT_SERVED. */
         public Builder<IN, P, OUT> setModelName(String modelName) {
             this.modelName = Objects.requireNonNull(modelName, "modelName");
+            return this;
+        }
+
+        /**
+         * The engine that loads and runs each version. Defaults to ONNX Runtime
+         * ({@link OnnxModelHandlerFactory} with the adapter and runner options); with another
+         * factory the adapter is optional.
+         */
+        public Builder<IN, P, OUT> setModelHandlerFactory(ModelHandlerFactory<IN, P> handlerFactory) {
+            this.handlerFactory = Objects.requireNonNull(handlerFactory, "handlerFactory");
             return this;
         }
 
@@ -269,7 +282,9 @@ public final class VersionedInference<IN, P, OUT> {
 
         public VersionedInference<IN, P, OUT> build() {
             require(modelName, "setModelName(name): the model this operator serves");
-            require(adapter, "setAdapter(...): the pre/post-processing for " + modelName);
+            if (handlerFactory == null) {
+                require(adapter, "setAdapter(...): the pre/post-processing for " + modelName);
+            }
             require(resultBuilder, "setResultBuilder(...): how to shape each result");
             require(resultType, "setResultType(MyResult.class)");
             require(eventTime, "setEventTime(record -> epochMillis): versions are chosen by event time");
@@ -293,7 +308,8 @@ public final class VersionedInference<IN, P, OUT> {
                     allowedLateness.toMillis(), loadTimeout.toMillis(), heartbeatInterval.toMillis(),
                     List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
-                    batchMaxSize, batchMaxDelay.toMillis());
+                    batchMaxSize, batchMaxDelay.toMillis(),
+                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions));
             return new VersionedInference<>(settings, resultType, uid);
         }
 

@@ -1,31 +1,24 @@
 package dev.edgeinfer.operators.internal;
 
-import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
 import java.io.Serializable;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.apache.flink.annotation.Internal;
 
 /**
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
- * builder checked it. Serialized with the job graph.
+ * builder checked it. Serialized with the job graph. {@code adapter} and {@code runnerOptions}
+ * configure the default ONNX {@code handlerFactory}; a custom factory need not use them.
  */
 @Internal
 public record InferenceSettings<IN, P, OUT>(
@@ -49,5 +42,6 @@ public record InferenceSettings<IN, P, OUT>(
             long maxModelBytes,
             int keepRecentModels,
             int batchMaxSize,
-            long batchMaxDelayMillis)
+            long batchMaxDelayMillis,
+            ModelHandlerFactory<IN, P> handlerFactory)
         implements Serializable {}

@@ -11,6 +11,7 @@ import ai.djl.translate.Translator;
 import ai.onnxruntime.OrtException;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.model.ModelHandler;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Owns one ONNX model version through DJL's ONNX Runtime engine: load (after verifying the
+ * Owns one ONNX model version through DJL's ONNX Runtime engine (the {@link ModelHandler} that
+ * {@code OnnxModelHandlerFactory} loads): load (after verifying the
  * file's sha256 against the {@link ModelId}), check the signature, warm up, predict, close.
  *
  * <pre>{@code
@@ -40,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param <I> one input record (e.g. a sensor window); the runner predicts batches of them
  * @param <O> the prediction for one record, in input order
  */
-public final class OnnxModelRunner<I, O> implements AutoCloseable {
+public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
 
     static {
         // Must happen before any DJL class initialises: DJL's telemetry otherwise tries
@@ -178,6 +180,7 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
      *
      * @throws InferenceException if ONNX Runtime fails; the caller should fail over, not drop
      */
+    @Override
     public List<O> predict(List<I> input) {
         if (closed) {
             throw new IllegalStateException("runner for " + id + " is closed");
@@ -195,6 +198,7 @@ public final class OnnxModelRunner<I, O> implements AutoCloseable {
     }
 
     /** The inputs and outputs the loaded graph declares. */
+    @Override
     public ModelSignature signature() {
         return signature;
     }

@@ -1,0 +1,146 @@
+package dev.edgeinfer.operators.internal;
+
+import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignature;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+class ActivationTimelineTest {
+
+    private static final String MODEL = "sensor-anomaly";
+
+    private static final ModelRelease V1 = release("v1", 0, "1");
+    private static final ModelRelease V2 = release("v2", 1_000, "2");
+    private static final ModelRelease V3 = release("v3", 1_200, "3");
+
+    @Test
+    void recordsResolveToTheReleaseActiveAtTheirEventTimeWhateverTheOrderReleasesArrivedIn() {
+        ActivationTimeline inOrder = new ActivationTimeline(MODEL);
+        inOrder.addAll(List.of(V1, V2));
+        ActivationTimeline reversed = new ActivationTimeline(MODEL);
+        reversed.add(V2);
+        reversed.add(V1);
+
+        for (ActivationTimeline t : List.of(inOrder, reversed)) {
+            assertThat(version(t, 999)).isEqualTo("v1");
+            assertThat(version(t, 1_000)).isEqualTo("v2");
+            assertThat(t.resolve(-1, "dev-a")).as("before every activation").isEmpty();
+        }
+    }
+
+    @Test
+    void aLateReleaseAppliesOnlyFromItsBoundaryAndThereAtItsOwnActivation() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+        t.scored(1_500);
+        t.addLate(V3, 1_501);
+
+        assertThat(version(t, 1_200)).as("before the boundary: as scored before").isEqualTo("v2");
+        assertThat(version(t, 1_500)).isEqualTo("v2");
+        assertThat(version(t, 1_501)).isEqualTo("v3");
+        assertThat(version(t, 999)).isEqualTo("v1");
+        assertThat(t.lateBoundaries()).containsExactly(Map.entry(V3.releaseId(), 1_501L));
+    }
+
+    @Test
+    void aLateReleaseNeverOvertakesANewerActivationAfterItsBoundary() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+        t.scored(500);
+        ModelRelease old = release("v0", 100, "0");
+        t.addLate(old, 501);
+
+        assertThat(version(t, 600)).isEqualTo("v0");
+        assertThat(version(t, 1_000)).as("v2 activates after v0").isEqualTo("v2");
+    }
+
+    @Test
+    void recordsNoReleaseCoveredBeforeResolveAgainstTheWholeTimeline() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.add(V2);
+        t.scored(1_500);
+        t.addLate(V1, 1_501);
+
+        assertThat(version(t, 500)).as("nothing scored before 1000; v1 is the only cover").isEqualTo("v1");
+    }
+
+    @Test
+    void aRejectedReleaseLeavesTheTimelineAndRecordsFallBack() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+
+        t.reject(V2.releaseId());
+
+        assertThat(version(t, 1_500)).isEqualTo("v1");
+        assertThat(t.contains(V2.releaseId())).as("still received: a redelivery is a duplicate").isTrue();
+        assertThat(t.activations()).containsExactly(V1);
+    }
+
+    @Test
+    void theReleasesToStageNowAreTheCurrentOneAndEveryLaterActivation() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2, V3));
+
+        assertThat(t.toStageNow(Long.MIN_VALUE)).containsExactly(V1, V2, V3);
+        assertThat(t.toStageNow(1_100)).containsExactly(V2, V3);
+        t.scored(1_300);
+        assertThat(t.toStageNow(Long.MIN_VALUE)).as("the newest scored time counts as now").containsExactly(V3);
+    }
+
+    @Test
+    void aVersionIsNeededUntilTheWatermarkPassesTheNextActivationPlusTheLateness() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+
+        assertThat(t.neededReleaseIds(1_100, 200)).containsExactlyInAnyOrder(V1.releaseId(), V2.releaseId());
+        assertThat(t.neededReleaseIds(1_200, 200)).containsExactly(V2.releaseId());
+        assertThat(t.sha256sOf(t.neededReleaseIds(1_200, 200))).containsExactly(V2.sha256());
+    }
+
+    @Test
+    void aLateReleasesSegmentKeepsTheVersionsBeforeItsBoundaryNeeded() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+        t.scored(1_500);
+        t.addLate(V3, 1_501);
+
+        assertThat(t.neededReleaseIds(1_600, 200)).as("records at 1400..1500 still resolve to v2")
+                .containsExactlyInAnyOrder(V2.releaseId(), V3.releaseId());
+        assertThat(t.neededReleaseIds(1_800, 200)).containsExactly(V3.releaseId());
+    }
+
+    @Test
+    void progressRoundTripsTheLateBoundariesAndTheNewestScoredEventTime() {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(V1, V2));
+        t.scored(1_500);
+        t.addLate(V3, 1_501);
+
+        SubtaskProgress progress = t.progress(3);
+        ActivationTimeline restored = new ActivationTimeline(MODEL, progress);
+        restored.addAll(List.of(V1, V2, V3));
+
+        assertThat(progress).isEqualTo(new SubtaskProgress(3, 1_500, Map.of(V3.releaseId(), 1_501L)));
+        assertThat(restored.newestScoredEventTime()).isEqualTo(1_500);
+        assertThat(version(restored, 1_200)).isEqualTo("v2");
+        assertThat(version(restored, 1_501)).isEqualTo("v3");
+    }
+
+    private static String version(ActivationTimeline t, long eventTime) {
+        Optional<ModelRelease> r = t.resolve(eventTime, "dev-a");
+        assertThat(r).as("a release for %s", eventTime).isPresent();
+        return r.get().version();
+    }
+
+    static ModelRelease release(String version, long activateAt, String shaDigit) {
+        return ModelRelease.builder().model(MODEL).version(version).sha256(shaDigit.repeat(64))
+                .uri("file:///models/" + version + ".onnx").sizeBytes(10).signature(sensorSignature())
+                .activateAt(activateAt).publisher("test").publishedAt(1L).build();
+    }
+}
