@@ -7,7 +7,8 @@
 #   3. helm template for the defaults and every example into target/helm/<name>.yaml;
 #   4. negative checks: every file in helm/tests/bad-values must make `helm template` fail
 #      (values.schema.json is strict: a misspelt key such as `upgradeMod` is an error);
-#   5. validates every rendered FlinkDeployment and PodMonitor against helm/schemas/*.schema.json
+#   5. checks the values table in helm/edgeinfer/README.md is current (helm/values-table.py);
+#   6. validates every rendered FlinkDeployment and PodMonitor against helm/schemas/*.schema.json
 #      (helm/validate-manifests.py, Python jsonschema) and proves the schema check can fail.
 #      Without Python's jsonschema the manifests are still validated by `mvn verify`
 #      (RenderedManifestsTest, networknt json-schema-validator), which reads target/helm/*.yaml.
@@ -63,6 +64,9 @@ for f in helm/tests/bad-values/*.yaml; do
   fi
   echo "   refused $(basename "$f"): $(echo "$err" | grep -v "^ *$" | tail -1 | sed "s/^ *//" | cut -c1-150)"
 done
+
+echo "== values table in helm/edgeinfer/README.md"
+python3 helm/values-table.py --check
 
 echo "== schema validation of rendered manifests (helm/schemas)"
 if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
