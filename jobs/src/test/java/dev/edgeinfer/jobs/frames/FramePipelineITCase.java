@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
@@ -13,20 +12,12 @@ import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The frame pipeline end to end on real parts: a KRaft broker, a Flink MiniCluster at
@@ -50,46 +40,25 @@ import java.util.concurrent.TimeUnit;
 class FramePipelineITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
     private static final int CAMERAS = 4;
     private static final int FRAMES_PER_CAMERA = 40;
     private static final int WIDTH = 160;
     private static final int HEIGHT = 120;
 
-    private static EmbeddedKafkaBroker kafka;
     @TempDir Path models;
-    private JobClient job;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
 
     @Test
     void everyGoodFrameIsClassifiedOnceByTheRightVersionAndEveryBadFrameIsDeadLetteredWithItsReason() throws Exception {
         BuiltFrameModel v1 = FrameModelFactory.build(FrameModelFactory.Spec.v1(), models);
         BuiltFrameModel v2 = FrameModelFactory.build(FrameModelFactory.Spec.v2(), models);
-        FrameJobHarness harness = new FrameJobHarness(kafka, models, 4);
+        FrameJobHarness harness = new FrameJobHarness(CLUSTER, models, 4);
         FrameJobConfig config = harness.config();
 
         long base = System.currentTimeMillis() - 60_000;
         long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
-        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        ControlTopic control = new ControlTopic(CLUSTER.bootstrapServers(), harness.control);
         control.publish(ReleaseFactory.fromFile(v1.id().name(), "v1", v1.file(), 0L, 100, "it", 1L, v1.releaseMetadata()));
         control.publish(ReleaseFactory.fromFile(v2.id().name(), "v2", v2.file(), boundary, 100, "it", 2L, v2.releaseMetadata()));
 
@@ -115,15 +84,13 @@ class FramePipelineITCase {
             }
         }
         assertThat(badByValue).hasSize(BadFrame.values().length);
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), records);
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), records);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FrameClassificationJob.build(env, config);
-        job = env.executeAsync("frame-pipeline-it");
+        CLUSTER.startJob("frame-pipeline-it", env -> FrameClassificationJob.build(env, config));
 
-        List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(kafka.bootstrapServers(),
+        List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(),
                 harness.results, true, r -> r.size() >= truth.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestUtils.readUntil(kafka.bootstrapServers(),
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(),
                 harness.deadLetters, true, r -> r.size() >= badByValue.size(), Duration.ofSeconds(30), Duration.ofSeconds(1));
 
         // Exactly one result per good frame, with the label the version that owns its time gives it.
@@ -170,7 +137,7 @@ class FramePipelineITCase {
         }
 
         // No release was rejected.
-        for (ConsumerRecord<byte[], byte[]> s : KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.status, false,
+        for (ConsumerRecord<byte[], byte[]> s : KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.status, false,
                 r -> false, Duration.ofMillis(500), Duration.ZERO)) {
             ModelStatus status = ModelStatusJson.fromJson(s.value());
             assertThat(status.state()).as("status %s", status).isNotEqualTo(ModelStatus.State.REJECTED);
