@@ -1,5 +1,9 @@
 package dev.edgeinfer.jobs.frames;
 
+import static dev.edgeinfer.testutils.TestingFrames.CAMERAS;
+import static dev.edgeinfer.testutils.TestingFrames.FRAMES_PER_CAMERA;
+import static dev.edgeinfer.testutils.TestingFrames.HEIGHT;
+import static dev.edgeinfer.testutils.TestingFrames.WIDTH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.status.ModelStatus;
@@ -14,10 +18,12 @@ import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
+import dev.edgeinfer.testutils.TestingFrames;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,11 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The frame pipeline end to end on real parts: a KRaft broker, a Flink MiniCluster at
@@ -42,11 +46,6 @@ class FramePipelineITCase {
     @RegisterExtension
     static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
-    private static final int CAMERAS = 4;
-    private static final int FRAMES_PER_CAMERA = 40;
-    private static final int WIDTH = 160;
-    private static final int HEIGHT = 120;
-
     @TempDir Path models;
 
     @Test
@@ -56,29 +55,22 @@ class FramePipelineITCase {
         FrameJobHarness harness = new FrameJobHarness(CLUSTER, models, 4);
         FrameJobConfig config = harness.config();
 
-        long base = System.currentTimeMillis() - 60_000;
-        long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
+        TestingFrames frames = new TestingFrames(harness.frames, 11);
+        long base = frames.base;
+        long boundary = frames.middle();
         ControlTopic control = new ControlTopic(CLUSTER.bootstrapServers(), harness.control);
         control.publish(ReleaseFactory.fromFile(v1.id().name(), "v1", v1.file(), 0L, 100, "it", 1L, v1.releaseMetadata()));
         control.publish(ReleaseFactory.fromFile(v2.id().name(), "v2", v2.file(), boundary, 100, "it", 2L, v2.releaseMetadata()));
 
-        SplittableRandom random = new SplittableRandom(11);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        Map<String, String> truth = new HashMap<>();
+        Map<String, String> truth = frames.truth;
+        List<ProducerRecord<byte[], byte[]>> records = frames.records;
         Map<String, BadFrame> badByValue = new HashMap<>();
         for (int i = 0; i < FRAMES_PER_CAMERA; i++) {
-            for (int c = 0; c < CAMERAS; c++) {
-                String camera = "cam-" + c;
-                long ts = base + i * 33L + c;
-                String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
-                byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, WIDTH, HEIGHT, random), WIDTH, HEIGHT, 0.85f);
-                records.add(SyntheticFrames.record(harness.frames, camera, ts, jpeg, WIDTH, HEIGHT));
-                truth.put(camera + "@" + ts, label);
-            }
+            frames.addRow(i);
             if (i % 3 == 1 && i / 3 < BadFrame.values().length) {
                 BadFrame kind = BadFrame.values()[i / 3];
                 ProducerRecord<byte[], byte[]> bad = SyntheticFrames.bad(kind, harness.frames, "cam-0", base + i * 33L + 1,
-                        WIDTH, HEIGHT, config.maxRecordBytes(), random);
+                        WIDTH, HEIGHT, config.maxRecordBytes(), frames.random);
                 records.add(bad);
                 badByValue.put(key(bad.value()), kind);
             }

@@ -1,5 +1,7 @@
 package dev.edgeinfer.jobs.frames;
 
+import static dev.edgeinfer.testutils.TestingFrames.CAMERAS;
+import static dev.edgeinfer.testutils.TestingFrames.FRAMES_PER_CAMERA;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -10,7 +12,6 @@ import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
 import dev.edgeinfer.testutils.EdgeInferCluster;
@@ -18,9 +19,10 @@ import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.RolloverAssertions;
+import dev.edgeinfer.testutils.TestingFrames;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +34,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
@@ -47,10 +48,6 @@ class FrameRelabelRolloverITCase {
     static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
     private static final int PARALLELISM = 2;
-    private static final int CAMERAS = 4;
-    private static final int FRAMES_PER_CAMERA = 40;
-    private static final int WIDTH = 160;
-    private static final int HEIGHT = 120;
 
     @TempDir Path models;
 
@@ -61,8 +58,8 @@ class FrameRelabelRolloverITCase {
         FrameJobConfig config = harness.config();
         String bootstrap = CLUSTER.bootstrapServers();
 
-        long base = System.currentTimeMillis() - 60_000;
-        long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
+        TestingFrames frames = new TestingFrames(harness.frames, 5);
+        long boundary = frames.middle();
         Map<String, String> relabelled = new TreeMap<>(model.releaseMetadata());
         List<String> newLabels = new ArrayList<>();
         for (String label : FrameModelFactory.LABELS) {
@@ -83,20 +80,11 @@ class FrameRelabelRolloverITCase {
         CLUSTER.startJob("frame-relabel-rollover-it", env -> FrameClassificationJob.build(env, config));
         ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
 
-        SplittableRandom random = new SplittableRandom(5);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        Map<String, String> truth = new HashMap<>();
         for (int i = 0; i < FRAMES_PER_CAMERA; i++) {
-            for (int c = 0; c < CAMERAS; c++) {
-                String camera = "cam-" + c;
-                long ts = base + i * 33L + c;
-                String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
-                byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, WIDTH, HEIGHT, random), WIDTH, HEIGHT, 0.85f);
-                records.add(SyntheticFrames.record(harness.frames, camera, ts, jpeg, WIDTH, HEIGHT));
-                truth.put(camera + "@" + ts, label);
-            }
+            frames.addRow(i);
         }
-        KafkaTestUtils.produceAll(bootstrap, records);
+        Map<String, String> truth = frames.truth;
+        KafkaTestUtils.produceAll(bootstrap, frames.records);
 
         List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(bootstrap, harness.results, true,
                 r -> r.size() >= truth.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));

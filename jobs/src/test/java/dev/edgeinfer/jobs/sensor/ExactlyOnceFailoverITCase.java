@@ -9,10 +9,9 @@ import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
-import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.SensorJobHarness;
+import dev.edgeinfer.testutils.TaskManagerFailover;
 import dev.edgeinfer.testutils.TestingModels;
-import dev.edgeinfer.testutils.TestingPacedProducer;
 import dev.edgeinfer.testutils.TestingSensorData;
 
 import org.apache.flink.core.execution.JobClient;
@@ -56,39 +55,21 @@ class ExactlyOnceFailoverITCase {
 
         JobClient job = CLUSTER.startJob("exactly-once-failover-it", env -> SensorAnomalyJob.build(env, config));
 
-        // Readings keep flowing (several seconds) while the TaskManager dies.
-        TestingPacedProducer producer = TestingPacedProducer.start(CLUSTER.bootstrapServers(), records);
+        // Readings keep flowing while the TaskManager dies, once some windows are committed and
+        // the job is mid-stream.
+        List<ConsumerRecord<byte[], byte[]>> committed = TaskManagerFailover.killATaskManagerMidStream(miniCluster,
+                CLUSTER.bootstrapServers(), records, harness.results, expectedWindows / 5, Duration.ofSeconds(60), expectedWindows);
 
-        try {
-            // Kill once some windows are committed and the job is mid-stream.
-            assertThat(KafkaTestUtils.eventually(
-                            () -> KafkaTestUtils.count(CLUSTER.bootstrapServers(), harness.results, true) > expectedWindows / 5,
-                            Duration.ofSeconds(60)))
-                    .as("committed results before the kill")
-                    .isTrue();
-            assertThat(producer.isRunning()).as("the producer must still be running when the TaskManager dies").isTrue();
-            miniCluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
-            miniCluster.startTaskManager();
-
-            assertThat(producer.await(120)).as("producer failure").isNull();
-
-            List<ConsumerRecord<byte[], byte[]>> committed =
-                    KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.results, true,
-                            r -> r.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(3));
-
-            Map<String, Integer> perWindow = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : committed) {
-                SensorResult r = SensorResultJson.fromJson(record.value());
-                perWindow.merge(r.deviceId() + "#" + r.window(), 1, Integer::sum);
-                assertThat(r.model()).isEqualTo(model.id());
-            }
-            assertThat(perWindow.values()).as("every window exactly once").allMatch(n -> n == 1);
-            assertThat(perWindow).as("no window lost").hasSize((int) expectedWindows);
-            assertThat(committed).hasSize((int) expectedWindows);
-            assertThat(failuresSeenByFlink(miniCluster, job)).as("the job must really have failed over").isGreaterThanOrEqualTo(1);
-        } finally {
-            producer.await(30);
+        Map<String, Integer> perWindow = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : committed) {
+            SensorResult r = SensorResultJson.fromJson(record.value());
+            perWindow.merge(r.deviceId() + "#" + r.window(), 1, Integer::sum);
+            assertThat(r.model()).isEqualTo(model.id());
         }
+        assertThat(perWindow.values()).as("every window exactly once").allMatch(n -> n == 1);
+        assertThat(perWindow).as("no window lost").hasSize((int) expectedWindows);
+        assertThat(committed).hasSize((int) expectedWindows);
+        assertThat(failuresSeenByFlink(miniCluster, job)).as("the job must really have failed over").isGreaterThanOrEqualTo(1);
     }
 
     /** Failures in the job's exception history, read from the MiniCluster's REST API. */

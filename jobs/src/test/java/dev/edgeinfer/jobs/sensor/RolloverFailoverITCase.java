@@ -10,13 +10,11 @@ import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.testutils.EdgeInferCluster;
-import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.SensorJobHarness;
+import dev.edgeinfer.testutils.TaskManagerFailover;
 import dev.edgeinfer.testutils.TestingModels;
-import dev.edgeinfer.testutils.TestingPacedProducer;
 import dev.edgeinfer.testutils.TestingSensorData;
 
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,7 +26,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A rollover from v1 to v2 while a TaskManager dies, in exactly-once mode: every window is
@@ -63,46 +60,28 @@ class RolloverFailoverITCase {
         control.publish(second);
         ReleaseTimeline timeline = ReleaseTimeline.of(List.of(first, second));
 
-        JobClient job = CLUSTER.startJob("rollover-failover-it", env -> SensorAnomalyJob.build(env, config));
+        CLUSTER.startJob("rollover-failover-it", env -> SensorAnomalyJob.build(env, config));
 
-        // Readings keep flowing (several seconds) while the TaskManager dies.
-        TestingPacedProducer producer = TestingPacedProducer.start(CLUSTER.bootstrapServers(), records);
+        // Readings keep flowing while a TaskManager dies close to the switch: once ~40% of the
+        // windows are committed.
+        List<ConsumerRecord<byte[], byte[]>> committed = TaskManagerFailover.killATaskManagerMidStream(miniCluster,
+                CLUSTER.bootstrapServers(), records, harness.results, expectedWindows * 2 / 5, Duration.ofSeconds(90), expectedWindows);
 
-        try {
-            // Kill a TaskManager close to the switch: once ~40% of the windows are committed.
-            assertThat(KafkaTestUtils.eventually(
-                            () -> KafkaTestUtils.count(CLUSTER.bootstrapServers(), harness.results, true) > expectedWindows * 2 / 5,
-                            Duration.ofSeconds(90)))
-                    .as("committed results before the kill")
-                    .isTrue();
-            assertThat(producer.isRunning()).as("the producer must still be running when the TaskManager dies").isTrue();
-            miniCluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
-            miniCluster.startTaskManager();
-
-            assertThat(producer.await(120)).as("producer failure").isNull();
-
-            List<ConsumerRecord<byte[], byte[]>> committed =
-                    KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.results, true,
-                            r -> r.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(3));
-
-            Map<String, Integer> perWindow = new HashMap<>();
-            Map<String, Integer> perVersion = new HashMap<>();
-            int misrouted = 0;
-            for (ConsumerRecord<byte[], byte[]> record : committed) {
-                SensorResult r = SensorResultJson.fromJson(record.value());
-                perWindow.merge(r.deviceId() + "#" + r.window(), 1, Integer::sum);
-                perVersion.merge(r.model().version(), 1, Integer::sum);
-                ModelRelease expected = timeline.resolve(r.model().name(), r.windowEnd(), r.deviceId()).orElseThrow();
-                if (!expected.modelId().equals(r.model())) {
-                    misrouted++;
-                }
+        Map<String, Integer> perWindow = new HashMap<>();
+        Map<String, Integer> perVersion = new HashMap<>();
+        int misrouted = 0;
+        for (ConsumerRecord<byte[], byte[]> record : committed) {
+            SensorResult r = SensorResultJson.fromJson(record.value());
+            perWindow.merge(r.deviceId() + "#" + r.window(), 1, Integer::sum);
+            perVersion.merge(r.model().version(), 1, Integer::sum);
+            ModelRelease expected = timeline.resolve(r.model().name(), r.windowEnd(), r.deviceId()).orElseThrow();
+            if (!expected.modelId().equals(r.model())) {
+                misrouted++;
             }
-            assertThat(perWindow.values()).as("every window exactly once").allMatch(n -> n == 1);
-            assertThat(perWindow).as("no window lost").hasSize((int) expectedWindows);
-            assertThat(misrouted).as("results scored by another version than the timeline's").isZero();
-            assertThat(perVersion).as("both versions served").containsKeys("v1", "v2");
-        } finally {
-            producer.await(30);
         }
+        assertThat(perWindow.values()).as("every window exactly once").allMatch(n -> n == 1);
+        assertThat(perWindow).as("no window lost").hasSize((int) expectedWindows);
+        assertThat(misrouted).as("results scored by another version than the timeline's").isZero();
+        assertThat(perVersion).as("both versions served").containsKeys("v1", "v2");
     }
 }
