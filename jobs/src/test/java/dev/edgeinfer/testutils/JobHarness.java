@@ -1,5 +1,6 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -9,8 +10,9 @@ import java.time.Duration;
 
 /**
  * Fresh topics and a job configuration for one integration test, so tests never share topics,
- * consumer groups or transactional ids. What the sensor and frame jobs share; their own option
- * keys come from {@link SensorJobHarness} and {@link FrameJobHarness}.
+ * consumer groups or transactional ids: what {@link SensorJobHarness} and {@link FrameJobHarness}
+ * share. The topics come from {@link EdgeInferCluster#jobTopics}; the two jobs name some options
+ * differently ({@link JobKeys}).
  */
 public abstract class JobHarness {
 
@@ -30,14 +32,26 @@ public abstract class JobHarness {
             ConfigOption<String> transactionalIdPrefix,
             ConfigOption<SensorJobOptions.StartingOffsets> startingOffsets) {}
 
-    JobHarness(JobTopics topics, JobKeys keys, String bootstrapServers, String modelsRoot) {
+    static final JobKeys SENSOR_KEYS = new JobKeys(SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC,
+            SensorJobOptions.DEADLETTER_TOPIC, SensorJobOptions.GROUP_ID, SensorJobOptions.TRANSACTIONAL_ID_PREFIX,
+            SensorJobOptions.STARTING_OFFSETS);
+    static final JobKeys FRAME_KEYS = new JobKeys(FrameJobOptions.FRAMES_TOPIC, FrameJobOptions.RESULTS_TOPIC,
+            FrameJobOptions.DEADLETTER_TOPIC, FrameJobOptions.GROUP_ID, FrameJobOptions.TRANSACTIONAL_ID_PREFIX,
+            FrameJobOptions.STARTING_OFFSETS);
+
+    /** The job's input topic (readings or frames). */
+    final String input;
+
+    JobHarness(EdgeInferCluster cluster, String inputBase, int partitions, JobKeys keys, String modelsRoot) {
+        JobTopics topics = cluster.jobTopics(inputBase, partitions);
+        input = topics.input();
         results = topics.results();
         deadLetters = topics.deadLetters();
         control = topics.control();
         status = topics.status();
         blobs = topics.blobs();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-        conf.set(keys.inputTopic(), topics.input());
+        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
+        conf.set(keys.inputTopic(), input);
         conf.set(keys.resultsTopic(), results);
         conf.set(keys.deadLetterTopic(), deadLetters);
         conf.set(SensorJobOptions.CONTROL_TOPIC, control);

@@ -9,20 +9,12 @@ import java.time.Duration;
 /** Fresh topics and a sensor job configuration for one integration test. */
 public final class SensorJobHarness extends JobHarness {
 
-    private static final JobKeys KEYS = new JobKeys(SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC,
-            SensorJobOptions.DEADLETTER_TOPIC, SensorJobOptions.GROUP_ID, SensorJobOptions.TRANSACTIONAL_ID_PREFIX,
-            SensorJobOptions.STARTING_OFFSETS);
-
     public final String readings;
 
     /** Topics for one test; the job's initial model is {@code model} (null: releases only). */
     public SensorJobHarness(EdgeInferCluster cluster, BuiltModel model, int partitions) {
-        this(cluster.jobTopics("readings", partitions), cluster.bootstrapServers(), model);
-    }
-
-    private SensorJobHarness(JobTopics topics, String bootstrapServers, BuiltModel model) {
-        super(topics, KEYS, bootstrapServers, TestingModels.dir().toString());
-        readings = topics.input();
+        super(cluster, "readings", partitions, SENSOR_KEYS, TestingModels.dir().toString());
+        readings = input;
         if (model != null) {
             conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
             conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
@@ -47,6 +39,12 @@ public final class SensorJobHarness extends JobHarness {
         conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
         conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
         conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        return this;
+    }
+
+    /** Exactly-once delivery: transactional results, read back with read_committed. */
+    public SensorJobHarness exactlyOnce() {
+        conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
         return this;
     }
 

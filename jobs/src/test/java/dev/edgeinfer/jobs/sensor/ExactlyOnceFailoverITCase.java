@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.SensorJobHarness;
@@ -46,8 +45,7 @@ class ExactlyOnceFailoverITCase {
     void killingATaskManagerMidStreamLosesAndDuplicatesNoWindowInExactlyOnceMode(
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
         BuiltModel model = TestingModels.v1();
-        SensorJobHarness harness = new SensorJobHarness(CLUSTER, model, 4);
-        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        SensorJobHarness harness = new SensorJobHarness(CLUSTER, model, 4).exactlyOnce();
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 11L);
         List<ProducerRecord<byte[], byte[]>> records = data.records(harness.readings);

@@ -43,8 +43,7 @@ class RolloverFailoverITCase {
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
-        SensorJobHarness harness = new SensorJobHarness(CLUSTER, null, 4);
-        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        SensorJobHarness harness = new SensorJobHarness(CLUSTER, null, 4).exactlyOnce();
         harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 23L);

@@ -61,6 +61,15 @@ class OnnxModelRunnerTest {
                 id, file, new SensorAnomalyTranslator(CHANNELS, WINDOW), OnnxRunnerOptions.DEFAULTS, windows(1, 99));
     }
 
+    /** Loads {@code file} as {@code id}, expecting a {@link ModelLoadException}; no ONNX session may stay open. */
+    private static ModelLoadException rejectedLeavingNoSessionOpen(ModelId id, Path file) {
+        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(id, file));
+        assertThat(e).isNotNull();
+        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
+        return e;
+    }
+
     @Test
     void scoresABatchOfWindowsAsSigmoidOfFeaturesTimesWeightsPlusBias() throws Exception {
         Path file = sensorModel();
@@ -143,41 +152,29 @@ class OnnxModelRunnerTest {
         String actual = Sha256.of(file);
         String expected = "0".repeat(64);
         ModelId id = ModelId.of("sensor-anomaly", "test", expected);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(id, file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(id, file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("sha256 mismatch", expected, actual);
         assertThat(e.model()).isEqualTo(id);
         assertThat(e.file()).isEqualTo(file);
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void fileOfRandomBytesIsRejectedAsNotOnnx() throws Exception {
         Path file = TestingOnnxModels.notOnnx(dir.resolve("junk.onnx"), 4096);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.NOT_ONNX);
         assertThat(e.getMessage()).contains("not an ONNX model");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void onnxFileWithAnOperatorOnnxRuntimeDoesNotKnowIsRejectedAsNotLoadable() throws Exception {
         Path file = TestingOnnxModels.withUnknownOperator(sensorModel(), dir.resolve("unknown-operator.onnx"));
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.LOAD_FAILED);
         assertThat(e.getMessage()).contains("could not load");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
@@ -193,25 +190,17 @@ class OnnxModelRunnerTest {
     @Test
     void modelWithInputWidth31IsRejectedBecauseItsSignatureDoesNotFit() throws Exception {
         Path file = linearSigmoidModel(dir.resolve("narrow.onnx"), 31, 1, weights(31), BIAS);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("does not fit", "features[-1, 31]", "is not [N, 32]");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void modelWithTwoScoresPerWindowIsRejectedBecauseTheOutputIsNotOneScore() throws Exception {
         Path file = linearSigmoidModel(dir.resolve("two-outputs.onnx"), FEATURES, 2, weights(FEATURES), BIAS);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("does not fit", "score[-1, 2]", "[N, 1]");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
