@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,30 +13,26 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** The README's configuration tables, one per job, are generated from the option declarations. */
 class ConfigDocsTest {
 
-    enum Table {
-        SENSOR(ConfigDocs.BEGIN_MARKER, ConfigDocs.END_MARKER, ConfigDocs::markdownTable, SensorJobOptions::all,
-                "./edgeinfer config-docs"),
-        FRAMES(ConfigDocs.FRAME_BEGIN_MARKER, ConfigDocs.FRAME_END_MARKER, ConfigDocs::frameMarkdownTable,
-                FrameJobOptions::all, "./edgeinfer config-docs --frames");
-
-        final String begin;
-        final String end;
-        final Supplier<String> generated;
-        final Supplier<List<ConfigOption<?>>> options;
-        final String regenerate;
-
-        Table(String begin, String end, Supplier<String> generated, Supplier<List<ConfigOption<?>>> options,
-                String regenerate) {
-            this.begin = begin;
-            this.end = end;
-            this.generated = generated;
-            this.options = options;
-            this.regenerate = regenerate;
+    /** One README table: its markers, what generates it, the options it documents, how to regenerate it. */
+    record Table(String name, String begin, String end, Supplier<String> generated,
+            Supplier<List<ConfigOption<?>>> options, String regenerate) {
+        @Override
+        public String toString() {
+            return name;
         }
+    }
+
+    static Stream<Table> tables() {
+        return Stream.of(
+                new Table("sensor", ConfigDocs.BEGIN_MARKER, ConfigDocs.END_MARKER, ConfigDocs::markdownTable,
+                        SensorJobOptions::all, "./edgeinfer config-docs"),
+                new Table("frames", ConfigDocs.FRAME_BEGIN_MARKER, ConfigDocs.FRAME_END_MARKER,
+                        ConfigDocs::frameMarkdownTable, FrameJobOptions::all, "./edgeinfer config-docs --frames"));
     }
 
     private static Path readme() {
@@ -47,25 +43,25 @@ class ConfigDocsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Table.class)
+    @MethodSource("tables")
     void readmeTableIsExactlyTheOneGeneratedFromTheOptionDeclarations(Table table) throws Exception {
         String readme = Files.readString(readme());
-        int begin = readme.indexOf(table.begin);
-        int end = readme.indexOf(table.end);
-        assertThat(begin).as("README must contain %s", table.begin).isNotNegative();
-        assertThat(end).as("README must contain %s", table.end).isGreaterThan(begin);
-        String embedded = readme.substring(begin + table.begin.length(), end).strip();
+        int begin = readme.indexOf(table.begin());
+        int end = readme.indexOf(table.end());
+        assertThat(begin).as("README must contain %s", table.begin()).isNotNegative();
+        assertThat(end).as("README must contain %s", table.end()).isGreaterThan(begin);
+        String embedded = readme.substring(begin + table.begin().length(), end).strip();
         assertThat(embedded)
-                .as("README %s table is stale: regenerate it with %s", table, table.regenerate)
-                .isEqualTo(table.generated.get().strip());
+                .as("README %s table is stale: regenerate it with %s", table, table.regenerate())
+                .isEqualTo(table.generated().get().strip());
     }
 
     @ParameterizedTest
-    @EnumSource(Table.class)
+    @MethodSource("tables")
     void everyOptionHasADescriptionAUniqueKeyAndAppearsInTheTable(Table table) {
-        String generated = table.generated.get();
+        String generated = table.generated().get();
         Set<String> keys = new HashSet<>();
-        for (ConfigOption<?> option : table.options.get()) {
+        for (ConfigOption<?> option : table.options().get()) {
             assertThat(option.description().getBlocks()).as(option.key()).isNotEmpty();
             assertThat(generated).contains("| `" + option.key() + "` |");
             assertThat(keys.add(option.key())).as("duplicate key %s", option.key()).isTrue();
