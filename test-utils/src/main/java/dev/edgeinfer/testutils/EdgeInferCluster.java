@@ -76,6 +76,8 @@ public final class EdgeInferCluster
     private final Step afterBrokerStops;
 
     private EmbeddedKafkaBroker broker;
+    /** Whether {@code beforeBrokerStarts} was run, so that {@code afterBrokerStops} must be. */
+    private boolean brokerStepsBegun;
     private Snapshot classBaseline;
     private Snapshot testBaseline;
     private boolean inTest;
@@ -227,6 +229,7 @@ public final class EdgeInferCluster
             flink.beforeAll(context);
         }
         if (withBroker) {
+            brokerStepsBegun = true;
             beforeBrokerStarts.run();
             broker = EmbeddedKafkaBroker.start();
         }
@@ -248,8 +251,11 @@ public final class EdgeInferCluster
         try {
             cancel(testJobs);
             boolean classJobRunning = !classJobs.isEmpty();
-            assertNothingLeakedSince(testBaseline, context.getDisplayName(), !classJobRunning);
+            if (testBaseline != null) {
+                assertNothingLeakedSince(testBaseline, context.getDisplayName(), !classJobRunning);
+            }
         } finally {
+            testBaseline = null;
             if (flink != null) {
                 flink.afterEach(context);
             }
@@ -260,17 +266,25 @@ public final class EdgeInferCluster
     public void afterAll(ExtensionContext context) throws Exception {
         try {
             cancel(classJobs);
-            assertNothingLeakedSince(classBaseline, context.getDisplayName(), true);
+            if (classBaseline != null) { // null: beforeAll failed, and that failure is the one to see
+                assertNothingLeakedSince(classBaseline, context.getDisplayName(), true);
+            }
         } finally {
             try {
                 if (broker != null) {
                     broker.close();
                     broker = null;
-                    afterBrokerStops.run();
                 }
             } finally {
-                if (flink != null) {
-                    flink.afterAll(context);
+                try {
+                    if (brokerStepsBegun) {
+                        brokerStepsBegun = false;
+                        afterBrokerStops.run();
+                    }
+                } finally {
+                    if (flink != null) {
+                        flink.afterAll(context);
+                    }
                 }
             }
         }
