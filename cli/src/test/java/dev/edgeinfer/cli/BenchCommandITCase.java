@@ -2,10 +2,13 @@ package dev.edgeinfer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.testutils.EdgeInferCluster;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -22,60 +26,62 @@ import java.util.concurrent.TimeUnit;
  */
 class BenchCommandITCase {
 
+    /** The bench starts its own broker and MiniCluster: only the leak checks. */
+    @RegisterExtension
+    static final EdgeInferCluster LEAK_CHECKS = EdgeInferCluster.builder().withoutBroker().build();
+
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void benchWritesEveryMeasurement(@TempDir Path dir) throws Exception {
-        Path json = dir.resolve("bench.json");
-        StringWriter err = new StringWriter();
-        int code = EdgeInferCli.execute(null, new PrintWriter(err, true),
-                "bench", "--scenario", "sensor", "--rate", "500", "--duration", "8s", "--backlog", "10000",
-                "--bare-ort-duration", "2s", "--warmup", "1s", "--rollover-lead", "3s", "--json", json.toString(),
-                "--work-dir", dir.resolve("work").toString());
-        assertThat(code).as(err.toString()).isZero();
-
-        JsonNode report = JsonMapper.builder().build().readTree(json.toFile());
-        for (String path : List.of("/bareOrt/throughput", "/passthrough/p50", "/passthrough/p99", "/pipeline/throughput",
+        JsonNode report = bench(dir, "bench", "--scenario", "sensor", "--rate", "500", "--duration", "8s",
+                "--backlog", "10000", "--bare-ort-duration", "2s", "--warmup", "1s", "--rollover-lead", "3s");
+        assertMeasured(report, "/bareOrt/throughput", "/passthrough/p50", "/passthrough/p99", "/pipeline/throughput",
                 "/pipeline/p50", "/pipeline/p99", "/rollover/p99Window", "/rollover/p99Steady",
-                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99", "/machine/cores")) {
-            assertThat(report.at(path).asDouble()).as(path).isPositive();
-        }
+                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99", "/machine/cores");
         assertThat(report.at("/machine/jvm").asText()).isNotBlank();
-        assertThat(report.at("/pipeline/misrouted").asLong()).isZero();
-        assertThat(report.at("/pipeline/lost").asLong()).isZero();
-        assertThat(report.at("/pipeline/perVersion/v2").asLong()).isPositive();
-        Path chart = dir.resolve("bench.png");
-        assertThat(chart).exists();
-        assertThat(Files.size(chart)).isGreaterThan(10_000);
+        assertNothingLostOrMisroutedAndTheChartIsDrawn(report, dir.resolve("bench.png"));
     }
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void framesBenchWritesEveryMeasurement(@TempDir Path dir) throws Exception {
-        Path json = dir.resolve("frames.json");
-        StringWriter err = new StringWriter();
-        int code = EdgeInferCli.execute(null, new PrintWriter(err, true),
-                "bench", "--scenario", "frames", "--rate", "60", "--duration", "6s", "--backlog", "1000",
-                "--bare-ort-duration", "2s", "--warmup", "1s", "--rollover-lead", "2s", "--json", json.toString(),
-                "--work-dir", dir.resolve("work").toString());
-        assertThat(code).as(err.toString()).isZero();
-
-        JsonNode report = JsonMapper.builder().build().readTree(json.toFile());
+        JsonNode report = bench(dir, "frames", "--scenario", "frames", "--rate", "60", "--duration", "6s",
+                "--backlog", "1000", "--bare-ort-duration", "2s", "--warmup", "1s", "--rollover-lead", "2s");
         assertThat(report.at("/scenario").asText()).isEqualTo("frames");
         assertThat(report.at("/unit").asText()).isEqualTo("frames");
-        for (String path : List.of("/bareOrt/throughput", "/passthrough/p50", "/passthrough/p99", "/pipeline/throughput",
+        assertMeasured(report, "/bareOrt/throughput", "/passthrough/p50", "/passthrough/p99", "/pipeline/throughput",
                 "/pipeline/p50", "/pipeline/p99", "/rollover/p99Window", "/rollover/p99Steady",
-                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99")) {
-            assertThat(report.at(path).asDouble()).as(path).isPositive();
-        }
+                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99");
         assertThat(report.at("/settings/rate").asDouble()).isEqualTo(60.0);
         assertThat(report.at("/settings/devices").asInt()).isEqualTo(4);
         assertThat(report.at("/settings/modelSize").asInt()).isEqualTo(96);
         assertThat(report.at("/settings/inputsPerInference").asDouble()).isEqualTo(1.0);
         assertThat(report.at("/targets/p99LimitMs").asDouble()).isEqualTo(50.0);
+        assertNothingLostOrMisroutedAndTheChartIsDrawn(report, dir.resolve("frames.png"));
+    }
+
+    /** Runs {@code edgeinfer bench} with these settings, its JSON report {@code <name>.json} in {@code dir}; must succeed. */
+    private static JsonNode bench(Path dir, String name, String... settings) throws Exception {
+        Path json = dir.resolve(name + ".json");
+        List<String> args = new ArrayList<>(List.of("bench"));
+        args.addAll(List.of(settings));
+        args.addAll(List.of("--json", json.toString(), "--work-dir", dir.resolve("work").toString()));
+        StringWriter err = new StringWriter();
+        int code = EdgeInferCli.execute(null, new PrintWriter(err, true), args.toArray(String[]::new));
+        assertThat(code).as(err.toString()).isZero();
+        return JsonMapper.builder().build().readTree(json.toFile());
+    }
+
+    private static void assertMeasured(JsonNode report, String... paths) {
+        for (String path : paths) {
+            assertThat(report.at(path).asDouble()).as(path).isPositive();
+        }
+    }
+
+    private static void assertNothingLostOrMisroutedAndTheChartIsDrawn(JsonNode report, Path chart) throws Exception {
         assertThat(report.at("/pipeline/misrouted").asLong()).isZero();
         assertThat(report.at("/pipeline/lost").asLong()).isZero();
         assertThat(report.at("/pipeline/perVersion/v2").asLong()).isPositive();
-        Path chart = dir.resolve("frames.png");
         assertThat(chart).exists();
         assertThat(Files.size(chart)).isGreaterThan(10_000);
     }

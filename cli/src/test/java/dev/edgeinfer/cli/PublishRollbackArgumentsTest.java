@@ -45,6 +45,13 @@ class PublishRollbackArgumentsTest {
         return args.toArray(new String[0]);
     }
 
+    /** The command exits with 2 (a usage error) saying {@code message}. */
+    private static void assertRefused(String[] args, String message) {
+        Run run = run(args);
+        assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+        assertThat(run.err()).contains(message);
+    }
+
     @Test
     void publishRefusesActivateInTogetherWithActivateAt() {
         Run run = run(publish("--activate-in", "30s", "--activate-at", "2026-01-01T00:00:00Z"));
@@ -71,21 +78,10 @@ class PublishRollbackArgumentsTest {
 
     @Test
     void malformedDurationsAndInstantsAreRefusedWithExamples() {
-        Run duration = run(publish("--activate-in", "soon"));
-        assertThat(duration.exitCode()).isEqualTo(2);
-        assertThat(duration.err()).contains("'soon' is not a duration");
-
-        Run negative = run(rollback("--activate-in", "-5s"));
-        assertThat(negative.exitCode()).isEqualTo(2);
-        assertThat(negative.err()).contains("'-5s' is not a duration");
-
-        Run instant = run(publish("--activate-at", "tomorrow"));
-        assertThat(instant.exitCode()).isEqualTo(2);
-        assertThat(instant.err()).contains("'tomorrow' is not an ISO-8601 instant");
-
-        Run beforeEpoch = run(rollback("--activate-at", "1969-12-31T23:59:59Z"));
-        assertThat(beforeEpoch.exitCode()).isEqualTo(2);
-        assertThat(beforeEpoch.err()).contains("--activate-at must not be before 1970");
+        assertRefused(publish("--activate-in", "soon"), "'soon' is not a duration");
+        assertRefused(rollback("--activate-in", "-5s"), "'-5s' is not a duration");
+        assertRefused(publish("--activate-at", "tomorrow"), "'tomorrow' is not an ISO-8601 instant");
+        assertRefused(rollback("--activate-at", "1969-12-31T23:59:59Z"), "--activate-at must not be before 1970");
     }
 
     @Test

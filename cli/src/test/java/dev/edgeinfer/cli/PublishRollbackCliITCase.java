@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.TestingModels;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code edgeinfer publish} and {@code edgeinfer rollback} against a real (embedded, KRaft)
@@ -38,30 +35,9 @@ class PublishRollbackCliITCase {
     /** A fixed activation in the past: v1 owns all event time before v2. */
     private static final String V1_AT = "2020-01-01T00:00:00Z";
 
-    private static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void theCommandsLeaveNoKafkaClientOpen() throws Exception {
-        for (String[] client : List.of(
-                new String[] {"producer", "edgeinfer-publisher"},
-                new String[] {"consumer", "edgeinfer-timeline-reader"},
-                new String[] {"admin.client", "edgeinfer-cli-admin"})) {
-            assertThat(KafkaTestUtils.eventually(
-                            () -> KafkaTestUtils.openKafkaClients(client[0], client[1] + "*").isEmpty(), Duration.ofSeconds(10)))
-                    .as("%s %s still open", client[0], client[1])
-                    .isTrue();
-        }
-    }
+    /** Its leak check covers what the commands open: producers, consumers and admin clients. */
+    @RegisterExtension
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().leakTimeout(Duration.ofSeconds(10)).build();
 
     private record Run(int exitCode, String out, String err, long startedAt, long endedAt) {}
 
@@ -77,13 +53,13 @@ class PublishRollbackCliITCase {
     }
 
     private static Run publish(String topic, String version, BuiltModel file, String... extra) {
-        String[] base = {"publish", "--bootstrap", kafka.bootstrapServers(), "--topic", topic,
+        String[] base = {"publish", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic,
                 "--model", MODEL, "--version", version, "--file", file.file().toString()};
         return cli(concat(base, extra));
     }
 
     private static Run rollback(String topic, String to, String... extra) {
-        String[] base = {"rollback", "--bootstrap", kafka.bootstrapServers(), "--topic", topic, "--model", MODEL, "--to", to};
+        String[] base = {"rollback", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL, "--to", to};
         return cli(concat(base, extra));
     }
 
@@ -95,13 +71,11 @@ class PublishRollbackCliITCase {
     }
 
     private static String controlTopic() {
-        String topic = KafkaTestUtils.freshTopic("control");
-        kafka.createTopics(1, Map.of("cleanup.policy", "compact"), topic);
-        return topic;
+        return CLUSTER.compactedTopic("control", 1);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> rawRecords(String topic, int expected) {
-        return KafkaTestUtils.readUntil(kafka.bootstrapServers(), topic, true, r -> r.size() >= expected,
+        return KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), topic, true, r -> r.size() >= expected,
                 Duration.ofSeconds(20), Duration.ofMillis(500));
     }
 
@@ -110,7 +84,7 @@ class PublishRollbackCliITCase {
      * they return, so a record they wrote is readable at once; a second is ample.
      */
     private static List<ConsumerRecord<byte[], byte[]>> allRecordsNow(String topic) {
-        return KafkaTestUtils.readUntil(kafka.bootstrapServers(), topic, true, r -> false,
+        return KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), topic, true, r -> false,
                 Duration.ofSeconds(1), Duration.ZERO);
     }
 
@@ -151,7 +125,7 @@ class PublishRollbackCliITCase {
         Run p2 = publish(topic, "v2", v2, "--publisher", "alice@ml-team");
         assertThat(p2.exitCode()).as("publish v2: %s%s", p2.out(), p2.err()).isZero();
 
-        List<ModelRelease> afterV2 = new ControlTopic(kafka.bootstrapServers(), topic).readAll();
+        List<ModelRelease> afterV2 = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
         assertThat(afterV2).hasSize(2);
         ModelRelease r1 = only(afterV2, "v1", v1At);
         ModelRelease r2 = afterV2.stream().filter(r -> r.version().equals("v2")).findFirst().orElseThrow();
@@ -189,7 +163,7 @@ class PublishRollbackCliITCase {
         // Rollback to v1, after v2's activation.
         Run back = rollback(topic, "v1", "--activate-in", "20s");
         assertThat(back.exitCode()).as("rollback: %s%s", back.out(), back.err()).isZero();
-        List<ModelRelease> afterRollback = new ControlTopic(kafka.bootstrapServers(), topic).readAll();
+        List<ModelRelease> afterRollback = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
         assertThat(afterRollback).hasSize(3);
         ModelRelease rb = afterRollback.stream()
                 .filter(r -> r.version().equals("v1") && r.activateAt() != v1At).findFirst().orElseThrow();
@@ -222,7 +196,7 @@ class PublishRollbackCliITCase {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("version v9 of sensor-anomaly was never published on " + topic)
                 .contains("versions there: v1, v2");
-        Run otherModel = cli("rollback", "--bootstrap", kafka.bootstrapServers(), "--topic", topic,
+        Run otherModel = cli("rollback", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic,
                 "--model", "no-such-model", "--to", "v1");
         assertThat(otherModel.exitCode()).isEqualTo(2);
         assertThat(otherModel.err()).contains("model no-such-model has no releases").contains("sensor-anomaly");
@@ -248,7 +222,7 @@ class PublishRollbackCliITCase {
         assertThat(back.out()).contains("rollback sensor-anomaly: v2 (canary 25% over v1) -> v1 at ")
                 .contains("note: v2 stays scheduled at ");
 
-        List<ModelRelease> releases = new ControlTopic(kafka.bootstrapServers(), topic).readAll();
+        List<ModelRelease> releases = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
         assertThat(releases).hasSize(4);
         assertThat(releases.stream().filter(ModelRelease::isCanary).toList())
                 .singleElement().satisfies(r -> assertThat(r.canaryPercent()).isEqualTo(25));

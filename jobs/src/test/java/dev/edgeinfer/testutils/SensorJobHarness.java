@@ -2,53 +2,19 @@ package dev.edgeinfer.testutils;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
-
-import org.apache.flink.configuration.Configuration;
 
 import java.time.Duration;
 
-/**
- * Fresh topics and a job configuration for one integration test, so tests never share topics,
- * consumer groups or transactional ids.
- */
-public final class SensorJobHarness {
+/** Fresh topics and a sensor job configuration for one integration test. */
+public final class SensorJobHarness extends JobHarness {
 
     public final String readings;
-    public final String results;
-    public final String deadLetters;
-    public final String control;
-    public final String status;
-    public final String blobs;
-    public final Configuration conf = new Configuration();
 
     /** Topics for one test; the job's initial model is {@code model} (null: releases only). */
-    public SensorJobHarness(EmbeddedKafkaBroker kafka, BuiltModel model, int partitions) {
-        readings = KafkaTestUtils.freshTopic("readings");
-        results = KafkaTestUtils.freshTopic("results");
-        deadLetters = KafkaTestUtils.freshTopic("deadletter");
-        control = KafkaTestUtils.freshTopic("control");
-        status = KafkaTestUtils.freshTopic("status");
-        blobs = KafkaTestUtils.freshTopic("blobs");
-        kafka.createTopics(partitions, readings, results);
-        kafka.createTopics(1, deadLetters, status, blobs);
-        kafka.createTopics(1, java.util.Map.of("cleanup.policy", "compact"), control);
-        String unique = readings.substring(readings.indexOf('.') + 1);
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(SensorJobOptions.READINGS_TOPIC, readings);
-        conf.set(SensorJobOptions.RESULTS_TOPIC, results);
-        conf.set(SensorJobOptions.DEADLETTER_TOPIC, deadLetters);
-        conf.set(SensorJobOptions.CONTROL_TOPIC, control);
-        conf.set(SensorJobOptions.STATUS_TOPIC, status);
-        conf.set(SensorJobOptions.BLOBS_TOPIC, blobs);
-        conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
-        conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
-        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
-        conf.set(SensorJobOptions.PARALLELISM, 2);
-        conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
-        conf.set(SensorJobOptions.MODELS_ROOT, TestingModels.dir().toString());
+    public SensorJobHarness(EdgeInferCluster cluster, BuiltModel model, int partitions) {
+        super(cluster, "readings", partitions, SENSOR_KEYS, TestingModels.dir().toString());
+        readings = input;
         if (model != null) {
             conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
             conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
@@ -57,6 +23,29 @@ public final class SensorJobHarness {
             conf.set(SensorJobOptions.CHANNELS, model.channels());
             conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
         }
+    }
+
+    /** Releases only (none is configured at start): the model name and window geometry of {@code geometry}. */
+    public static SensorJobHarness releasesOnly(EdgeInferCluster cluster, BuiltModel geometry, int partitions) {
+        SensorJobHarness harness = new SensorJobHarness(cluster, null, partitions);
+        harness.conf.set(SensorJobOptions.MODEL_NAME, geometry.id().name());
+        harness.conf.set(SensorJobOptions.CHANNELS, geometry.channels());
+        harness.conf.set(SensorJobOptions.WINDOW_SIZE, geometry.windowSize());
+        return harness;
+    }
+
+    /** Out-of-order data: this much allowed lateness and out-of-orderness, idle sources after 1 s. */
+    public SensorJobHarness outOfOrder(Duration allowedLateness, Duration outOfOrderness) {
+        conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
+        conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
+        conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        return this;
+    }
+
+    /** Exactly-once delivery: transactional results, read back with read_committed. */
+    public SensorJobHarness exactlyOnce() {
+        conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        return this;
     }
 
     public SensorJobConfig config() {

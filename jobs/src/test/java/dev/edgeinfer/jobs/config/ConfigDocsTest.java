@@ -4,11 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
+/** The README's configuration tables, one per job, are generated from the option declarations. */
 class ConfigDocsTest {
+
+    /** One README table: its markers, what generates it, the options it documents, how to regenerate it. */
+    record Table(String name, String begin, String end, Supplier<String> generated,
+            Supplier<List<ConfigOption<?>>> options, String regenerate) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Table> tables() {
+        return Stream.of(
+                new Table("sensor", ConfigDocs.BEGIN_MARKER, ConfigDocs.END_MARKER, ConfigDocs::markdownTable,
+                        SensorJobOptions::all, "./edgeinfer config-docs"),
+                new Table("frames", ConfigDocs.FRAME_BEGIN_MARKER, ConfigDocs.FRAME_END_MARKER,
+                        ConfigDocs::frameMarkdownTable, FrameJobOptions::all, "./edgeinfer config-docs --frames"));
+    }
 
     private static Path readme() {
         // Surefire runs in the module directory; the README is at the repository root.
@@ -17,26 +42,34 @@ class ConfigDocsTest {
         return Files.exists(candidate) ? candidate : here.getParent().resolve("README.md");
     }
 
-    @Test
-    void readmeConfigurationTableIsExactlyTheOneGeneratedFromTheOptionDeclarations() throws Exception {
+    @ParameterizedTest
+    @MethodSource("tables")
+    void readmeTableIsExactlyTheOneGeneratedFromTheOptionDeclarations(Table table) throws Exception {
         String readme = Files.readString(readme());
-        int begin = readme.indexOf(ConfigDocs.BEGIN_MARKER);
-        int end = readme.indexOf(ConfigDocs.END_MARKER);
-        assertThat(begin).as("README must contain %s", ConfigDocs.BEGIN_MARKER).isNotNegative();
-        assertThat(end).as("README must contain %s", ConfigDocs.END_MARKER).isGreaterThan(begin);
-        String embedded = readme.substring(begin + ConfigDocs.BEGIN_MARKER.length(), end).strip();
+        int begin = readme.indexOf(table.begin());
+        int end = readme.indexOf(table.end());
+        assertThat(begin).as("README must contain %s", table.begin()).isNotNegative();
+        assertThat(end).as("README must contain %s", table.end()).isGreaterThan(begin);
+        String embedded = readme.substring(begin + table.begin().length(), end).strip();
         assertThat(embedded)
-                .as("README table is stale: regenerate it with ./edgeinfer config-docs")
-                .isEqualTo(ConfigDocs.markdownTable().strip());
+                .as("README %s table is stale: regenerate it with %s", table, table.regenerate())
+                .isEqualTo(table.generated().get().strip());
+    }
+
+    @ParameterizedTest
+    @MethodSource("tables")
+    void everyOptionHasADescriptionAUniqueKeyAndAppearsInTheTable(Table table) {
+        String generated = table.generated().get();
+        Set<String> keys = new HashSet<>();
+        for (ConfigOption<?> option : table.options().get()) {
+            assertThat(option.description().getBlocks()).as(option.key()).isNotEmpty();
+            assertThat(generated).contains("| `" + option.key() + "` |");
+            assertThat(keys.add(option.key())).as("duplicate key %s", option.key()).isTrue();
+        }
     }
 
     @Test
-    void everyOptionHasADescriptionAndAppearsInTheTable() {
-        String table = ConfigDocs.markdownTable();
-        for (ConfigOption<?> option : SensorJobOptions.all()) {
-            assertThat(option.description().getBlocks()).as(option.key()).isNotEmpty();
-            assertThat(table).contains("| `" + option.key() + "` |");
-        }
+    void theSensorJobHasMoreThanTwentyOptions() {
         assertThat(SensorJobOptions.all()).hasSizeGreaterThan(20);
     }
 }

@@ -1,11 +1,14 @@
 package dev.edgeinfer.jobs.frames;
 
+import static dev.edgeinfer.testutils.TestingFrames.CAMERAS;
+import static dev.edgeinfer.testutils.TestingFrames.FRAMES_PER_CAMERA;
+import static dev.edgeinfer.testutils.TestingFrames.HEIGHT;
+import static dev.edgeinfer.testutils.TestingFrames.WIDTH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
@@ -13,20 +16,14 @@ import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
+import dev.edgeinfer.testutils.TestingFrames;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,12 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The frame pipeline end to end on real parts: a KRaft broker, a Flink MiniCluster at
@@ -50,80 +44,45 @@ import java.util.concurrent.TimeUnit;
 class FramePipelineITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
-    private static final int CAMERAS = 4;
-    private static final int FRAMES_PER_CAMERA = 40;
-    private static final int WIDTH = 160;
-    private static final int HEIGHT = 120;
-
-    private static EmbeddedKafkaBroker kafka;
     @TempDir Path models;
-    private JobClient job;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
 
     @Test
     void everyGoodFrameIsClassifiedOnceByTheRightVersionAndEveryBadFrameIsDeadLetteredWithItsReason() throws Exception {
         BuiltFrameModel v1 = FrameModelFactory.build(FrameModelFactory.Spec.v1(), models);
         BuiltFrameModel v2 = FrameModelFactory.build(FrameModelFactory.Spec.v2(), models);
-        FrameJobHarness harness = new FrameJobHarness(kafka, models, 4);
+        FrameJobHarness harness = new FrameJobHarness(CLUSTER, models, 4);
         FrameJobConfig config = harness.config();
 
-        long base = System.currentTimeMillis() - 60_000;
-        long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
-        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        TestingFrames frames = new TestingFrames(harness.frames, 11);
+        long base = frames.base;
+        long boundary = frames.middle();
+        ControlTopic control = new ControlTopic(CLUSTER.bootstrapServers(), harness.control);
         control.publish(ReleaseFactory.fromFile(v1.id().name(), "v1", v1.file(), 0L, 100, "it", 1L, v1.releaseMetadata()));
         control.publish(ReleaseFactory.fromFile(v2.id().name(), "v2", v2.file(), boundary, 100, "it", 2L, v2.releaseMetadata()));
 
-        SplittableRandom random = new SplittableRandom(11);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        Map<String, String> truth = new HashMap<>();
+        Map<String, String> truth = frames.truth;
+        List<ProducerRecord<byte[], byte[]>> records = frames.records;
         Map<String, BadFrame> badByValue = new HashMap<>();
         for (int i = 0; i < FRAMES_PER_CAMERA; i++) {
-            for (int c = 0; c < CAMERAS; c++) {
-                String camera = "cam-" + c;
-                long ts = base + i * 33L + c;
-                String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
-                byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, WIDTH, HEIGHT, random), WIDTH, HEIGHT, 0.85f);
-                records.add(SyntheticFrames.record(harness.frames, camera, ts, jpeg, WIDTH, HEIGHT));
-                truth.put(camera + "@" + ts, label);
-            }
+            frames.addRow(i);
             if (i % 3 == 1 && i / 3 < BadFrame.values().length) {
                 BadFrame kind = BadFrame.values()[i / 3];
                 ProducerRecord<byte[], byte[]> bad = SyntheticFrames.bad(kind, harness.frames, "cam-0", base + i * 33L + 1,
-                        WIDTH, HEIGHT, config.maxRecordBytes(), random);
+                        WIDTH, HEIGHT, config.maxRecordBytes(), frames.random);
                 records.add(bad);
                 badByValue.put(key(bad.value()), kind);
             }
         }
         assertThat(badByValue).hasSize(BadFrame.values().length);
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), records);
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), records);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FrameClassificationJob.build(env, config);
-        job = env.executeAsync("frame-pipeline-it");
+        CLUSTER.startJob("frame-pipeline-it", env -> FrameClassificationJob.build(env, config));
 
-        List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(kafka.bootstrapServers(),
+        List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(),
                 harness.results, true, r -> r.size() >= truth.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestUtils.readUntil(kafka.bootstrapServers(),
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(),
                 harness.deadLetters, true, r -> r.size() >= badByValue.size(), Duration.ofSeconds(30), Duration.ofSeconds(1));
 
         // Exactly one result per good frame, with the label the version that owns its time gives it.
@@ -170,7 +129,7 @@ class FramePipelineITCase {
         }
 
         // No release was rejected.
-        for (ConsumerRecord<byte[], byte[]> s : KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.status, false,
+        for (ConsumerRecord<byte[], byte[]> s : KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.status, false,
                 r -> false, Duration.ofMillis(500), Duration.ZERO)) {
             ModelStatus status = ModelStatusJson.fromJson(s.value());
             assertThat(status.state()).as("status %s", status).isNotEqualTo(ModelStatus.State.REJECTED);

@@ -1,35 +1,28 @@
 package dev.edgeinfer.jobs.frames;
 
+import static dev.edgeinfer.testutils.TestingFrames.CAMERAS;
+import static dev.edgeinfer.testutils.TestingFrames.FRAMES_PER_CAMERA;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
+import dev.edgeinfer.testutils.TestingFrames;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,9 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A rollover that changes only a release's metadata (the same model bytes at the same URI,
@@ -54,46 +45,21 @@ import java.util.concurrent.TimeUnit;
 class FrameRelabelRolloverITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
     private static final int PARALLELISM = 2;
-    private static final int CAMERAS = 4;
-    private static final int FRAMES_PER_CAMERA = 40;
-    private static final int WIDTH = 160;
-    private static final int HEIGHT = 120;
 
-    private static EmbeddedKafkaBroker kafka;
     @TempDir Path models;
-    private JobClient job;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
 
     @Test
     void aRelabellingReleaseOfTheSameBytesLabelsEveryFrameFromItsActivationWithItsOwnLabels() throws Exception {
         BuiltFrameModel model = FrameModelFactory.build(FrameModelFactory.Spec.v2(), models);
-        FrameJobHarness harness = new FrameJobHarness(kafka, models, 4);
+        FrameJobHarness harness = new FrameJobHarness(CLUSTER, models, 4);
         FrameJobConfig config = harness.config();
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = CLUSTER.bootstrapServers();
 
-        long base = System.currentTimeMillis() - 60_000;
-        long boundary = base + (FRAMES_PER_CAMERA / 2) * 33L;
+        TestingFrames frames = new TestingFrames(harness.frames, 5);
+        long boundary = frames.middle();
         Map<String, String> relabelled = new TreeMap<>(model.releaseMetadata());
         List<String> newLabels = new ArrayList<>();
         for (String label : FrameModelFactory.LABELS) {
@@ -111,25 +77,14 @@ class FrameRelabelRolloverITCase {
         ControlTopic control = new ControlTopic(bootstrap, harness.control);
         control.publish(original);
         control.publish(relabel);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FrameClassificationJob.build(env, config);
-        job = env.executeAsync("frame-relabel-rollover-it");
+        CLUSTER.startJob("frame-relabel-rollover-it", env -> FrameClassificationJob.build(env, config));
         ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
 
-        SplittableRandom random = new SplittableRandom(5);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        Map<String, String> truth = new HashMap<>();
         for (int i = 0; i < FRAMES_PER_CAMERA; i++) {
-            for (int c = 0; c < CAMERAS; c++) {
-                String camera = "cam-" + c;
-                long ts = base + i * 33L + c;
-                String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
-                byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, WIDTH, HEIGHT, random), WIDTH, HEIGHT, 0.85f);
-                records.add(SyntheticFrames.record(harness.frames, camera, ts, jpeg, WIDTH, HEIGHT));
-                truth.put(camera + "@" + ts, label);
-            }
+            frames.addRow(i);
         }
-        KafkaTestUtils.produceAll(bootstrap, records);
+        Map<String, String> truth = frames.truth;
+        KafkaTestUtils.produceAll(bootstrap, frames.records);
 
         List<ConsumerRecord<byte[], byte[]>> resultRecords = KafkaTestUtils.readUntil(bootstrap, harness.results, true,
                 r -> r.size() >= truth.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));

@@ -10,25 +10,18 @@ import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.releases.BadReleases;
 import dev.edgeinfer.simulation.releases.BadReleases.BadRelease;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -46,7 +39,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -59,17 +51,10 @@ import java.util.stream.Stream;
 class BadReleasesITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
     private static final int PARALLELISM = 2;
 
-    private EmbeddedKafkaBroker kafka;
-    private JobClient job;
     private List<BadRelease> bad;
     private final List<ModelStatus> statuses = new ArrayList<>();
     private final List<SensorResult> results = new ArrayList<>();
@@ -81,10 +66,9 @@ class BadReleasesITCase {
 
     @BeforeAll
     void runTheJobThroughEveryBadRelease(@TempDir Path temp) throws Exception {
-        kafka = EmbeddedKafkaBroker.start();
         BuiltModel first = TestingModels.v1();
         BuiltModel second = TestingModels.v2();
-        SensorJobHarness harness = new SensorJobHarness(kafka, null, 2);
+        SensorJobHarness harness = new SensorJobHarness(CLUSTER, null, 2);
         KeyPair key = ReleaseSigning.generateKeyPair();
         Path publicKey = temp.resolve("trusted.pub");
         ReleaseSigning.writePublicKey(publicKey, key.getPublic());
@@ -99,10 +83,10 @@ class BadReleasesITCase {
 
         v1 = ReleaseSigning.sign(ReleaseFactory.fromFile(first.id().name(), "v1", first.file(), 0L, 100, "it", 1L), key);
         v2 = ReleaseSigning.sign(ReleaseFactory.fromFile(second.id().name(), "v2", second.file(), goodActivation, 100, "it", 2L), key);
-        bad = BadReleases.prepare(second, TestingModels.dir(), key, badActivation, kafka.bootstrapServers(), harness.blobs);
-        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        bad = BadReleases.prepare(second, TestingModels.dir(), key, badActivation, CLUSTER.bootstrapServers(), harness.blobs);
+        ControlTopic control = new ControlTopic(CLUSTER.bootstrapServers(), harness.control);
         control.publish(v1);
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestUtils.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestUtils.producer(CLUSTER.bootstrapServers())) {
             for (BadRelease b : bad) {
                 if (b.release() != null) {
                     control.publish(b.release());
@@ -113,9 +97,7 @@ class BadReleasesITCase {
         }
         control.publish(v2);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        job = env.executeAsync("bad-releases-it");
+        CLUSTER.startJob("bad-releases-it", env -> SensorAnomalyJob.build(env, config));
 
         // Data only once every subtask has judged every release (the normal case: releases lead data).
         Set<String> badIds = new HashSet<>();
@@ -127,8 +109,8 @@ class BadReleasesITCase {
                 .as("every subtask judged every release; statuses so far: %s", statuses)
                 .isTrue();
 
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
-        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), data.records(harness.readings));
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.results, true,
                 rs -> rs.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(2))) {
             results.add(SensorResultJson.fromJson(r.value()));
         }
@@ -137,7 +119,7 @@ class BadReleasesITCase {
 
     private void readStatuses(String topic) {
         statuses.clear();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(kafka.bootstrapServers(), topic, false,
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), topic, false,
                 rs -> false, Duration.ofMillis(300), Duration.ZERO)) {
             statuses.add(ModelStatusJson.fromJson(r.value()));
         }
@@ -158,15 +140,6 @@ class BadReleasesITCase {
     private boolean stagedOnAllSubtasks(String id) {
         return statuses.stream().filter(s -> s.state() == ModelStatus.State.STAGED && id.equals(s.releaseId()))
                 .map(ModelStatus::subtask).distinct().count() == PARALLELISM;
-    }
-
-    @AfterAll
-    void stopEverythingAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        kafka.close();
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     Stream<BadRelease> badReleases() {

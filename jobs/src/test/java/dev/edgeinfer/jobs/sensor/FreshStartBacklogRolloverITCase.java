@@ -7,28 +7,18 @@ import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingEventTimeReadings;
 import dev.edgeinfer.testutils.TestingModels;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Replay determinism on a fresh start (ARCHITECTURE §4, docs/model-broadcast.md "a job started
@@ -50,45 +39,16 @@ class FreshStartBacklogRolloverITCase {
     private static final int PARALLELISM = 2;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
-                            .build());
-
-    private static EmbeddedKafkaBroker kafka;
-    private JobClient job;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, PARALLELISM).build();
 
     @Test
     void releasesPublishedBeforeAFreshStartGovernTheDataBacklogBehindALongControlHistory() throws Exception {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
         String model = v1.id().name();
-        SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
-        harness.conf.set(SensorJobOptions.MODEL_NAME, model);
-        harness.conf.set(SensorJobOptions.CHANNELS, v1.channels());
-        harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
+        SensorJobHarness harness = SensorJobHarness.releasesOnly(CLUSTER, v1, 4);
         SensorJobConfig config = harness.config();
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = CLUSTER.bootstrapServers();
         long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
         long t = base + 3_000;
 
@@ -114,9 +74,7 @@ class FreshStartBacklogRolloverITCase {
         data.addShuffledForAll(0, 100, 1);
         KafkaTestUtils.produceAll(bootstrap, data.drainRecords(harness.readings));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        job = env.executeAsync("fresh-start-backlog-it");
+        CLUSTER.startJob("fresh-start-backlog-it", env -> SensorAnomalyJob.build(env, config));
 
         List<SensorResult> results = JobOutputs.results(
                 bootstrap, harness.results, data.totalWindows(), Duration.ofSeconds(90), Duration.ofSeconds(2));

@@ -1,6 +1,5 @@
 package dev.edgeinfer.jobs.sensor;
 
-import static dev.edgeinfer.testutils.KafkaTestUtils.freshTopic;
 import static dev.edgeinfer.testutils.KafkaTestUtils.produceAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -15,7 +14,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.release.TensorDecl;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,33 +29,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Model bytes through the blob topic of a real broker: publish in chunks, reassemble, verify. */
 class KafkaBlobITCase {
 
+    @RegisterExtension
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().build();
+
     private static final int CHUNK = 64 * 1024;
     private static final int PARTITIONS = 3;
 
-    private static EmbeddedKafkaBroker kafka;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     private static byte[] randomModel(int size, long seed) {
         byte[] bytes = new byte[size];
@@ -73,7 +60,7 @@ class KafkaBlobITCase {
     }
 
     private KafkaBlobFetcher fetcher(String topic) {
-        return new KafkaBlobFetcher(kafka.bootstrapServers(), topic, dir.resolve("downloads"), 64L << 20, Duration.ofSeconds(60));
+        return new KafkaBlobFetcher(CLUSTER.bootstrapServers(), topic, dir.resolve("downloads"), 64L << 20, Duration.ofSeconds(60));
     }
 
     private static List<ProducerRecord<byte[], byte[]>> chunkRecords(String topic, byte[] bytes, int chunkSize) {
@@ -94,14 +81,13 @@ class KafkaBlobITCase {
 
     @Test
     void multiChunkBlobRoundTripsByteIdenticalWithProgress() throws Exception {
-        String topic = freshTopic("edge.models.blobs");
-        kafka.createTopics(PARTITIONS, Map.of("cleanup.policy", "compact"), topic);
+        String topic = CLUSTER.compactedTopic("edge.models.blobs", PARTITIONS);
         byte[] model = randomModel(5 * CHUNK + 123, 1);
         byte[] other = randomModel(2 * CHUNK + 7, 2);   // another blob, possibly on the same partition
         Path file = Files.write(dir.resolve("model.onnx"), model);
         List<long[]> progress = new CopyOnWriteArrayList<>();
         BlobPublisher.Publication publication;
-        try (BlobPublisher publisher = new BlobPublisher(kafka.bootstrapServers(), topic, CHUNK, Map.of())) {
+        try (BlobPublisher publisher = new BlobPublisher(CLUSTER.bootstrapServers(), topic, CHUNK, Map.of())) {
             publisher.publish(Files.write(dir.resolve("other.onnx"), other));
             publication = publisher.publish(file, (bytes, total, chunks, totalChunks) ->
                     progress.add(new long[] {bytes, total, chunks, totalChunks}));
@@ -124,12 +110,11 @@ class KafkaBlobITCase {
 
     @Test
     void missingChunkIsReportedAsMissingChunk() throws Exception {
-        String topic = freshTopic("edge.models.blobs");
-        kafka.createTopics(PARTITIONS, topic);
+        String topic = CLUSTER.topic("edge.models.blobs", PARTITIONS);
         byte[] model = randomModel(4 * CHUNK, 3);
         List<ProducerRecord<byte[], byte[]>> records = chunkRecords(topic, model, CHUNK);
         records.remove(2);
-        produceAll(kafka.bootstrapServers(), records);
+        produceAll(CLUSTER.bootstrapServers(), records);
 
         ModelFetchException e = catchThrowableOfType(ModelFetchException.class,
                 () -> fetcher(topic).fetch(release(model, "kafka-blob:" + Sha256.of(model))));
@@ -142,15 +127,14 @@ class KafkaBlobITCase {
 
     @Test
     void corruptedChunkIsRejectedByTheStoresChecksum() throws Exception {
-        String topic = freshTopic("edge.models.blobs");
-        kafka.createTopics(PARTITIONS, topic);
+        String topic = CLUSTER.topic("edge.models.blobs", PARTITIONS);
         byte[] model = randomModel(3 * CHUNK + 1, 4);
         List<ProducerRecord<byte[], byte[]>> records = chunkRecords(topic, model, CHUNK);
         ProducerRecord<byte[], byte[]> original = records.get(1);
         byte[] corrupted = original.value().clone();
         corrupted[100] ^= 0x40;
         records.set(1, new ProducerRecord<>(topic, original.partition(), null, original.key(), corrupted, original.headers()));
-        produceAll(kafka.bootstrapServers(), records);
+        produceAll(CLUSTER.bootstrapServers(), records);
 
         Path cacheDir = dir.resolve("cache-corrupt");
         ModelStore store = ModelStore.open(cacheDir, 64L << 20, 2);
@@ -165,8 +149,7 @@ class KafkaBlobITCase {
 
     @Test
     void unknownBlobIsNotFound() throws Exception {
-        String topic = freshTopic("edge.models.blobs");
-        kafka.createTopics(PARTITIONS, topic);
+        String topic = CLUSTER.topic("edge.models.blobs", PARTITIONS);
         byte[] model = randomModel(1000, 5);
         ModelFetchException e = catchThrowableOfType(ModelFetchException.class,
                 () -> fetcher(topic).fetch(release(model, "kafka-blob:" + Sha256.of(model))));

@@ -3,19 +3,14 @@ package dev.edgeinfer.jobs.sensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -60,44 +55,26 @@ class NoUnconfiguredConnectionsITCase {
         public void checkPermission(Permission perm, Object context) {}
     }
 
+    /** The recorder watches from before the broker starts until it has stopped. */
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
-
-    private static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
     @SuppressWarnings("removal")
-    static void startRecordingThenKafka() {
-        System.setSecurityManager(new TestingConnectionRecorder());
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    @SuppressWarnings("removal")
-    static void stop() throws Exception {
-        kafka.close();
-        System.setSecurityManager(null);
-    }
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2)
+            .aroundBroker(() -> System.setSecurityManager(new TestingConnectionRecorder()),
+                    () -> System.setSecurityManager(null))
+            .build();
 
     @Test
     void scoringOpensConnectionsOnlyToLoopbackAddresses() throws Exception {
         BuiltModel model = TestingModels.v1();
-        SensorJobHarness harness = new SensorJobHarness(kafka, model, 2);
+        SensorJobHarness harness = new SensorJobHarness(CLUSTER, model, 2);
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(4, 64, config.channels(), 3L);
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), data.records(harness.readings));
         long expected = data.expectedWindows(config.windowSize(), config.windowSlide());
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        JobClient job = env.executeAsync("no-unconfigured-connections-it");
+        JobClient job = CLUSTER.startJob("no-unconfigured-connections-it", env -> SensorAnomalyJob.build(env, config));
         try {
-            assertThat(KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
+            assertThat(KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.results, true,
                             r -> r.size() >= expected, Duration.ofSeconds(90), Duration.ZERO))
                     .as("the job really scored (a model was loaded through DJL)")
                     .hasSize((int) expected);

@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.JobWatermarks;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingEventTimeReadings;
@@ -25,13 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A rollover v1 -> v2 at event time T on out-of-order data with late readings, on a real broker
@@ -63,15 +54,9 @@ class OutOfOrderRolloverITCase {
     private static final String WINDOWER_VERTEX = "sliding count windows";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
-                            .setConfiguration(fastMetrics())
-                            .build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, PARALLELISM)
+            .flinkConfiguration(fastMetrics()).build();
 
-    private static EmbeddedKafkaBroker kafka;
     private JobClient job;
 
     private static Configuration fastMetrics() {
@@ -80,39 +65,16 @@ class OutOfOrderRolloverITCase {
         return conf;
     }
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
-
     @Test
     void outOfOrderAndLateWindowsAreScoredByTheVersionOwningTheirEventTimeAndV1RetiresAfterTPlusLatenessButIsReloadedForALaterRecord(
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
         String model = v1.id().name();
-        SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
-        harness.conf.set(SensorJobOptions.MODEL_NAME, model);
-        harness.conf.set(SensorJobOptions.CHANNELS, v1.channels());
-        harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
-        harness.conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, Duration.ofMillis(ALLOWED_LATENESS_MS));
-        harness.conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, Duration.ofMillis(OUT_OF_ORDERNESS_MS));
-        harness.conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        SensorJobHarness harness = SensorJobHarness.releasesOnly(CLUSTER, v1, 4)
+                .outOfOrder(Duration.ofMillis(ALLOWED_LATENESS_MS), Duration.ofMillis(OUT_OF_ORDERNESS_MS));
         var config = harness.config();
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = CLUSTER.bootstrapServers();
 
         long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
         long t = base + 8_000;
@@ -130,9 +92,7 @@ class OutOfOrderRolloverITCase {
         }
         ReleaseTimeline timeline = ReleaseTimeline.of(published);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        job = env.executeAsync("out-of-order-rollover-it");
+        job = CLUSTER.startJob("out-of-order-rollover-it", env -> SensorAnomalyJob.build(env, config));
         ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
 
         // Phase A: 10 s of shuffled readings per device around T; windows end exactly at T - 1 and T.
@@ -245,7 +205,7 @@ class OutOfOrderRolloverITCase {
 
     private static void awaitResults(SensorJobHarness harness, int expected) {
         List<SensorResult> results = JobOutputs.results(
-                kafka.bootstrapServers(), harness.results, expected, Duration.ofSeconds(60), Duration.ZERO);
+                CLUSTER.bootstrapServers(), harness.results, expected, Duration.ofSeconds(60), Duration.ZERO);
         assertThat(results).as("results so far").hasSizeGreaterThanOrEqualTo(expected);
     }
 

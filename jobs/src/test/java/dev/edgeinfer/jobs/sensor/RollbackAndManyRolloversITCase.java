@@ -6,28 +6,19 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.JobOutputs;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.RolloverAssertions;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingEventTimeReadings;
 import dev.edgeinfer.testutils.TestingModels;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -52,33 +42,7 @@ class RollbackAndManyRolloversITCase {
     private static final int SHUFFLE_BLOCK = 10;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
-                            .build());
-
-    private static EmbeddedKafkaBroker kafka;
-    private JobClient job;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
-    @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
-    }
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, PARALLELISM).build();
 
     @Test
     void rollbackToV1AtALaterEventTimeScoresEachWindowByTheTimelinesVersionAndReusesTheLoadedV1Session()
@@ -88,7 +52,7 @@ class RollbackAndManyRolloversITCase {
         String model = v1.id().name();
         SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(300));
         SensorJobConfig config = harness.config();
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = CLUSTER.bootstrapServers();
         long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
         long t1 = base + 5_000;
         long t2 = base + 10_000;
@@ -118,7 +82,7 @@ class RollbackAndManyRolloversITCase {
         }
         assertThat(subtasks).as("devices on every subtask").hasSize(PARALLELISM);
 
-        startJob(config, "rollback-it");
+        CLUSTER.startJob("rollback-it", env -> SensorAnomalyJob.build(env, config));
         ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
         KafkaTestUtils.produceAll(bootstrap, data.drainRecords(harness.readings));
 
@@ -167,7 +131,7 @@ class RollbackAndManyRolloversITCase {
         String model = v1.id().name();
         SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(200));
         SensorJobConfig config = harness.config();
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = CLUSTER.bootstrapServers();
         long base = (System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()) / 1000 * 1000;
 
         long now = System.currentTimeMillis();
@@ -237,7 +201,7 @@ class RollbackAndManyRolloversITCase {
         List<SensorResult> results;
         List<ModelStatus> statuses;
         try {
-            startJob(config, "many-rollovers-it");
+            CLUSTER.startJob("many-rollovers-it", env -> SensorAnomalyJob.build(env, config));
             ControlTopicBarrier.publishAndAwait(control, bootstrap, harness.status, PARALLELISM, Duration.ofSeconds(60));
             KafkaTestUtils.produceAll(bootstrap, data.drainRecords(harness.readings));
             results = JobOutputs.results(
@@ -282,20 +246,7 @@ class RollbackAndManyRolloversITCase {
     }
 
     private static SensorJobHarness harness(BuiltModel geometry, Duration allowedLateness, Duration outOfOrderness) {
-        SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
-        harness.conf.set(SensorJobOptions.MODEL_NAME, geometry.id().name());
-        harness.conf.set(SensorJobOptions.CHANNELS, geometry.channels());
-        harness.conf.set(SensorJobOptions.WINDOW_SIZE, geometry.windowSize());
-        harness.conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
-        harness.conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
-        harness.conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
-        return harness;
-    }
-
-    private void startJob(SensorJobConfig config, String name) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        job = env.executeAsync(name);
+        return SensorJobHarness.releasesOnly(CLUSTER, geometry, 4).outOfOrder(allowedLateness, outOfOrderness);
     }
 
     /** A retirement of any activation of these bytes (the 50 activations are copies of one release). */

@@ -3,21 +3,14 @@ package dev.edgeinfer.jobs.sensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
 
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -32,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The sensor pipeline end to end on real parts: a KRaft broker, a Flink MiniCluster at
@@ -44,15 +36,8 @@ import java.util.concurrent.TimeUnit;
 class SensorPipelineITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2).build();
 
-    private EmbeddedKafkaBroker kafka;
-    private JobClient job;
     private BuiltModel model;
     private SensorJobHarness harness;
     private SensorJobConfig config;
@@ -64,34 +49,22 @@ class SensorPipelineITCase {
 
     @BeforeAll
     void runTheJobOverAKnownSetOfReadings() throws Exception {
-        kafka = EmbeddedKafkaBroker.start();
         model = TestingModels.v2();
-        harness = new SensorJobHarness(kafka, model, 4);
+        harness = new SensorJobHarness(CLUSTER, model, 4);
         config = harness.config();
         data = new TestingSensorData(12, 160, config.channels(), 7L);
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), data.records(harness.readings));
         expectedWindows = data.expectedWindows(config.windowSize(), config.windowSlide());
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config);
-        job = env.executeAsync("sensor-pipeline-it");
+        CLUSTER.startJob("sensor-pipeline-it", env -> SensorAnomalyJob.build(env, config));
 
-        resultRecords.addAll(KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.results, true,
+        resultRecords.addAll(KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.results, true,
                 r -> r.size() >= expectedWindows, Duration.ofSeconds(120), Duration.ofSeconds(3)));
         for (ConsumerRecord<byte[], byte[]> record : resultRecords) {
             results.add(SensorResultJson.fromJson(record.value()));
         }
-        deadLetters.addAll(KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.deadLetters, true,
+        deadLetters.addAll(KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.deadLetters, true,
                 r -> r.size() >= data.malformed.size(), Duration.ofSeconds(30), Duration.ofSeconds(1)));
-    }
-
-    @AfterAll
-    void cancelJobAndCheckNothingLeaked() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        kafka.close();
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -237,15 +238,7 @@ class SensorReadingParserTest {
     @Test
     void parserWorksAfterJavaSerialisation() throws Exception {
         // Flink ships the parser to task managers by Java serialisation; the mapper is transient.
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-            out.writeObject(parser);
-        }
-        SensorReadingParser copy;
-        try (java.io.ObjectInputStream in =
-                new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-            copy = (SensorReadingParser) in.readObject();
-        }
+        SensorReadingParser copy = InstantiationUtil.clone(parser);
 
         SensorReadingParser.Result result =
                 copy.parse(withValues("[1,2,3,4]").getBytes(StandardCharsets.UTF_8), KAFKA_TS, NOW);

@@ -7,13 +7,11 @@ import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
-import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
@@ -25,17 +23,12 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -67,49 +59,26 @@ class SlowModelLoadITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-                            .build());
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, 2)
+            .flinkConfiguration(METRICS.addToConfiguration(new Configuration())).build();
 
-    private static EmbeddedKafkaBroker kafka;
     private JobClient job;
     private TestingSlowFileModelFetcher fetcher;
 
     @TempDir Path modelCache;
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
-
     @AfterEach
-    void cancelJobAndCheckNothingLeaked() throws Exception {
+    void releaseTheHeldFetch() throws Exception {
         if (fetcher != null) {
             fetcher.dispose();
         }
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        LeakChecks.assertNoOnnxSessionOrKafkaProducerLeft();
     }
 
     @Test
     void recordsAtOrAfterTheActivationWaitForASlowLoadAndAreNeverScoredByTheOldVersion() throws Exception {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
-        SensorJobHarness harness = new SensorJobHarness(kafka, null, 2);
-        harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
-        harness.conf.set(SensorJobOptions.CHANNELS, v1.channels());
-        harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
+        SensorJobHarness harness = SensorJobHarness.releasesOnly(CLUSTER, v1, 2);
         // A model cache of its own: one shared with earlier runs would already hold v2 and never
         // ask the slow fetcher for it.
         harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
@@ -123,16 +92,14 @@ class SlowModelLoadITCase {
         long activateAt = data.ts(7 * slide + size - 1);
         ModelRelease r1 = ReleaseFactory.fromFile(v1.id().name(), "v1", v1.file(), 0L, 100, "slow-load-it", 1L);
         ModelRelease r2 = ReleaseFactory.fromFile(v2.id().name(), "v2", v2.file(), activateAt, 100, "slow-load-it", 2L);
-        ControlTopic control = new ControlTopic(kafka.bootstrapServers(), harness.control);
+        ControlTopic control = new ControlTopic(CLUSTER.bootstrapServers(), harness.control);
         control.publish(r1);
         control.publish(r2);
 
         fetcher = new TestingSlowFileModelFetcher(r2.sha256(), DELAY);
         TestingSlowFileModelFetcher.Probe probe = fetcher.probe();
         probe.hold();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SensorAnomalyJob.build(env, config, fetcher);
-        job = env.executeAsync("slow-model-load-it");
+        job = CLUSTER.startJob("slow-model-load-it", env -> SensorAnomalyJob.build(env, config, fetcher));
 
         // Every inference subtask has both releases (its loadedVersions gauge counts models loaded
         // or loading) and v2's slow fetch has begun, so v1 is loaded (one stager thread per
@@ -145,10 +112,10 @@ class SlowModelLoadITCase {
                 .as("slow fetches of v2 started: %d, subtasks holding both releases: %d",
                         probe.slowFetchesStarted(), subtasksWithBothReleases())
                 .isTrue();
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), data.records(harness.readings));
+        KafkaTestUtils.produceAll(CLUSTER.bootstrapServers(), data.records(harness.readings));
         long produced = System.currentTimeMillis();
 
-        try (ResultReader results = new ResultReader(kafka.bootstrapServers(), harness.results)) {
+        try (ResultReader results = new ResultReader(CLUSTER.bootstrapServers(), harness.results)) {
             // While v2 is pending, v1 keeps serving records before T, and then the pipeline stalls
             // on the first records at or after T: no v2 result, no result >= T at all.
             results.pollUntil(r -> !r.isEmpty() && System.currentTimeMillis() >= produced + DELAY.toMillis()
@@ -195,7 +162,7 @@ class SlowModelLoadITCase {
             assertThat(v2Results).isEqualTo(data.devices * (expectedWindows / data.devices - 7));
 
             // Every subtask reported v2 STAGED once its load finished; nothing was late or rejected.
-            List<ModelStatus> statuses = KafkaTestUtils.readUntil(kafka.bootstrapServers(), harness.status, false,
+            List<ModelStatus> statuses = KafkaTestUtils.readUntil(CLUSTER.bootstrapServers(), harness.status, false,
                             r -> r.stream().map(c -> ModelStatusJson.fromJson(c.value()))
                                     .filter(st -> st.state() == ModelStatus.State.STAGED && "v2".equals(st.version()))
                                     .count() >= config.parallelism(),

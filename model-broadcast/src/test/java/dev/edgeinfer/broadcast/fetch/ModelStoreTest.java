@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,49 +156,51 @@ class ModelStoreTest {
     void concurrentMaterializeOfOneSha256FetchesOnce() throws Exception {
         byte[] bytes = model("shared model");
         ModelRelease r = releaseOf(bytes);
-        ModelStore store = store(2);
-        CountDownLatch gate = new CountDownLatch(1);
-        FakeFetcher fetcher = new FakeFetcher(bytes, gate);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Path>> results = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                results.add(pool.submit(() -> store.materialize(r, fetcher)));
-            }
-            Thread.sleep(200);   // let them all pile up behind the first fetch
-            gate.countDown();
-            for (Future<Path> f : results) {
-                assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(dir.resolve(r.sha256() + ".onnx"));
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        FakeFetcher fetcher = materializeConcurrently(8, r, gate -> new FakeFetcher(bytes, gate),
+                f -> assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(dir.resolve(r.sha256() + ".onnx")));
         assertThat(fetcher.fetches).hasValue(1);
     }
 
     @Test
     void concurrentWaitersShareTheFailure() throws Exception {
-        byte[] bytes = model("model one");
-        ModelRelease r = releaseOf(bytes);
+        ModelRelease r = releaseOf(model("model one"));
+        FakeFetcher corrupt = materializeConcurrently(4, r, gate -> new FakeFetcher(model("model 0ne"), gate),
+                f -> assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ModelFetchException.class)
+                        .hasMessageContaining("CHECKSUM_MISMATCH"));
+        assertThat(corrupt.fetches).hasValue(1);
+    }
+
+    /** What one concurrent caller got. */
+    @FunctionalInterface
+    private interface Outcome {
+        void check(Future<Path> result) throws Exception;
+    }
+
+    /**
+     * {@code callers} threads materialize {@code r} at once from one store, through a fetcher held
+     * by a gate that opens once they have all piled up behind the first fetch; then each one's
+     * outcome is checked. Returns the fetcher.
+     */
+    private FakeFetcher materializeConcurrently(int callers, ModelRelease r, Function<CountDownLatch, FakeFetcher> heldBy,
+            Outcome outcome) throws Exception {
         ModelStore store = store(2);
         CountDownLatch gate = new CountDownLatch(1);
-        FakeFetcher corrupt = new FakeFetcher(model("model 0ne"), gate);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        FakeFetcher fetcher = heldBy.apply(gate);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
             List<Future<Path>> results = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                results.add(pool.submit(() -> store.materialize(r, corrupt)));
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit(() -> store.materialize(r, fetcher)));
             }
-            Thread.sleep(200);
+            Thread.sleep(200);   // let them all pile up behind the first fetch
             gate.countDown();
             for (Future<Path> f : results) {
-                assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ModelFetchException.class)
-                        .hasMessageContaining("CHECKSUM_MISMATCH");
+                outcome.check(f);
             }
         } finally {
             pool.shutdownNow();
         }
-        assertThat(corrupt.fetches).hasValue(1);
+        return fetcher;
     }
 
     @Test

@@ -63,15 +63,26 @@ class ReleaseTimelinePropertyTest {
         return releases;
     }
 
-    private static List<String> answers(ReleaseTimeline t) {
-        List<String> out = new ArrayList<>();
+    /** A question to a timeline: which release serves {@code key} of {@code model} at {@code time}. */
+    @FunctionalInterface
+    private interface Query {
+        void ask(String model, long time, String key);
+    }
+
+    /** Every model, every time from just before the first to just after the last activation, every key. */
+    private static void forEveryQuery(Query query) {
         for (String model : MODELS) {
             for (long time = -1; time <= MAX_T + 1; time++) {
                 for (String key : KEYS) {
-                    out.add(t.resolve(model, time, key).map(ModelRelease::releaseId).orElse("-"));
+                    query.ask(model, time, key);
                 }
             }
         }
+    }
+
+    private static List<String> answers(ReleaseTimeline t) {
+        List<String> out = new ArrayList<>();
+        forEveryQuery((model, time, key) -> out.add(t.resolve(model, time, key).map(ModelRelease::releaseId).orElse("-")));
         return out;
     }
 
@@ -107,15 +118,10 @@ class ReleaseTimelinePropertyTest {
             List<ModelRelease> releases = randomReleases(rnd);
             ReleaseTimeline t = ReleaseTimeline.of(releases);
             List<ModelRelease> distinct = dedupe(releases);
-            for (String model : MODELS) {
-                for (long time = -1; time <= MAX_T + 1; time++) {
-                    for (String key : KEYS) {
-                        assertThat(t.resolve(model, time, key))
-                                .as("trial %d %s t=%d key=%s", trial, model, time, key)
-                                .isEqualTo(naiveResolve(distinct, model, time, key));
-                    }
-                }
-            }
+            int n = trial;
+            forEveryQuery((model, time, key) -> assertThat(t.resolve(model, time, key))
+                    .as("trial %d %s t=%d key=%s", n, model, time, key)
+                    .isEqualTo(naiveResolve(distinct, model, time, key)));
         }
     }
 

@@ -61,18 +61,36 @@ class OnnxModelRunnerTest {
                 id, file, new SensorAnomalyTranslator(CHANNELS, WINDOW), OnnxRunnerOptions.DEFAULTS, windows(1, 99));
     }
 
+    private OnnxModelRunner<SensorWindow, Float> loadSensorModel() throws IOException, ModelLoadException {
+        Path file = sensorModel();
+        return load(idOf(file), file);
+    }
+
+    /** Each window's score is sigmoid(features . weights + bias), computed here without ONNX Runtime. */
+    private static void assertScoresFollowTheFormula(List<Float> scores, List<SensorWindow> windows) {
+        assertThat(scores).hasSize(windows.size());
+        for (int k = 0; k < windows.size(); k++) {
+            assertThat((double) scores.get(k)).as("score of window %d", k).isCloseTo(expectedScore(windows.get(k)), within(1e-5));
+        }
+    }
+
+    /** Loads {@code file} as {@code id}, expecting a {@link ModelLoadException}; no ONNX session may stay open. */
+    private static ModelLoadException rejectedLeavingNoSessionOpen(ModelId id, Path file) {
+        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(id, file));
+        assertThat(e).isNotNull();
+        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
+        return e;
+    }
+
     @Test
     void scoresABatchOfWindowsAsSigmoidOfFeaturesTimesWeightsPlusBias() throws Exception {
-        Path file = sensorModel();
         List<SensorWindow> batch = windows(7, 1);
 
-        try (OnnxModelRunner<SensorWindow, Float> runner = load(idOf(file), file)) {
+        try (OnnxModelRunner<SensorWindow, Float> runner = loadSensorModel()) {
             List<Float> scores = runner.predict(batch);
 
-            assertThat(scores).hasSize(batch.size());
-            for (int k = 0; k < batch.size(); k++) {
-                assertThat((double) scores.get(k)).as("score of window %d", k).isCloseTo(expectedScore(batch.get(k)), within(1e-5));
-            }
+            assertScoresFollowTheFormula(scores, batch);
             // Not a constant model: the windows get clearly different scores.
             assertThat(scores.stream().mapToDouble(Float::doubleValue).max().getAsDouble()
                     - scores.stream().mapToDouble(Float::doubleValue).min().getAsDouble()).isGreaterThan(0.01);
@@ -81,14 +99,13 @@ class OnnxModelRunnerTest {
 
     @Test
     void batchesLargerThanTheInitialBufferAndSingleWindowsScoreTheSame() throws Exception {
-        Path file = sensorModel();
         List<SensorWindow> big = windows(40, 2);
 
-        try (OnnxModelRunner<SensorWindow, Float> runner = load(idOf(file), file)) {
+        try (OnnxModelRunner<SensorWindow, Float> runner = loadSensorModel()) {
             List<Float> together = runner.predict(big);
             assertThat(together).hasSize(40);
+            assertScoresFollowTheFormula(together, big);
             for (int k = 0; k < big.size(); k++) {
-                assertThat((double) together.get(k)).isCloseTo(expectedScore(big.get(k)), within(1e-5));
                 assertThat(runner.predict(List.of(big.get(k)))).singleElement().isEqualTo(together.get(k));
             }
         }
@@ -143,41 +160,29 @@ class OnnxModelRunnerTest {
         String actual = Sha256.of(file);
         String expected = "0".repeat(64);
         ModelId id = ModelId.of("sensor-anomaly", "test", expected);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(id, file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(id, file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("sha256 mismatch", expected, actual);
         assertThat(e.model()).isEqualTo(id);
         assertThat(e.file()).isEqualTo(file);
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void fileOfRandomBytesIsRejectedAsNotOnnx() throws Exception {
         Path file = TestingOnnxModels.notOnnx(dir.resolve("junk.onnx"), 4096);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.NOT_ONNX);
         assertThat(e.getMessage()).contains("not an ONNX model");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void onnxFileWithAnOperatorOnnxRuntimeDoesNotKnowIsRejectedAsNotLoadable() throws Exception {
         Path file = TestingOnnxModels.withUnknownOperator(sensorModel(), dir.resolve("unknown-operator.onnx"));
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.LOAD_FAILED);
         assertThat(e.getMessage()).contains("could not load");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
@@ -193,25 +198,17 @@ class OnnxModelRunnerTest {
     @Test
     void modelWithInputWidth31IsRejectedBecauseItsSignatureDoesNotFit() throws Exception {
         Path file = linearSigmoidModel(dir.resolve("narrow.onnx"), 31, 1, weights(31), BIAS);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("does not fit", "features[-1, 31]", "is not [N, 32]");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test
     void modelWithTwoScoresPerWindowIsRejectedBecauseTheOutputIsNotOneScore() throws Exception {
         Path file = linearSigmoidModel(dir.resolve("two-outputs.onnx"), FEATURES, 2, weights(FEATURES), BIAS);
-        int before = OnnxModelRunner.openRunners();
+        ModelLoadException e = rejectedLeavingNoSessionOpen(idOf(file), file);
 
-        ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(idOf(file), file));
-
-        assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("does not fit", "score[-1, 2]", "[N, 1]");
-        assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
     }
 
     @Test

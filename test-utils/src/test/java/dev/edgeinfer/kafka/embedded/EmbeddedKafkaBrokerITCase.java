@@ -1,5 +1,6 @@
 package dev.edgeinfer.kafka.embedded;
 
+import dev.edgeinfer.testutils.EdgeInferCluster;
 import static dev.edgeinfer.testutils.KafkaTestUtils.freshTopic;
 import static dev.edgeinfer.testutils.KafkaTestUtils.produceAll;
 import static dev.edgeinfer.testutils.KafkaTestUtils.readUntil;
@@ -47,35 +48,40 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Starts real KRaft brokers: proves they live on loopback only and behave like the product needs. */
 class EmbeddedKafkaBrokerITCase {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
+    /** This JVM's listening sockets before the shared broker starts (class initialization precedes the extension). */
+    private static final Set<ListeningSocket> BEFORE_BROKER = listeningSocketsIfProcAvailable();
+
+    @RegisterExtension
+    static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().build();
+
     private static EmbeddedKafkaBroker kafka;
     /** The shared broker's listening sockets (client and controller); empty without /proc. */
     private static Set<ListeningSocket> kafkaSockets = Set.of();
 
     @BeforeAll
-    static void startSharedBroker() throws IOException {
-        boolean procAvailable = procAvailable();
-        Set<ListeningSocket> before = procAvailable ? listeningSocketsOfThisJvm() : Set.of();
-        kafka = EmbeddedKafkaBroker.start();
-        if (procAvailable) {
+    static void findTheSharedBrokersSockets() throws IOException {
+        kafka = CLUSTER.broker();
+        if (procAvailable()) {
             Set<ListeningSocket> opened = new HashSet<>(listeningSocketsOfThisJvm());
-            opened.removeAll(before);
+            opened.removeAll(BEFORE_BROKER);
             kafkaSockets = Set.copyOf(opened);
         }
     }
 
-    @AfterAll
-    static void stopSharedBroker() throws Exception {
-        if (kafka != null) {
-            kafka.close();
+    private static Set<ListeningSocket> listeningSocketsIfProcAvailable() {
+        try {
+            return procAvailable() ? listeningSocketsOfThisJvm() : Set.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -137,8 +143,7 @@ class EmbeddedKafkaBrokerITCase {
 
     @Test
     void recordsProducedToATopicCanBeConsumedBack() throws Exception {
-        String topic = freshTopic("it.roundtrip");
-        kafka.createTopics(3, topic);
+        String topic = CLUSTER.topic("it.roundtrip", 3);
         List<ProducerRecord<byte[], byte[]>> records =
                 IntStream.range(0, 100)
                         .mapToObj(i -> new ProducerRecord<>(topic, bytes("key-" + i % 7), bytes("value-" + i)))
@@ -155,8 +160,7 @@ class EmbeddedKafkaBrokerITCase {
 
     @Test
     void committedTransactionIsVisibleToReadCommittedConsumersAndAbortedOneIsNot() throws Exception {
-        String topic = freshTopic("it.transactions");
-        kafka.createTopics(1, topic);
+        String topic = CLUSTER.topic("it.transactions", 1);
 
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer("it-tx-" + System.nanoTime())) {
             producer.initTransactions();
