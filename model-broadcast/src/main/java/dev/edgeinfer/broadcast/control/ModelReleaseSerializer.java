@@ -3,7 +3,7 @@ package dev.edgeinfer.broadcast.control;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * inside {@link ControlMessageSerializer}: a length-prefixed {@link ModelReleaseJson} document.
  *
  * <p>Why JSON and not Flink's POJO serializer: a record with a nested
- * {@code List<TensorDecl>} (itself holding a {@code long[]}) falls back to Kryo inside the POJO
+ * {@code List<TensorSpec>} (itself holding a {@code long[]}) falls back to Kryo inside the POJO
  * serializer, whose bytes depend on class registration and Kryo versions — a poor format for
  * checkpointed state that must survive upgrades. The JSON form is already the versioned wire
  * contract (it carries {@code "schema":1}), so state written today stays readable by any build

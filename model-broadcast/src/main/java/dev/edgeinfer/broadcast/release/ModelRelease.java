@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  * ModelRelease r = ModelRelease.builder()
  *         .model("sensor-anomaly").version("v2").sha256(Sha256.of(bytes))
  *         .uri("file:///models/sensor-anomaly-v2.onnx").sizeBytes(bytes.length)
- *         .signature(new DeclaredSignature(List.of(TensorDecl.of("features", -1, 32)),
- *                                          List.of(TensorDecl.of("score", -1, 1))))
+ *         .signature(ModelSignature.declared(List.of(TensorSpec.of("features", -1, 32)),
+ *                                        List.of(TensorSpec.of("score", -1, 1))))
  *         .activateAt(now + 10_000).canaryPercent(100)
  *         .publisher("alice@ml-team").publishedAt(now)
  *         .build();
@@ -79,7 +79,7 @@ public record ModelRelease(
         String sha256,
         String uri,
         long sizeBytes,
-        DeclaredSignature signature,
+        ModelSignature signature,
         long activateAt,
         int canaryPercent,
         String publisher,
@@ -143,6 +143,7 @@ public record ModelRelease(
         if (signature == null) {
             throw InvalidReleaseException.missing("signature");
         }
+        signature.requireDeclared();
         if (activateAt < 0) {
             throw InvalidReleaseException.invalid("activateAt", activateAt, "must be an epoch-ms event time >= 0");
         }
@@ -167,7 +168,7 @@ public record ModelRelease(
      * the canonical constructor with an empty {@code metadata}.
      */
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
-            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
             String signedBy, String signatureBase64) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
                 signedBy, signatureBase64, Map.of());
@@ -205,7 +206,7 @@ public record ModelRelease(
      * canonical constructor with {@code signedBy = signatureBase64 = null}.
      */
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
-            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
                 null, null, Map.of());
     }
@@ -321,7 +322,7 @@ public record ModelRelease(
         private String sha256;
         private String uri;
         private long sizeBytes;
-        private DeclaredSignature signature;
+        private ModelSignature signature;
         private long activateAt;
         private int canaryPercent = 100;
         private String publisher;
@@ -337,7 +338,7 @@ public record ModelRelease(
         public Builder sha256(String sha256) { this.sha256 = sha256; return this; }
         public Builder uri(String uri) { this.uri = uri; return this; }
         public Builder sizeBytes(long sizeBytes) { this.sizeBytes = sizeBytes; return this; }
-        public Builder signature(DeclaredSignature signature) { this.signature = signature; return this; }
+        public Builder signature(ModelSignature signature) { this.signature = signature; return this; }
         public Builder activateAt(long activateAt) { this.activateAt = activateAt; return this; }
         public Builder canaryPercent(int canaryPercent) { this.canaryPercent = canaryPercent; return this; }
         public Builder publisher(String publisher) { this.publisher = publisher; return this; }

@@ -2,7 +2,7 @@ package dev.edgeinfer.broadcast.signing;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
 import java.io.ByteArrayOutputStream;
@@ -175,9 +175,9 @@ public final class ReleaseSigning {
         }
     }
 
-    private static void tensors(DataOutputStream out, List<TensorDecl> tensors) throws IOException {
+    private static void tensors(DataOutputStream out, List<TensorSpec> tensors) throws IOException {
         out.writeInt(tensors.size());
-        for (TensorDecl t : tensors) {
+        for (TensorSpec t : tensors) {
             str(out, t.name());
             out.writeInt(t.rank());
             for (int i = 0; i < t.rank(); i++) {

@@ -19,9 +19,9 @@ class ModelReleaseJsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ModelRelease release = Releases.release("sensor-anomaly", "v2", 1767225600000L)
-            .signature(new DeclaredSignature(
-                    List.of(TensorDecl.of("features", -1, 32), TensorDecl.of("mask", -1, 32)),
-                    List.of(TensorDecl.of("score", -1, 1), TensorDecl.of("scalar"))))
+            .signature(ModelSignature.declared(
+                    List.of(TensorSpec.of("features", -1, 32), TensorSpec.of("mask", -1, 32)),
+                    List.of(TensorSpec.of("score", -1, 1), TensorSpec.of("scalar"))))
             .canaryPercent(25)
             .publisher("alice@ml-team")
             .publishedAt(1767225590000L)

@@ -1,5 +1,8 @@
 package dev.edgeinfer.operators.runtime;
 
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
+
 import ai.djl.engine.Engine;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;

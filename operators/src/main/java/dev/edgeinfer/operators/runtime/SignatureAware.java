@@ -1,5 +1,7 @@
 package dev.edgeinfer.operators.runtime;
 
+import dev.edgeinfer.broadcast.release.ModelSignature;
+
 /**
  * A translator that knows which model signature it can feed. {@link OnnxModelRunner} asks it
  * before the first prediction, so a model that does not fit is rejected at load time with a
