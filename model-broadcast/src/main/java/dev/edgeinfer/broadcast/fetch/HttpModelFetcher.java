@@ -44,12 +44,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The sha256 is not checked here (use {@link ModelStore}). TLS uses the JVM's default trust store;
  * there is no authentication support beyond what the URI carries. On failure no temp file is left.
  */
-public final class HttpModelFetcher implements ModelFetcher {
+public final class HttpModelFetcher extends DownloadingFetcher {
 
     private static final long serialVersionUID = 1L;
 
-    private final String downloadDirectory;
-    private final long maxBytes;
     private final long connectTimeoutMs;
     private final long requestTimeoutMs;
     /** HttpClient is not serializable; one per fetcher instance per JVM, created on first use. */
@@ -62,27 +60,20 @@ public final class HttpModelFetcher implements ModelFetcher {
      * @param requestTimeout deadline for the whole request, from sending it to the last body byte
      */
     public HttpModelFetcher(Path downloadDirectory, long maxBytes, Duration connectTimeout, Duration requestTimeout) {
+        super(downloadDirectory.toAbsolutePath().normalize().toString(), maxBytes);
         if (maxBytes <= 0 || connectTimeout.isNegative() || connectTimeout.isZero()
                 || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("maxBytes and timeouts must be positive");
         }
-        this.downloadDirectory = downloadDirectory.toAbsolutePath().normalize().toString();
-        this.maxBytes = maxBytes;
         this.connectTimeoutMs = connectTimeout.toMillis();
         this.requestTimeoutMs = requestTimeout.toMillis();
-    }
-
-    @Override
-    public Path fetch(ModelRelease release) throws ModelFetchException {
-        return fetchTo(release, Path.of(downloadDirectory), maxBytes);
     }
 
     @Override
     public Path fetchTo(ModelRelease release, Path directory, long maxBytes) throws ModelFetchException {
         String uri = release.uri();
         URI target = parse(uri);
-        long limit = FetchSupport.limit(release, Math.min(maxBytes, this.maxBytes));
-        FetchSupport.checkDeclaredSize(release, Math.min(maxBytes, this.maxBytes));
+        long limit = limit(release, maxBytes);
 
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
         HttpRequest request = HttpRequest.newBuilder(target)

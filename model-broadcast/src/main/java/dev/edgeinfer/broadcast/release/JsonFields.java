@@ -26,6 +26,21 @@ public final class JsonFields {
 
     private JsonFields() {}
 
+    /** A new message object starting with its {@code schema} and {@code type} header. */
+    public static ObjectNode newMessage(int schema, String type) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("schema", schema);
+        o.put("type", type);
+        return o;
+    }
+
+    /** Parses a message object and checks its header ({@link #checkHeader}). */
+    public static ObjectNode parseMessage(byte[] bytes, int supportedSchema, String expectedType) {
+        ObjectNode o = parseObject(bytes);
+        checkHeader(o, supportedSchema, expectedType);
+        return o;
+    }
+
     public static ObjectNode parseObject(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidReleaseException(Reason.MALFORMED_JSON, null, bytes == null ? null : "",
@@ -81,22 +96,12 @@ public final class JsonFields {
     }
 
     public static String text(JsonNode obj, String name, String path) {
-        JsonNode v = required(obj, name, path);
-        if (!v.isTextual()) {
-            throw InvalidReleaseException.invalid(path, v, "must be a JSON string");
-        }
-        return v.textValue();
+        return textOf(required(obj, name, path), path, "must be a JSON string");
     }
 
+    /** The text of {@code name}, or {@code null} when it is absent or JSON {@code null}. */
     public static String optionalText(JsonNode obj, String name) {
-        JsonNode v = obj.get(name);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw InvalidReleaseException.invalid(name, v, "must be a JSON string or null");
-        }
-        return v.textValue();
+        return obj.hasNonNull(name) ? textOf(obj.get(name), name, "must be a JSON string or null") : null;
     }
 
     public static long longValue(JsonNode obj, String name) {
@@ -104,21 +109,25 @@ public final class JsonFields {
     }
 
     public static long longValue(JsonNode obj, String name, String path) {
-        JsonNode v = required(obj, name, path);
-        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw InvalidReleaseException.invalid(path, v, "must be an integer (64-bit)");
-        }
-        return v.longValue();
+        return longOf(required(obj, name, path), path, "must be an integer (64-bit)");
     }
 
+    /** The integer {@code name}, or {@code null} when it is absent or JSON {@code null}. */
     public static Long optionalLong(JsonNode obj, String name) {
-        JsonNode v = obj.get(name);
-        if (v == null || v.isNull()) {
-            return null;
+        return obj.hasNonNull(name) ? longOf(obj.get(name), name, "must be an integer (64-bit) or null") : null;
+    }
+
+    private static String textOf(JsonNode v, String path, String rule) {
+        if (!v.isTextual()) {
+            throw InvalidReleaseException.invalid(path, v, rule);
         }
+        return v.textValue();
+    }
+
+    private static long longOf(JsonNode v, String path, String rule) {
+        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw InvalidReleaseException.invalid(name, v, "must be an integer (64-bit) or null");
+            throw InvalidReleaseException.invalid(path, v, rule);
         }
         return v.longValue();
     }

@@ -67,9 +67,7 @@ public final class ModelReleaseJson {
 
     /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}), fields in a fixed order. */
     public static byte[] toJson(ModelRelease r) {
-        ObjectNode o = JsonFields.MAPPER.createObjectNode();
-        o.put("schema", SCHEMA);
-        o.put("type", TYPE);
+        ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
         o.put("model", r.model());
         o.put("version", r.version());
         o.put("sha256", r.sha256());
@@ -113,8 +111,7 @@ public final class ModelReleaseJson {
      * @throws InvalidReleaseException with the reason, the field and the offending value
      */
     public static ModelRelease fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseObject(json);
-        JsonFields.checkHeader(o, SCHEMA, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, TYPE);
         String model = JsonFields.text(o, "model");
         String version = JsonFields.text(o, "version");
         String sha256 = JsonFields.text(o, "sha256");
