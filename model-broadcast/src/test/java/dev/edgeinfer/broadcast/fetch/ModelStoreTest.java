@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,52 +153,46 @@ class ModelStoreTest {
         assertThat(fetcher.fetches).hasValue(2);
     }
 
+    /**
+     * Starts {@code callers} concurrent materializations of {@code r}, lets them pile up behind
+     * the first (gated) fetch, opens the gate and checks every caller's outcome.
+     */
+    private void materializeConcurrently(ModelRelease r, FakeFetcher gated, CountDownLatch gate, int callers,
+            Consumer<Future<Path>> check) throws Exception {
+        ModelStore store = store(2);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<Path>> results = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit(() -> store.materialize(r, gated)));
+            }
+            Thread.sleep(200);   // let them all pile up behind the first fetch
+            gate.countDown();
+            results.forEach(check);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void concurrentMaterializeOfOneSha256FetchesOnce() throws Exception {
         byte[] bytes = model("shared model");
         ModelRelease r = releaseOf(bytes);
-        ModelStore store = store(2);
         CountDownLatch gate = new CountDownLatch(1);
         FakeFetcher fetcher = new FakeFetcher(bytes, gate);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Path>> results = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                results.add(pool.submit(() -> store.materialize(r, fetcher)));
-            }
-            Thread.sleep(200);   // let them all pile up behind the first fetch
-            gate.countDown();
-            for (Future<Path> f : results) {
-                assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(dir.resolve(r.sha256() + ".onnx"));
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        materializeConcurrently(r, fetcher, gate, 8, f ->
+                assertThat(f).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(dir.resolve(r.sha256() + ".onnx")));
         assertThat(fetcher.fetches).hasValue(1);
     }
 
     @Test
     void concurrentWaitersShareTheFailure() throws Exception {
-        byte[] bytes = model("model one");
-        ModelRelease r = releaseOf(bytes);
-        ModelStore store = store(2);
+        ModelRelease r = releaseOf(model("model one"));
         CountDownLatch gate = new CountDownLatch(1);
         FakeFetcher corrupt = new FakeFetcher(model("model 0ne"), gate);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<Path>> results = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                results.add(pool.submit(() -> store.materialize(r, corrupt)));
-            }
-            Thread.sleep(200);
-            gate.countDown();
-            for (Future<Path> f : results) {
+        materializeConcurrently(r, corrupt, gate, 4, f ->
                 assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ModelFetchException.class)
-                        .hasMessageContaining("CHECKSUM_MISMATCH");
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+                        .hasMessageContaining("CHECKSUM_MISMATCH"));
         assertThat(corrupt.fetches).hasValue(1);
     }
 

@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.broadcast.testutils.JavaSerialization;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -242,14 +243,7 @@ class ReleaseSigningTest {
 
     @Test
     void trustedKeysSurviveJavaSerialization() throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-            out.writeObject(TRUSTED);
-        }
-        TrustedKeys back;
-        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-            back = (TrustedKeys) in.readObject();
-        }
+        TrustedKeys back = JavaSerialization.roundTrip(TRUSTED);
         assertThat(back).isEqualTo(TRUSTED);
         assertThat(ReleaseSigning.isValid(ReleaseSigning.sign(release, KEYS), back)).isTrue();
     }

@@ -63,15 +63,26 @@ class ReleaseTimelinePropertyTest {
         return releases;
     }
 
-    private static List<String> answers(ReleaseTimeline t) {
-        List<String> out = new ArrayList<>();
+    /** One resolver query. */
+    private interface Query {
+        void ask(String model, long time, String key);
+    }
+
+    /** Asks {@code query} for every model and key at every event time from {@code from} to past the last activation. */
+    private static void forEachQuery(long from, Query query) {
         for (String model : MODELS) {
-            for (long time = -1; time <= MAX_T + 1; time++) {
+            for (long time = from; time <= MAX_T + 1; time++) {
                 for (String key : KEYS) {
-                    out.add(t.resolve(model, time, key).map(ModelRelease::releaseId).orElse("-"));
+                    query.ask(model, time, key);
                 }
             }
         }
+    }
+
+    private static List<String> answers(ReleaseTimeline t) {
+        List<String> out = new ArrayList<>();
+        forEachQuery(-1, (model, time, key) ->
+                out.add(t.resolve(model, time, key).map(ModelRelease::releaseId).orElse("-")));
         return out;
     }
 
@@ -107,15 +118,10 @@ class ReleaseTimelinePropertyTest {
             List<ModelRelease> releases = randomReleases(rnd);
             ReleaseTimeline t = ReleaseTimeline.of(releases);
             List<ModelRelease> distinct = dedupe(releases);
-            for (String model : MODELS) {
-                for (long time = -1; time <= MAX_T + 1; time++) {
-                    for (String key : KEYS) {
-                        assertThat(t.resolve(model, time, key))
-                                .as("trial %d %s t=%d key=%s", trial, model, time, key)
-                                .isEqualTo(naiveResolve(distinct, model, time, key));
-                    }
-                }
-            }
+            int n = trial;
+            forEachQuery(-1, (model, time, key) -> assertThat(t.resolve(model, time, key))
+                    .as("trial %d %s t=%d key=%s", n, model, time, key)
+                    .isEqualTo(naiveResolve(distinct, model, time, key)));
         }
     }
 
@@ -127,14 +133,9 @@ class ReleaseTimelinePropertyTest {
             long watermark = rnd.nextInt((int) MAX_T + 30) - 10;
             long lateness = rnd.nextInt(40);
             Set<String> bruteForce = new HashSet<>();
-            for (String model : MODELS) {
-                // Every t >= horizon up to past the last activation; beyond that nothing changes.
-                for (long time = watermark - lateness; time <= MAX_T + 1; time++) {
-                    for (String key : KEYS) {
-                        t.resolve(model, time, key).ifPresent(r -> bruteForce.add(r.releaseId()));
-                    }
-                }
-            }
+            // Every t >= horizon up to past the last activation; beyond that nothing changes.
+            forEachQuery(watermark - lateness, (model, time, key) ->
+                    t.resolve(model, time, key).ifPresent(r -> bruteForce.add(r.releaseId())));
             if (watermark - lateness > MAX_T + 1) {
                 for (String model : MODELS) {
                     for (String key : KEYS) {
@@ -149,7 +150,7 @@ class ReleaseTimelinePropertyTest {
         }
     }
 
-    // --- naive reference, written from ARCHITECTURE §4 without the production data structures ---
+    // --- naive reference, written from the resolver contract (ReleaseTimeline) without its data structures ---
 
     private static final Comparator<ModelRelease> TIE_ORDER = Comparator.comparingLong(ModelRelease::activateAt)
             .thenComparingLong(ModelRelease::publishedAt)
