@@ -21,6 +21,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches {@code http:} and {@code https:} URIs with the JDK {@link HttpClient}, streaming into a
@@ -47,6 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class HttpModelFetcher extends DownloadingFetcher {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(HttpModelFetcher.class);
 
     private final long connectTimeoutMs;
     private final long requestTimeoutMs;
@@ -122,8 +125,9 @@ public final class HttpModelFetcher extends DownloadingFetcher {
                 timedOut.set(true);
                 try {
                     body.close();
-                } catch (IOException ignored) {
-                    // The reader sees the close either way.
+                } catch (IOException e) {
+                    // The reader still stops at the timedOut check once the transfer ends.
+                    LOG.warn("cannot close the response body of {} at its deadline", release.uri(), e);
                 }
             }
         }, CompletableFuture.delayedExecutor(remainingNs, TimeUnit.NANOSECONDS));

@@ -11,7 +11,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.io.IOException;
 
-/** Strict field readers shared by the JSON codecs; every failure names the field and the value. */
+/**
+ * Strict field readers and writers shared by the JSON codecs; every failure is an
+ * {@link InvalidReleaseException} naming the field and the value.
+ *
+ * <pre>{@code
+ * ObjectNode o = JsonFields.parseMessage(bytes, 1, "status");   // header checked
+ * String site = JsonFields.text(o, "site");
+ * Long boundary = JsonFields.optionalLong(o, "effectiveBoundary");
+ * }</pre>
+ */
 @Internal
 public final class JsonFields {
 
