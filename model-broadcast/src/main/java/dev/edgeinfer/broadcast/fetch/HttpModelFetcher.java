@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * The sha256 is not checked here (use {@link ModelStore}). TLS uses the JVM's default trust store;
  * there is no authentication support beyond what the URI carries. On failure no temp file is left.
  */
-public final class HttpModelFetcher extends DownloadingFetcher {
+public final class HttpModelFetcher extends DownloadingFetcher<URI> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(HttpModelFetcher.class);
@@ -73,11 +73,13 @@ public final class HttpModelFetcher extends DownloadingFetcher {
     }
 
     @Override
-    public Path fetchTo(ModelRelease release, Path directory, long maxBytes) throws ModelFetchException {
-        String uri = release.uri();
-        URI target = parse(uri);
-        long limit = limit(release, maxBytes);
+    URI source(ModelRelease release) throws ModelFetchException {
+        return parse(release.uri());
+    }
 
+    @Override
+    Path download(ModelRelease release, URI target, Path directory, long limit) throws ModelFetchException {
+        String uri = release.uri();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
         HttpRequest request = HttpRequest.newBuilder(target)
                 .timeout(Duration.ofMillis(requestTimeoutMs))

@@ -53,7 +53,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * fetch re-reads the partition, so its cost grows with what the partition holds: use enough
  * partitions, and compaction or retention to drop old blobs.
  */
-public final class KafkaBlobFetcher extends DownloadingFetcher {
+public final class KafkaBlobFetcher extends DownloadingFetcher<String> {
 
     private static final long serialVersionUID = 1L;
 
@@ -94,10 +94,13 @@ public final class KafkaBlobFetcher extends DownloadingFetcher {
     }
 
     @Override
-    public Path fetchTo(ModelRelease release, Path directory, long maxBytes) throws ModelFetchException {
+    String source(ModelRelease release) throws ModelFetchException {
+        return topicOf(release);
+    }
+
+    @Override
+    Path download(ModelRelease release, String topic, Path directory, long limit) throws ModelFetchException {
         String uri = release.uri();
-        String topic = topicOf(release);
-        long limit = limit(release, maxBytes);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
 
         Path temp = FetchSupport.newTempFile(release, directory);
