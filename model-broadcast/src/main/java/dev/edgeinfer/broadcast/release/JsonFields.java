@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.io.IOException;
+import java.util.function.Predicate;
 
 /**
  * Strict field readers and writers shared by the JSON codecs; every failure is an
@@ -104,49 +105,48 @@ public final class JsonFields {
         return text(obj, name, name);
     }
 
-    public static String text(JsonNode obj, String name, String path) {
-        return textOf(required(obj, name, path), path, "must be a JSON string");
-    }
-
-    /** The text of {@code name}, or {@code null} when it is absent or JSON {@code null}. */
-    public static String optionalText(JsonNode obj, String name) {
-        return obj.hasNonNull(name) ? textOf(obj.get(name), name, "must be a JSON string or null") : null;
-    }
-
     public static long longValue(JsonNode obj, String name) {
         return longValue(obj, name, name);
     }
 
+    public static String text(JsonNode obj, String name, String path) {
+        return checked(required(obj, name, path), path, JsonNode::isTextual, "must be a JSON string").textValue();
+    }
+
     public static long longValue(JsonNode obj, String name, String path) {
-        return longOf(required(obj, name, path), path, "must be an integer (64-bit)");
-    }
-
-    /** The integer {@code name}, or {@code null} when it is absent or JSON {@code null}. */
-    public static Long optionalLong(JsonNode obj, String name) {
-        return obj.hasNonNull(name) ? longOf(obj.get(name), name, "must be an integer (64-bit) or null") : null;
-    }
-
-    private static String textOf(JsonNode v, String path, String rule) {
-        if (!v.isTextual()) {
-            throw InvalidReleaseException.invalid(path, v, rule);
-        }
-        return v.textValue();
-    }
-
-    private static long longOf(JsonNode v, String path, String rule) {
-        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw InvalidReleaseException.invalid(path, v, rule);
-        }
-        return v.longValue();
+        return checked(required(obj, name, path), path, JsonFields::isLong, "must be an integer (64-bit)").longValue();
     }
 
     public static int intValue(JsonNode obj, String name) {
         JsonNode v = required(obj, name, name);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw InvalidReleaseException.invalid(name, v, "must be an integer (32-bit)");
+        return checked(v, name, n -> n.isIntegralNumber() && n.canConvertToInt(), "must be an integer (32-bit)").intValue();
+    }
+
+    /** The text of {@code name}, or {@code null} when it is absent or JSON {@code null}. */
+    public static String optionalText(JsonNode obj, String name) {
+        return obj.hasNonNull(name)
+                ? checked(obj.get(name), name, JsonNode::isTextual, "must be a JSON string or null").textValue()
+                : null;
+    }
+
+    /** The integer {@code name}, or {@code null} when it is absent or JSON {@code null}. */
+    public static Long optionalLong(JsonNode obj, String name) {
+        return obj.hasNonNull(name)
+                ? checked(obj.get(name), name, JsonFields::isLong, "must be an integer (64-bit) or null").longValue()
+                : null;
+    }
+
+    private static boolean isLong(JsonNode v) {
+        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
+        return v.isIntegralNumber() && v.canConvertToLong();
+    }
+
+    /** {@code v} if it passes {@code ok}, else an {@link InvalidReleaseException} stating {@code rule}. */
+    private static JsonNode checked(JsonNode v, String path, Predicate<JsonNode> ok, String rule) {
+        if (!ok.test(v)) {
+            throw InvalidReleaseException.invalid(path, v, rule);
         }
-        return v.intValue();
+        return v;
     }
 
     public static String preview(byte[] bytes) {
