@@ -8,6 +8,8 @@ import java.util.Objects;
  * names are what the status topic publishes; the message names the offending value.
  *
  * <pre>{@code
+ * try {
+ *     stage(release);   // fetch, verify, load
  * } catch (EdgeInferException e) {
  *     report(release, ModelStatus.State.REJECTED, e.reason().name(), e.getMessage());
  * }

@@ -9,6 +9,14 @@ import java.nio.file.Path;
  * A model could not be loaded or does not fit the job: wrong bytes, not ONNX, wrong signature.
  * Known-fatal for this model version; the message says what is wrong, {@link #reason()} says it
  * in a machine-readable way, and the model and file travel with it.
+ *
+ * <pre>{@code
+ * try {
+ *     runner = OnnxModelRunner.load(release.modelId(), file, translator, options, warmup);
+ * } catch (ModelLoadException e) {
+ *     report(release, e.reason().name(), e.getMessage());   // e.g. SIGNATURE_MISMATCH
+ * }
+ * }</pre>
  */
 public class ModelLoadException extends EdgeInferException {
 

@@ -19,6 +19,11 @@ import java.util.TreeMap;
  * Describes an ONNX file as a {@link ModelRelease}: sha256, size, {@code file:} URI and the
  * signature ONNX Runtime reads from the graph (what the publisher declares and every subtask
  * checks again after loading).
+ *
+ * <pre>{@code
+ * ModelRelease r = ReleaseFactory.fromFile("sensor-anomaly", "v2", Path.of("/models/v2.onnx"),
+ *         activateAt, 100, "alice@ml-team", System.currentTimeMillis());
+ * }</pre>
  */
 public final class ReleaseFactory {
 
