@@ -19,9 +19,11 @@ import java.util.Objects;
  * TensorSpec features = TensorSpec.of("features", -1, 32);   // [batch, 32]
  * }</pre>
  *
+ * <p>Construction throws {@link InvalidReleaseException} if the name is missing or blank, or a
+ * dimension is below {@code -1}.
+ *
  * @param name the tensor's name as the ONNX graph spells it
  * @param shape dimensions, {@code -1} = dynamic, or {@code null} when unknown
- * @throws InvalidReleaseException if the name is missing or blank, or a dimension is below {@code -1}
  */
 public record TensorSpec(String name, long[] shape) implements Serializable {
 
