@@ -1,9 +1,9 @@
 package dev.edgeinfer.benchmarks;
 
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,8 +50,8 @@ public class ResolverBenchmark {
 
     @Setup
     public void setUp() {
-        DeclaredSignature signature = new DeclaredSignature(
-                List.of(new TensorDecl("features", new long[] {-1, 32})), List.of(new TensorDecl("score", new long[] {-1, 1})));
+        ModelSignature signature = ModelSignature.declared(
+                List.of(new TensorSpec("features", new long[] {-1, 32})), List.of(new TensorSpec("score", new long[] {-1, 1})));
         List<ModelRelease> releases = new ArrayList<>();
         for (int i = 0; i < activations; i++) {
             releases.add(ModelRelease.builder()

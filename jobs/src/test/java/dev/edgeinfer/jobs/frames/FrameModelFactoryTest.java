@@ -19,7 +19,7 @@ import dev.edgeinfer.operators.frames.FrameTensor;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
 import dev.edgeinfer.operators.runtime.ModelLoadException;
-import dev.edgeinfer.operators.runtime.ModelSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.runtime.OnnxSignatures;

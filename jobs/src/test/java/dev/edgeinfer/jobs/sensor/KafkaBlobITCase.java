@@ -6,14 +6,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.edgeinfer.broadcast.fetch.BlobPublisher;
 import dev.edgeinfer.broadcast.fetch.BlobTopic;
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.fetch.KafkaBlobFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetchException;
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
 import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,7 @@ class KafkaBlobITCase {
     private static ModelRelease release(byte[] bytes, String uri) {
         return ModelRelease.builder()
                 .model("blob-model").version("v1").sha256(Sha256.of(bytes)).uri(uri).sizeBytes(bytes.length)
-                .signature(new DeclaredSignature(List.of(TensorDecl.of("x", -1, 4)), List.of(TensorDecl.of("y", -1, 1))))
+                .signature(ModelSignature.declared(List.of(TensorSpec.of("x", -1, 4)), List.of(TensorSpec.of("y", -1, 1))))
                 .activateAt(0).publisher("it").publishedAt(0)
                 .build();
     }

@@ -8,6 +8,7 @@ import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.io.Serializable;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -155,13 +156,16 @@ public sealed interface ControlMessage extends Serializable
     }
 
     private static String modelHint(byte[] key, byte[] value) {
-        try {
-            JsonNode model = JsonFields.MAPPER.readTree(value).get("model");
-            if (model != null && model.isTextual() && !model.textValue().isBlank()) {
-                return model.textValue();
+        JsonNode model = null;
+        if (value != null) {
+            try {
+                model = JsonFields.MAPPER.readTree(value).get("model");
+            } catch (IOException notJson) {
+                // Only a hint for a record already rejected with its own reason: fall back to the key.
             }
-        } catch (Exception ignored) {
-            // Not JSON: fall back to the key.
+        }
+        if (model != null && model.isTextual() && !model.textValue().isBlank()) {
+            return model.textValue();
         }
         if (key != null) {
             String k = new String(key, StandardCharsets.UTF_8);

@@ -4,10 +4,8 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -24,7 +22,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p><b>Guarantees and caveats.</b> Stateless and thread-safe. The layout is versioned by
  * {@link Snapshot}; change it only together with a new snapshot version.
  */
-public final class ControlMessageSerializer extends TypeSerializerSingleton<ControlMessage> {
+public final class ControlMessageSerializer extends ImmutableSerializer<ControlMessage> {
 
     private static final long serialVersionUID = 1L;
 
@@ -32,31 +30,6 @@ public final class ControlMessageSerializer extends TypeSerializerSingleton<Cont
 
     private static final byte RELEASE = 0;
     private static final byte REJECTED = 1;
-
-    @Override
-    public boolean isImmutableType() {
-        return true;
-    }
-
-    @Override
-    public ControlMessage createInstance() {
-        return null;
-    }
-
-    @Override
-    public ControlMessage copy(ControlMessage from) {
-        return from;
-    }
-
-    @Override
-    public ControlMessage copy(ControlMessage from, ControlMessage reuse) {
-        return from;
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
-    }
 
     @Override
     public void serialize(ControlMessage message, DataOutputView out) throws IOException {
@@ -101,11 +74,6 @@ public final class ControlMessageSerializer extends TypeSerializerSingleton<Cont
     }
 
     @Override
-    public ControlMessage deserialize(ControlMessage reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
-
-    @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
         // Rare (network shuffles of raw bytes); round-tripping keeps the layout defined in one place.
         serialize(deserialize(in), out);
@@ -114,38 +82,6 @@ public final class ControlMessageSerializer extends TypeSerializerSingleton<Cont
     @Override
     public TypeSerializerSnapshot<ControlMessage> snapshotConfiguration() {
         return new Snapshot();
-    }
-
-    private static void writeString(DataOutputView out, String s) throws IOException {
-        // Length-prefixed UTF-8 rather than writeUTF: details and offending values may exceed 64 KiB.
-        writeBytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String readString(DataInputView in) throws IOException {
-        byte[] b = readBytes(in);
-        return b == null ? null : new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static void writeBytes(DataOutputView out, byte[] b) throws IOException {
-        if (b == null) {
-            out.writeInt(-1);
-        } else {
-            out.writeInt(b.length);
-            out.write(b);
-        }
-    }
-
-    private static byte[] readBytes(DataInputView in) throws IOException {
-        int n = in.readInt();
-        if (n < -1) {
-            throw new IOException("corrupt ControlMessage bytes: length " + n);
-        }
-        if (n == -1) {
-            return null;
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
     }
 
     /** Serializer snapshot; public with a no-arg constructor because Flink instantiates it on restore. */

@@ -28,6 +28,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Client side of the control topic: publish a release (keyed by its release id, so compaction
  * keeps every activation) and read the whole timeline back.
+ *
+ * <pre>{@code
+ * ControlTopic control = new ControlTopic("kafka:9092", "edge.models.control");
+ * control.publish(release);                    // waits for the broker's acknowledgement
+ * ReleaseTimeline timeline = control.timeline();
+ * }</pre>
  */
 public final class ControlTopic {
 

@@ -3,12 +3,10 @@ package dev.edgeinfer.broadcast.control;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
-import dev.edgeinfer.broadcast.release.TensorDecl;
 
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -17,7 +15,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * inside {@link ControlMessageSerializer}: a length-prefixed {@link ModelReleaseJson} document.
  *
  * <p>Why JSON and not Flink's POJO serializer: a record with a nested
- * {@code List<TensorDecl>} (itself holding a {@code long[]}) falls back to Kryo inside the POJO
+ * {@code List<TensorSpec>} (itself holding a {@code long[]}) falls back to Kryo inside the POJO
  * serializer, whose bytes depend on class registration and Kryo versions — a poor format for
  * checkpointed state that must survive upgrades. The JSON form is already the versioned wire
  * contract (it carries {@code "schema":1}), so state written today stays readable by any build
@@ -34,61 +32,26 @@ import org.apache.flink.core.memory.DataOutputView;
  * whose JSON no longer validates (e.g. a future schema read by an old build) fails the restore
  * with an {@link IOException} naming the reason, rather than silently dropping a release.
  */
-public final class ModelReleaseSerializer extends TypeSerializerSingleton<ModelRelease> {
+public final class ModelReleaseSerializer extends ImmutableSerializer<ModelRelease> {
 
     private static final long serialVersionUID = 1L;
 
     public static final ModelReleaseSerializer INSTANCE = new ModelReleaseSerializer();
 
     @Override
-    public boolean isImmutableType() {
-        return true;
-    }
-
-    @Override
-    public ModelRelease createInstance() {
-        // ModelRelease has no meaningful "empty" value; immutable types may return null here.
-        return null;
-    }
-
-    @Override
-    public ModelRelease copy(ModelRelease from) {
-        return from;
-    }
-
-    @Override
-    public ModelRelease copy(ModelRelease from, ModelRelease reuse) {
-        return from;
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
-    }
-
-    @Override
     public void serialize(ModelRelease record, DataOutputView target) throws IOException {
-        byte[] json = ModelReleaseJson.toJson(record);
-        target.writeInt(json.length);
-        target.write(json);
+        writeBytes(target, ModelReleaseJson.toJson(record));
     }
 
     @Override
     public ModelRelease deserialize(DataInputView source) throws IOException {
-        return decode(readBytes(source));
-    }
-
-    @Override
-    public ModelRelease deserialize(ModelRelease reuse, DataInputView source) throws IOException {
-        return deserialize(source);
+        return decode(readJson(source));
     }
 
     @Override
     public void copy(DataInputView source, DataOutputView target) throws IOException {
         // Through a byte[]: DataOutputSerializer.write(DataInputView, n) does not grow its buffer.
-        byte[] json = readBytes(source);
-        target.writeInt(json.length);
-        target.write(json);
+        writeBytes(target, readJson(source));
     }
 
     @Override
@@ -96,17 +59,15 @@ public final class ModelReleaseSerializer extends TypeSerializerSingleton<ModelR
         return new Snapshot();
     }
 
-    static byte[] readBytes(DataInputView source) throws IOException {
-        int length = source.readInt();
-        if (length < 0) {
-            throw new IOException("corrupt ModelRelease bytes: negative length " + length);
+    private byte[] readJson(DataInputView source) throws IOException {
+        byte[] json = readBytes(source);
+        if (json == null) {
+            throw new IOException("corrupt ModelRelease bytes: no JSON document (length -1)");
         }
-        byte[] json = new byte[length];
-        source.readFully(json);
         return json;
     }
 
-    static ModelRelease decode(byte[] json) throws IOException {
+    private static ModelRelease decode(byte[] json) throws IOException {
         try {
             return ModelReleaseJson.fromJson(json);
         } catch (InvalidReleaseException e) {

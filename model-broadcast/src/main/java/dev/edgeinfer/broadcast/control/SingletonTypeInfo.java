@@ -3,8 +3,10 @@ package dev.edgeinfer.broadcast.control;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.annotation.Internal;
 
 /** TypeInformation that always hands out one fixed, stateless serializer (no Kryo, no POJO analysis). */
+@Internal
 final class SingletonTypeInfo<T> extends TypeInformation<T> {
 
     private static final long serialVersionUID = 1L;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Reassembles one blob from its chunk records, read in offset order, into a file. Kafka-free, so
@@ -23,6 +24,7 @@ import java.util.zip.CRC32;
  * written at their position, so memory stays at one chunk. Problems are collected and judged in
  * {@link #finish()}, because a later record may still repair them.
  */
+@Internal
 final class BlobAssembler {
 
     record Layout(int chunks, long size, int chunkSize) {}

@@ -8,9 +8,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.flink.annotation.Internal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Bounded streaming into temp files, shared by the fetchers. */
+@Internal
 final class FetchSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FetchSupport.class);
 
     /** Prefix/suffix of in-progress downloads; {@link ModelStore#retain} removes stale ones. */
     static final String TEMP_PREFIX = ".fetch-";
@@ -92,8 +98,9 @@ final class FetchSupport {
     static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // Best effort: ModelStore.retain() sweeps stale temp files.
+        } catch (IOException e) {
+            // Not fatal: ModelStore.retain() sweeps stale temp files later.
+            LOG.warn("cannot delete the partial download {}; it is swept later", file, e);
         }
     }
 }

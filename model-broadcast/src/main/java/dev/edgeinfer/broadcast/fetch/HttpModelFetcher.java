@@ -21,6 +21,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches {@code http:} and {@code https:} URIs with the JDK {@link HttpClient}, streaming into a
@@ -44,12 +46,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The sha256 is not checked here (use {@link ModelStore}). TLS uses the JVM's default trust store;
  * there is no authentication support beyond what the URI carries. On failure no temp file is left.
  */
-public final class HttpModelFetcher implements ModelFetcher {
+public final class HttpModelFetcher extends DownloadingFetcher<URI> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(HttpModelFetcher.class);
 
-    private final String downloadDirectory;
-    private final long maxBytes;
     private final long connectTimeoutMs;
     private final long requestTimeoutMs;
     /** HttpClient is not serializable; one per fetcher instance per JVM, created on first use. */
@@ -62,28 +63,23 @@ public final class HttpModelFetcher implements ModelFetcher {
      * @param requestTimeout deadline for the whole request, from sending it to the last body byte
      */
     public HttpModelFetcher(Path downloadDirectory, long maxBytes, Duration connectTimeout, Duration requestTimeout) {
+        super(downloadDirectory.toAbsolutePath().normalize().toString(), maxBytes);
         if (maxBytes <= 0 || connectTimeout.isNegative() || connectTimeout.isZero()
                 || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("maxBytes and timeouts must be positive");
         }
-        this.downloadDirectory = downloadDirectory.toAbsolutePath().normalize().toString();
-        this.maxBytes = maxBytes;
         this.connectTimeoutMs = connectTimeout.toMillis();
         this.requestTimeoutMs = requestTimeout.toMillis();
     }
 
     @Override
-    public Path fetch(ModelRelease release) throws ModelFetchException {
-        return fetchTo(release, Path.of(downloadDirectory), maxBytes);
+    URI source(ModelRelease release) throws ModelFetchException {
+        return parse(release.uri());
     }
 
     @Override
-    public Path fetchTo(ModelRelease release, Path directory, long maxBytes) throws ModelFetchException {
+    Path download(ModelRelease release, URI target, Path directory, long limit) throws ModelFetchException {
         String uri = release.uri();
-        URI target = parse(uri);
-        long limit = FetchSupport.limit(release, Math.min(maxBytes, this.maxBytes));
-        FetchSupport.checkDeclaredSize(release, Math.min(maxBytes, this.maxBytes));
-
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
         HttpRequest request = HttpRequest.newBuilder(target)
                 .timeout(Duration.ofMillis(requestTimeoutMs))
@@ -131,8 +127,9 @@ public final class HttpModelFetcher implements ModelFetcher {
                 timedOut.set(true);
                 try {
                     body.close();
-                } catch (IOException ignored) {
-                    // The reader sees the close either way.
+                } catch (IOException e) {
+                    // The reader still stops at the timedOut check once the transfer ends.
+                    LOG.warn("cannot close the response body of {} at its deadline", release.uri(), e);
                 }
             }
         }, CompletableFuture.delayedExecutor(remainingNs, TimeUnit.NANOSECONDS));

@@ -53,14 +53,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * fetch re-reads the partition, so its cost grows with what the partition holds: use enough
  * partitions, and compaction or retention to drop old blobs.
  */
-public final class KafkaBlobFetcher implements ModelFetcher {
+public final class KafkaBlobFetcher extends DownloadingFetcher<String> {
 
     private static final long serialVersionUID = 1L;
 
     private final String bootstrapServers;
     private final String defaultTopic;
-    private final String downloadDirectory;
-    private final long maxBytes;
     private final long timeoutMs;
     private final HashMap<String, String> clientProperties;
 
@@ -78,13 +76,12 @@ public final class KafkaBlobFetcher implements ModelFetcher {
 
     private KafkaBlobFetcher(String bootstrapServers, String defaultTopic, String downloadDirectory, long maxBytes,
             long timeoutMs, HashMap<String, String> clientProperties) {
+        super(downloadDirectory, maxBytes);
         if (maxBytes <= 0 || timeoutMs <= 0) {
             throw new IllegalArgumentException("maxBytes and timeout must be positive");
         }
         this.bootstrapServers = bootstrapServers;
         this.defaultTopic = defaultTopic;
-        this.downloadDirectory = downloadDirectory;
-        this.maxBytes = maxBytes;
         this.timeoutMs = timeoutMs;
         this.clientProperties = clientProperties;
     }
@@ -97,17 +94,13 @@ public final class KafkaBlobFetcher implements ModelFetcher {
     }
 
     @Override
-    public Path fetch(ModelRelease release) throws ModelFetchException {
-        return fetchTo(release, Path.of(downloadDirectory), maxBytes);
+    String source(ModelRelease release) throws ModelFetchException {
+        return topicOf(release);
     }
 
     @Override
-    public Path fetchTo(ModelRelease release, Path directory, long maxBytes) throws ModelFetchException {
+    Path download(ModelRelease release, String topic, Path directory, long limit) throws ModelFetchException {
         String uri = release.uri();
-        String topic = topicOf(release);
-        long effectiveMax = Math.min(maxBytes, this.maxBytes);
-        FetchSupport.checkDeclaredSize(release, effectiveMax);
-        long limit = FetchSupport.limit(release, effectiveMax);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
 
         Path temp = FetchSupport.newTempFile(release, directory);

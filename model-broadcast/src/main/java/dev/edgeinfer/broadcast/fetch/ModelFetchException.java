@@ -1,6 +1,6 @@
 package dev.edgeinfer.broadcast.fetch;
 
-import java.util.Objects;
+import dev.edgeinfer.broadcast.release.EdgeInferException;
 
 /**
  * The bytes of a release could not be obtained (or, from {@link ModelStore}, did not verify), with
@@ -21,7 +21,7 @@ import java.util.Objects;
  * itself (unknown scheme, outside the models root, too large, checksum mismatch) is not, because
  * retrying cannot change it. Callers should still cap retries.
  */
-public class ModelFetchException extends Exception {
+public class ModelFetchException extends EdgeInferException {
 
     private static final long serialVersionUID = 2L;
 
@@ -67,7 +67,6 @@ public class ModelFetchException extends Exception {
         }
     }
 
-    private final Reason reason;
     private final String uri;
     private final boolean retriable;
 
@@ -77,8 +76,7 @@ public class ModelFetchException extends Exception {
     }
 
     public ModelFetchException(Reason reason, String uri, String problem, boolean retriable, Throwable cause) {
-        super("cannot fetch " + uri + ": " + problem + " [" + reason + "]", cause);
-        this.reason = Objects.requireNonNull(reason, "reason");
+        super(reason, "cannot fetch " + uri + ": " + problem + " [" + reason + "]", cause);
         this.uri = uri;
         this.retriable = retriable;
     }
@@ -91,8 +89,9 @@ public class ModelFetchException extends Exception {
         this(Reason.IO_ERROR, uri, problem, retriable, cause);
     }
 
+    @Override
     public Reason reason() {
-        return reason;
+        return (Reason) super.reason();
     }
 
     public String uri() {

@@ -5,7 +5,6 @@ import dev.edgeinfer.broadcast.release.Sha256;
 
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,7 +19,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Pattern;
 
 /**
  * The local, content-addressed model cache of one TaskManager: {@code <root>/<sha256>.onnx}.
@@ -60,8 +58,6 @@ import java.util.regex.Pattern;
  */
 public final class ModelStore {
 
-    private static final Pattern ENTRY = Pattern.compile("([0-9a-f]{64})\\.onnx");
-    private static final long STALE_TEMP_MS = 60 * 60 * 1000L;
     private static final ConcurrentHashMap<Path, ModelStore> INSTANCES = new ConcurrentHashMap<>();
 
     private final Path root;
@@ -122,8 +118,8 @@ public final class ModelStore {
     /** The sha256s with a file in the cache (verified or not), sorted. */
     public Set<String> cached() throws IOException {
         Set<String> out = new TreeSet<>();
-        for (Path p : entries()) {
-            out.add(shaOf(p));
+        for (Path p : CacheFiles.entries(root)) {
+            out.add(CacheFiles.shaOf(p));
         }
         return out;
     }
@@ -227,26 +223,8 @@ public final class ModelStore {
 
         Path temp = fetcher.fetchTo(release, root, maxModelBytes);
         try {
-            if (!root.equals(temp.toAbsolutePath().getParent())) {
-                // A fetcher that ignored the directory: bring the bytes here so the final rename is atomic.
-                Path local = FetchSupport.newTempFile(release, root);
-                Files.copy(temp, local, StandardCopyOption.REPLACE_EXISTING);
-                FetchSupport.deleteQuietly(temp);   // fetchTo's contract: the caller owns it
-                temp = local;
-            }
-            long size = Files.size(temp);
-            if (size > maxModelBytes) {
-                throw new ModelFetchException(Reason.TOO_LARGE, release.uri(), "fetched " + size + " bytes, more than the store's limit of " + maxModelBytes, null);
-            }
-            if (size != release.sizeBytes()) {
-                throw new ModelFetchException(Reason.SIZE_MISMATCH, release.uri(),
-                        "fetched " + size + " bytes, the release declares " + release.sizeBytes(), null);
-            }
-            String actual = Sha256.of(temp);
-            if (!actual.equals(sha)) {
-                throw new ModelFetchException(Reason.CHECKSUM_MISMATCH, release.uri(),
-                        "fetched bytes have sha256 " + actual + ", the release declares " + sha, null);
-            }
+            temp = CacheFiles.moveInto(release, temp, root);
+            CacheFiles.verify(release, temp, maxModelBytes);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             touch(sha, target);
             return target;
@@ -301,8 +279,8 @@ public final class ModelStore {
         synchronized (lock) {
             List<String> unpinned = new ArrayList<>();
             Map<String, Long> recency = new HashMap<>();
-            for (Path p : entries()) {
-                String sha = shaOf(p);
+            for (Path p : CacheFiles.entries(root)) {
+                String sha = CacheFiles.shaOf(p);
                 if (!pinned.contains(sha)) {
                     unpinned.add(sha);
                     Long used = lastUsed.get(sha);
@@ -321,36 +299,8 @@ public final class ModelStore {
                 evicted.add(sha);
             }
         }
-        sweepStaleTemps();
+        CacheFiles.sweepStaleTemps(root);
         return evicted;
-    }
-
-    private void sweepStaleTemps() throws IOException {
-        long cutoff = System.currentTimeMillis() - STALE_TEMP_MS;
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root, FetchSupport.TEMP_PREFIX + "*" + FetchSupport.TEMP_SUFFIX)) {
-            for (Path p : stream) {
-                if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
-                    FetchSupport.deleteQuietly(p);
-                }
-            }
-        }
-    }
-
-    private List<Path> entries() throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root, "*.onnx")) {
-            for (Path p : stream) {
-                if (ENTRY.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
-                    out.add(p);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String shaOf(Path entry) {
-        String name = entry.getFileName().toString();
-        return name.substring(0, name.length() - ".onnx".length());
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.Objects;
  * A release (or a control-topic record that claims to be one) that cannot be accepted, with a
  * machine-readable {@link Reason}, the field at fault and the offending value.
  *
- * <p>Thrown by the {@link ModelRelease} / {@link TensorDecl} / {@link DeclaredSignature}
+ * <p>Thrown by the {@link ModelRelease} / {@link TensorSpec} / {@link ModelSignature}
  * constructors and by {@link ModelReleaseJson#fromJson(byte[])}. It is <em>unchecked</em> (it
  * extends {@link IllegalArgumentException}) because the same type guards both code that builds
  * releases in Java, where a bad value is a programming error, and code that parses untrusted

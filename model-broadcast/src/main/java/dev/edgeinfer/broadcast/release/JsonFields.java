@@ -10,8 +10,18 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.io.IOException;
+import java.util.function.Predicate;
 
-/** Strict field readers shared by the JSON codecs; every failure names the field and the value. */
+/**
+ * Strict field readers and writers shared by the JSON codecs; every failure is an
+ * {@link InvalidReleaseException} naming the field and the value.
+ *
+ * <pre>{@code
+ * ObjectNode o = JsonFields.parseMessage(bytes, 1, "status");   // header checked
+ * String site = JsonFields.text(o, "site");
+ * Long boundary = JsonFields.optionalLong(o, "effectiveBoundary");
+ * }</pre>
+ */
 @Internal
 public final class JsonFields {
 
@@ -25,6 +35,21 @@ public final class JsonFields {
             .build();
 
     private JsonFields() {}
+
+    /** A new message object starting with its {@code schema} and {@code type} header. */
+    public static ObjectNode newMessage(int schema, String type) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("schema", schema);
+        o.put("type", type);
+        return o;
+    }
+
+    /** Parses a message object and checks its header ({@link #checkHeader}). */
+    public static ObjectNode parseMessage(byte[] bytes, int supportedSchema, String expectedType) {
+        ObjectNode o = parseObject(bytes);
+        checkHeader(o, supportedSchema, expectedType);
+        return o;
+    }
 
     public static ObjectNode parseObject(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
@@ -80,55 +105,48 @@ public final class JsonFields {
         return text(obj, name, name);
     }
 
-    public static String text(JsonNode obj, String name, String path) {
-        JsonNode v = required(obj, name, path);
-        if (!v.isTextual()) {
-            throw InvalidReleaseException.invalid(path, v, "must be a JSON string");
-        }
-        return v.textValue();
-    }
-
-    public static String optionalText(JsonNode obj, String name) {
-        JsonNode v = obj.get(name);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw InvalidReleaseException.invalid(name, v, "must be a JSON string or null");
-        }
-        return v.textValue();
-    }
-
     public static long longValue(JsonNode obj, String name) {
         return longValue(obj, name, name);
     }
 
-    public static long longValue(JsonNode obj, String name, String path) {
-        JsonNode v = required(obj, name, path);
-        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw InvalidReleaseException.invalid(path, v, "must be an integer (64-bit)");
-        }
-        return v.longValue();
+    public static String text(JsonNode obj, String name, String path) {
+        return checked(required(obj, name, path), path, JsonNode::isTextual, "must be a JSON string").textValue();
     }
 
-    public static Long optionalLong(JsonNode obj, String name) {
-        JsonNode v = obj.get(name);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw InvalidReleaseException.invalid(name, v, "must be an integer (64-bit) or null");
-        }
-        return v.longValue();
+    public static long longValue(JsonNode obj, String name, String path) {
+        return checked(required(obj, name, path), path, JsonFields::isLong, "must be an integer (64-bit)").longValue();
     }
 
     public static int intValue(JsonNode obj, String name) {
         JsonNode v = required(obj, name, name);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw InvalidReleaseException.invalid(name, v, "must be an integer (32-bit)");
+        return checked(v, name, n -> n.isIntegralNumber() && n.canConvertToInt(), "must be an integer (32-bit)").intValue();
+    }
+
+    /** The text of {@code name}, or {@code null} when it is absent or JSON {@code null}. */
+    public static String optionalText(JsonNode obj, String name) {
+        return obj.hasNonNull(name)
+                ? checked(obj.get(name), name, JsonNode::isTextual, "must be a JSON string or null").textValue()
+                : null;
+    }
+
+    /** The integer {@code name}, or {@code null} when it is absent or JSON {@code null}. */
+    public static Long optionalLong(JsonNode obj, String name) {
+        return obj.hasNonNull(name)
+                ? checked(obj.get(name), name, JsonFields::isLong, "must be an integer (64-bit) or null").longValue()
+                : null;
+    }
+
+    private static boolean isLong(JsonNode v) {
+        // Strings like "123" and floats like 1.5 are refused: timestamps and sizes must be exact integers.
+        return v.isIntegralNumber() && v.canConvertToLong();
+    }
+
+    /** {@code v} if it passes {@code ok}, else an {@link InvalidReleaseException} stating {@code rule}. */
+    private static JsonNode checked(JsonNode v, String path, Predicate<JsonNode> ok, String rule) {
+        if (!ok.test(v)) {
+            throw InvalidReleaseException.invalid(path, v, rule);
         }
-        return v.intValue();
+        return v;
     }
 
     public static String preview(byte[] bytes) {

@@ -8,8 +8,6 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,8 +26,8 @@ import java.util.regex.Pattern;
  * ModelRelease r = ModelRelease.builder()
  *         .model("sensor-anomaly").version("v2").sha256(Sha256.of(bytes))
  *         .uri("file:///models/sensor-anomaly-v2.onnx").sizeBytes(bytes.length)
- *         .signature(new DeclaredSignature(List.of(TensorDecl.of("features", -1, 32)),
- *                                          List.of(TensorDecl.of("score", -1, 1))))
+ *         .signature(ModelSignature.declared(List.of(TensorSpec.of("features", -1, 32)),
+ *                                        List.of(TensorSpec.of("score", -1, 1))))
  *         .activateAt(now + 10_000).canaryPercent(100)
  *         .publisher("alice@ml-team").publishedAt(now)
  *         .build();
@@ -79,7 +77,7 @@ public record ModelRelease(
         String sha256,
         String uri,
         long sizeBytes,
-        DeclaredSignature signature,
+        ModelSignature signature,
         long activateAt,
         int canaryPercent,
         String publisher,
@@ -92,16 +90,10 @@ public record ModelRelease(
     private static final long serialVersionUID = 1L;
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
-    /** No '@' (the releaseId separator), no whitespace or control characters (ids end up in keys, metrics, paths). */
-    private static final Pattern LABEL = Pattern.compile("[^@\\s\\p{Cntrl}]{1,200}");
-    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
-    /** Ed25519 signatures are always 64 bytes (RFC 8032). */
-    static final int ED25519_SIGNATURE_BYTES = 64;
     /** Most metadata entries a release may carry. */
     public static final int MAX_METADATA_ENTRIES = 64;
     /** Longest metadata value, in characters. */
     public static final int MAX_METADATA_VALUE_CHARS = 16_384;
-    private static final Pattern METADATA_KEY = Pattern.compile("[^\\s\\p{Cntrl}]{1,200}");
 
     /**
      * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
@@ -117,8 +109,8 @@ public record ModelRelease(
                     .thenComparing(ModelRelease::sha256);
 
     public ModelRelease {
-        requireLabel("model", model);
-        requireLabel("version", version);
+        ReleaseChecks.requireLabel("model", model);
+        ReleaseChecks.requireLabel("version", version);
         if (sha256 == null) {
             throw InvalidReleaseException.missing("sha256");
         }
@@ -143,6 +135,7 @@ public record ModelRelease(
         if (signature == null) {
             throw InvalidReleaseException.missing("signature");
         }
+        signature.requireDeclared();
         if (activateAt < 0) {
             throw InvalidReleaseException.invalid("activateAt", activateAt, "must be an epoch-ms event time >= 0");
         }
@@ -158,8 +151,8 @@ public record ModelRelease(
         if (publishedAt < 0) {
             throw InvalidReleaseException.invalid("publishedAt", publishedAt, "must be epoch ms >= 0");
         }
-        checkSigning(signedBy, signatureBase64);
-        metadata = checkMetadata(metadata);
+        ReleaseChecks.checkSigning(signedBy, signatureBase64);
+        metadata = ReleaseChecks.checkMetadata(metadata);
     }
 
     /**
@@ -167,37 +160,10 @@ public record ModelRelease(
      * the canonical constructor with an empty {@code metadata}.
      */
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
-            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
             String signedBy, String signatureBase64) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
                 signedBy, signatureBase64, Map.of());
-    }
-
-    private static Map<String, String> checkMetadata(Map<String, String> metadata) {
-        if (metadata == null || metadata.isEmpty()) {
-            return Collections.emptySortedMap();
-        }
-        if (metadata.size() > MAX_METADATA_ENTRIES) {
-            throw InvalidReleaseException.invalid("metadata", metadata.size() + " entries",
-                    "must have at most " + MAX_METADATA_ENTRIES + " entries");
-        }
-        TreeMap<String, String> sorted = new TreeMap<>();
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            String key = e.getKey();
-            if (key == null || !METADATA_KEY.matcher(key).matches()) {
-                throw InvalidReleaseException.invalid("metadata", key,
-                        "keys must be 1..200 characters without whitespace or control characters");
-            }
-            if (e.getValue() == null) {
-                throw InvalidReleaseException.missing("metadata." + key);
-            }
-            if (e.getValue().length() > MAX_METADATA_VALUE_CHARS) {
-                throw InvalidReleaseException.invalid("metadata." + key, e.getValue().length() + " characters",
-                        "must be at most " + MAX_METADATA_VALUE_CHARS + " characters");
-            }
-            sorted.put(key, e.getValue());
-        }
-        return Collections.unmodifiableSortedMap(sorted);
     }
 
     /**
@@ -205,37 +171,9 @@ public record ModelRelease(
      * canonical constructor with {@code signedBy = signatureBase64 = null}.
      */
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
-            DeclaredSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
                 null, null, Map.of());
-    }
-
-    private static void checkSigning(String signedBy, String signatureBase64) {
-        if (signedBy == null && signatureBase64 == null) {
-            return;
-        }
-        if (signedBy == null) {
-            throw InvalidReleaseException.missing("signing.keyId");
-        }
-        if (signatureBase64 == null) {
-            throw InvalidReleaseException.missing("signing.signature");
-        }
-        if (!KEY_ID.matcher(signedBy).matches()) {
-            throw InvalidReleaseException.invalid("signing.keyId", signedBy, "must be 16 lower-case hex characters");
-        }
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(signatureBase64);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidReleaseException(InvalidReleaseException.Reason.INVALID_FIELD, "signing.signature",
-                    signatureBase64, "signing.signature is not standard base64: " + e.getMessage(), e);
-        }
-        // Exactly one spelling per signature, so equals() and the timeline's tie-break cannot be
-        // fooled by re-encodings (missing padding, line breaks) of the same bytes.
-        if (raw.length != ED25519_SIGNATURE_BYTES || !Base64.getEncoder().encodeToString(raw).equals(signatureBase64)) {
-            throw InvalidReleaseException.invalid("signing.signature", signatureBase64,
-                    "must be the padded standard base64 of a 64-byte Ed25519 signature");
-        }
     }
 
     /** {@code true} when the release carries a signature (not yet saying it is valid or trusted). */
@@ -251,16 +189,6 @@ public record ModelRelease(
     /** This release without a signature. */
     public ModelRelease unsigned() {
         return isSigned() ? toBuilder().unsigned().build() : this;
-    }
-
-    private static void requireLabel(String field, String value) {
-        if (value == null) {
-            throw InvalidReleaseException.missing(field);
-        }
-        if (!LABEL.matcher(value).matches()) {
-            throw InvalidReleaseException.invalid(
-                    field, value, "must be 1..200 characters without '@', whitespace or control characters");
-        }
     }
 
     /** The model identity (name, version, sha256) that results scored by this release carry. */
@@ -321,7 +249,7 @@ public record ModelRelease(
         private String sha256;
         private String uri;
         private long sizeBytes;
-        private DeclaredSignature signature;
+        private ModelSignature signature;
         private long activateAt;
         private int canaryPercent = 100;
         private String publisher;
@@ -337,7 +265,7 @@ public record ModelRelease(
         public Builder sha256(String sha256) { this.sha256 = sha256; return this; }
         public Builder uri(String uri) { this.uri = uri; return this; }
         public Builder sizeBytes(long sizeBytes) { this.sizeBytes = sizeBytes; return this; }
-        public Builder signature(DeclaredSignature signature) { this.signature = signature; return this; }
+        public Builder signature(ModelSignature signature) { this.signature = signature; return this; }
         public Builder activateAt(long activateAt) { this.activateAt = activateAt; return this; }
         public Builder canaryPercent(int canaryPercent) { this.canaryPercent = canaryPercent; return this; }
         public Builder publisher(String publisher) { this.publisher = publisher; return this; }

@@ -67,9 +67,7 @@ public final class ModelReleaseJson {
 
     /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}), fields in a fixed order. */
     public static byte[] toJson(ModelRelease r) {
-        ObjectNode o = JsonFields.MAPPER.createObjectNode();
-        o.put("schema", SCHEMA);
-        o.put("type", TYPE);
+        ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
         o.put("model", r.model());
         o.put("version", r.version());
         o.put("sha256", r.sha256());
@@ -96,8 +94,8 @@ public final class ModelReleaseJson {
         return JsonFields.write(o);
     }
 
-    private static void writeTensors(ArrayNode array, List<TensorDecl> tensors) {
-        for (TensorDecl t : tensors) {
+    private static void writeTensors(ArrayNode array, List<TensorSpec> tensors) {
+        for (TensorSpec t : tensors) {
             ObjectNode n = array.addObject();
             n.put("name", t.name());
             ArrayNode shape = n.putArray("shape");
@@ -113,8 +111,7 @@ public final class ModelReleaseJson {
      * @throws InvalidReleaseException with the reason, the field and the offending value
      */
     public static ModelRelease fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseObject(json);
-        JsonFields.checkHeader(o, SCHEMA, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, TYPE);
         String model = JsonFields.text(o, "model");
         String version = JsonFields.text(o, "version");
         String sha256 = JsonFields.text(o, "sha256");
@@ -124,8 +121,8 @@ public final class ModelReleaseJson {
         if (!sig.isObject()) {
             throw InvalidReleaseException.invalid("signature", sig, "must be a JSON object");
         }
-        List<TensorDecl> inputs = readTensors(sig, "inputs");
-        List<TensorDecl> outputs = readTensors(sig, "outputs");
+        List<TensorSpec> inputs = readTensors(sig, "inputs");
+        List<TensorSpec> outputs = readTensors(sig, "outputs");
         long activateAt = JsonFields.longValue(o, "activateAt");
         String iso = JsonFields.optionalText(o, "activateAtIso");
         if (iso != null) {
@@ -153,7 +150,7 @@ public final class ModelReleaseJson {
         Map<String, String> metadata = readMetadata(o);
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
-                new DeclaredSignature(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
+                ModelSignature.declared(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
                 signedBy, signatureBase64, metadata);
     }
 
@@ -191,13 +188,13 @@ public final class ModelReleaseJson {
         }
     }
 
-    private static List<TensorDecl> readTensors(JsonNode sig, String name) {
+    private static List<TensorSpec> readTensors(JsonNode sig, String name) {
         String path = "signature." + name;
         JsonNode array = JsonFields.required(sig, name, path);
         if (!array.isArray()) {
             throw InvalidReleaseException.invalid(path, array, "must be a JSON array");
         }
-        List<TensorDecl> tensors = new ArrayList<>(array.size());
+        List<TensorSpec> tensors = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             String tPath = path + "[" + i + "]";
             JsonNode t = array.get(i);
@@ -219,7 +216,7 @@ public final class ModelReleaseJson {
                 shape[d] = dim.longValue();
             }
             try {
-                tensors.add(new TensorDecl(tName, shape));
+                tensors.add(new TensorSpec(tName, shape));
             } catch (InvalidReleaseException e) {
                 // Re-anchor the constructor's generic field name to the JSON path the publisher can find.
                 throw new InvalidReleaseException(e.reason(), tPath, e.offendingValue(), tPath + ": " + e.getMessage(), e);

@@ -1,8 +1,7 @@
 package dev.edgeinfer.broadcast.signing;
 
+import dev.edgeinfer.broadcast.release.EdgeInferException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-
-import java.util.Objects;
 
 /**
  * A release failed signature verification, with a machine-readable {@link Reason}.
@@ -19,7 +18,7 @@ import java.util.Objects;
  * control topic is an expected, reportable outcome (reject the release, keep serving), not a bug.
  * The reason names are stable: safe to match on and to publish on the status topic.
  */
-public class ReleaseSignatureException extends Exception {
+public class ReleaseSignatureException extends EdgeInferException {
 
     private static final long serialVersionUID = 1L;
 
@@ -33,19 +32,18 @@ public class ReleaseSignatureException extends Exception {
         BAD_SIGNATURE
     }
 
-    private final Reason reason;
     private final String releaseId;
     private final String keyId;
 
     public ReleaseSignatureException(Reason reason, String releaseId, String keyId, String message) {
-        super(message);
-        this.reason = Objects.requireNonNull(reason, "reason");
+        super(reason, message, null);
         this.releaseId = releaseId;
         this.keyId = keyId;
     }
 
+    @Override
     public Reason reason() {
-        return reason;
+        return (Reason) super.reason();
     }
 
     /** The release's {@link ModelRelease#releaseId()}. */

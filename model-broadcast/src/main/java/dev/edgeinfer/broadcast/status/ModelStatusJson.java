@@ -36,9 +36,7 @@ public final class ModelStatusJson {
     private ModelStatusJson() {}
 
     public static byte[] toJson(ModelStatus s) {
-        ObjectNode o = JsonFields.MAPPER.createObjectNode();
-        o.put("schema", SCHEMA);
-        o.put("type", TYPE);
+        ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
         o.put("site", s.site());
         o.put("job", s.job());
         o.put("subtask", s.subtask());
@@ -58,14 +56,14 @@ public final class ModelStatusJson {
 
     /** @throws InvalidReleaseException if the bytes are not a valid status message */
     public static ModelStatus fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseObject(json);
-        JsonFields.checkHeader(o, SCHEMA, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, TYPE);
         String stateText = JsonFields.text(o, "state");
         ModelStatus.State state;
         try {
             state = ModelStatus.State.valueOf(stateText);
         } catch (IllegalArgumentException e) {
-            throw InvalidReleaseException.invalid("state", stateText, "is not a known state");
+            throw new InvalidReleaseException(Reason.INVALID_FIELD, "state", stateText,
+                    "state is not a known state, got '" + InvalidReleaseException.truncate(stateText) + "'", e);
         }
         try {
             return new ModelStatus(

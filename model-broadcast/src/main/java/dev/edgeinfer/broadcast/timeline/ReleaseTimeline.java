@@ -21,7 +21,7 @@ import java.util.function.Predicate;
 
 /**
  * The activation timeline of every model and the pure resolver
- * <i>(model, event time, key) &rarr; release</i> of the rollover contract (ARCHITECTURE §4).
+ * <i>(model, event time, key) &rarr; release</i> of the rollover contract.
  *
  * <p>For a model, a record with event time {@code t} and key {@code k} is scored by the
  * <em>winning</em> activation: the latest activation with {@code activateAt <= t}. If that

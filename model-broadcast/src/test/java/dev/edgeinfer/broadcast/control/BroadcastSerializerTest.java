@@ -1,9 +1,9 @@
 package dev.edgeinfer.broadcast.control;
 
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 class BroadcastSerializerTest {
 
     private final ModelRelease release = Releases.release("sensor-anomaly", "v2", 1767225600000L)
-            .signature(new DeclaredSignature(List.of(TensorDecl.of("features", -1, 32), TensorDecl.of("mask", 4)),
-                    List.of(TensorDecl.of("score", -1, 1))))
+            .signature(ModelSignature.declared(List.of(TensorSpec.of("features", -1, 32), TensorSpec.of("mask", 4)),
+                    List.of(TensorSpec.of("score", -1, 1))))
             .canaryPercent(20)
             .build();
 

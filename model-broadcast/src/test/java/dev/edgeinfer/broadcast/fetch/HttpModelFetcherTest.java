@@ -127,6 +127,14 @@ class HttpModelFetcherTest {
         return e;
     }
 
+    /** Fetches {@code path} (5 s timeout), expecting {@code reason} and no temp file left behind. */
+    private ModelFetchException failsCleanly(long max, String path, long size, Reason reason) throws Exception {
+        ModelFetchException e = failure(fetcher(max, Duration.ofSeconds(5)), release(base + path, size));
+        assertThat(e.reason()).isEqualTo(reason);
+        assertNoTempFilesLeft();
+        return e;
+    }
+
     private void assertNoTempFilesLeft() throws Exception {
         try (var files = Files.list(dir)) {
             assertThat(files.filter(p -> p.getFileName().toString().endsWith(".part"))).isEmpty();
@@ -144,17 +152,12 @@ class HttpModelFetcherTest {
 
     @Test
     void declaredContentLengthOverTheLimitIsRefusedBeforeDownloading() throws Exception {
-        ModelFetchException e = failure(fetcher(50_000, Duration.ofSeconds(5)), release(base + "/model.onnx", 40_000));
-        assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
-        assertThat(e.retriable()).isFalse();
-        assertNoTempFilesLeft();
+        assertThat(failsCleanly(50_000, "/model.onnx", 40_000, Reason.TOO_LARGE).retriable()).isFalse();
     }
 
     @Test
     void sizeLimitHoldsWhileStreamingWithoutContentLength() throws Exception {
-        ModelFetchException e = failure(fetcher(1 << 30, Duration.ofSeconds(5)), release(base + "/chunked.onnx", MODEL.length));
-        assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
-        assertNoTempFilesLeft();
+        failsCleanly(1 << 30, "/chunked.onnx", MODEL.length, Reason.TOO_LARGE);
     }
 
     @Test
@@ -166,9 +169,7 @@ class HttpModelFetcherTest {
 
     @Test
     void shortBodyIsTruncated() throws Exception {
-        ModelFetchException e = failure(fetcher(1 << 20, Duration.ofSeconds(5)), release(base + "/short.onnx", MODEL.length));
-        assertThat(e.reason()).isEqualTo(Reason.TRUNCATED);
-        assertNoTempFilesLeft();
+        failsCleanly(1 << 20, "/short.onnx", MODEL.length, Reason.TRUNCATED);
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -19,9 +20,9 @@ class ModelReleaseJsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ModelRelease release = Releases.release("sensor-anomaly", "v2", 1767225600000L)
-            .signature(new DeclaredSignature(
-                    List.of(TensorDecl.of("features", -1, 32), TensorDecl.of("mask", -1, 32)),
-                    List.of(TensorDecl.of("score", -1, 1), TensorDecl.of("scalar"))))
+            .signature(ModelSignature.declared(
+                    List.of(TensorSpec.of("features", -1, 32), TensorSpec.of("mask", -1, 32)),
+                    List.of(TensorSpec.of("score", -1, 1), TensorSpec.of("scalar"))))
             .canaryPercent(25)
             .publisher("alice@ml-team")
             .publishedAt(1767225590000L)
@@ -39,6 +40,12 @@ class ModelReleaseJsonTest {
         ObjectNode t = tree();
         edit.accept(t);
         return rejection(MAPPER.writeValueAsBytes(t));
+    }
+
+    /** The rejection of the edited document as (reason, field, offending value). */
+    private List<Object> verdict(Consumer<ObjectNode> edit) throws Exception {
+        InvalidReleaseException e = rejection(edit);
+        return Arrays.asList(e.reason(), e.field(), e.offendingValue());
     }
 
     @Test
@@ -100,10 +107,7 @@ class ModelReleaseJsonTest {
 
     @Test
     void unknownSchemaVersionIsUnsupported() throws Exception {
-        InvalidReleaseException e = rejection(t -> t.put("schema", 2));
-        assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_SCHEMA);
-        assertThat(e.field()).isEqualTo("schema");
-        assertThat(e.offendingValue()).isEqualTo("2");
+        assertThat(verdict(t -> t.put("schema", 2))).containsExactly(Reason.UNSUPPORTED_SCHEMA, "schema", "2");
     }
 
     @Test
@@ -142,10 +146,8 @@ class ModelReleaseJsonTest {
 
     @Test
     void wrongJsonTypesAreInvalidFields() throws Exception {
-        InvalidReleaseException e = rejection(t -> t.put("activateAt", "1767225600000"));
-        assertThat(e.reason()).isEqualTo(Reason.INVALID_FIELD);
-        assertThat(e.field()).isEqualTo("activateAt");
-        assertThat(e.offendingValue()).isEqualTo("\"1767225600000\"");
+        assertThat(verdict(t -> t.put("activateAt", "1767225600000")))
+                .containsExactly(Reason.INVALID_FIELD, "activateAt", "\"1767225600000\"");
         assertThat(rejection(t -> t.put("sizeBytes", 1.5)).field()).isEqualTo("sizeBytes");
         assertThat(rejection(t -> t.put("model", 7)).field()).isEqualTo("model");
         assertThat(rejection(t -> t.put("canaryPercent", 5_000_000_000L)).field()).isEqualTo("canaryPercent");
@@ -156,10 +158,7 @@ class ModelReleaseJsonTest {
 
     @Test
     void invalidValuesAreInvalidFieldsWithTheValue() throws Exception {
-        InvalidReleaseException e = rejection(t -> t.put("canaryPercent", 0));
-        assertThat(e.reason()).isEqualTo(Reason.INVALID_FIELD);
-        assertThat(e.field()).isEqualTo("canaryPercent");
-        assertThat(e.offendingValue()).isEqualTo("0");
+        assertThat(verdict(t -> t.put("canaryPercent", 0))).containsExactly(Reason.INVALID_FIELD, "canaryPercent", "0");
         InvalidReleaseException sha = rejection(t -> t.put("sha256", "deadbeef"));
         assertThat(sha.field()).isEqualTo("sha256");
         assertThat(sha.offendingValue()).isEqualTo("deadbeef");

@@ -104,29 +104,29 @@ class ModelReleaseTest {
 
     @Test
     void tensorShapeBelowMinusOneIsRejected() {
-        assertThatThrownBy(() -> TensorDecl.of("x", -1, -2))
+        assertThatThrownBy(() -> TensorSpec.of("x", -1, -2))
                 .isInstanceOf(InvalidReleaseException.class)
                 .hasMessageContaining("[-1, -2]");
     }
 
     @Test
-    void tensorDeclIsImmutableAndComparesShapesByContent() {
+    void tensorSpecIsImmutableAndComparesShapesByContent() {
         long[] shape = {-1, 32};
-        TensorDecl t = new TensorDecl("f", shape);
+        TensorSpec t = new TensorSpec("f", shape);
         shape[1] = 7;
         t.shape()[1] = 9;
         assertThat(t.dim(1)).isEqualTo(32);
-        assertThat(t).isEqualTo(TensorDecl.of("f", -1, 32)).hasSameHashCodeAs(TensorDecl.of("f", -1, 32));
-        assertThat(t).isNotEqualTo(TensorDecl.of("f", -1, 33));
+        assertThat(t).isEqualTo(TensorSpec.of("f", -1, 32)).hasSameHashCodeAs(TensorSpec.of("f", -1, 32));
+        assertThat(t).isNotEqualTo(TensorSpec.of("f", -1, 33));
     }
 
     @Test
     void signatureNeedsTensorsWithUniqueNames() {
-        assertThatThrownBy(() -> new DeclaredSignature(List.of(), List.of(TensorDecl.of("y", 1))))
+        assertThatThrownBy(() -> ModelSignature.declared(List.of(), List.of(TensorSpec.of("y", 1))))
                 .isInstanceOf(InvalidReleaseException.class)
                 .hasMessageContaining("signature.inputs");
-        assertThatThrownBy(() -> new DeclaredSignature(
-                        List.of(TensorDecl.of("x", 1), TensorDecl.of("x", 2)), List.of(TensorDecl.of("y", 1))))
+        assertThatThrownBy(() -> ModelSignature.declared(
+                        List.of(TensorSpec.of("x", 1), TensorSpec.of("x", 2)), List.of(TensorSpec.of("y", 1))))
                 .isInstanceOf(InvalidReleaseException.class)
                 .satisfies(e -> assertThat(((InvalidReleaseException) e).field()).isEqualTo("signature.inputs[1].name"));
     }

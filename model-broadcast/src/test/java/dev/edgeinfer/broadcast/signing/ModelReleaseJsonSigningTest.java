@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.security.KeyPair;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class ModelReleaseJsonSigningTest {
@@ -62,22 +63,24 @@ class ModelReleaseJsonSigningTest {
         assertThat(e.reason()).isEqualTo(ReleaseSignatureException.Reason.BAD_SIGNATURE);
     }
 
+    /** Parses the signed release's JSON after {@code edit} changed its {@code signing} block. */
+    private InvalidReleaseException signingRejection(Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode tree = (ObjectNode) MAPPER.readTree(ModelReleaseJson.toJson(signed));
+        edit.accept((ObjectNode) tree.get("signing"));
+        return catchThrowableOfType(InvalidReleaseException.class,
+                () -> ModelReleaseJson.fromJson(MAPPER.writeValueAsBytes(tree)));
+    }
+
     @Test
     void signingBlockWithAnotherAlgorithmIsRefusedNotIgnored() throws Exception {
-        ObjectNode tree = (ObjectNode) MAPPER.readTree(ModelReleaseJson.toJson(signed));
-        ((ObjectNode) tree.get("signing")).put("algorithm", "none");
-        InvalidReleaseException e = catchThrowableOfType(InvalidReleaseException.class,
-                () -> ModelReleaseJson.fromJson(MAPPER.writeValueAsBytes(tree)));
+        InvalidReleaseException e = signingRejection(signing -> signing.put("algorithm", "none"));
         assertThat(e.reason()).isEqualTo(InvalidReleaseException.Reason.INVALID_FIELD);
         assertThat(e.field()).isEqualTo("signing.algorithm");
     }
 
     @Test
     void signingBlockWithoutSignatureIsRefused() throws Exception {
-        ObjectNode tree = (ObjectNode) MAPPER.readTree(ModelReleaseJson.toJson(signed));
-        ((ObjectNode) tree.get("signing")).remove("signature");
-        InvalidReleaseException e = catchThrowableOfType(InvalidReleaseException.class,
-                () -> ModelReleaseJson.fromJson(MAPPER.writeValueAsBytes(tree)));
+        InvalidReleaseException e = signingRejection(signing -> signing.remove("signature"));
         assertThat(e.reason()).isEqualTo(InvalidReleaseException.Reason.MISSING_FIELD);
         assertThat(e.field()).isEqualTo("signing.signature");
     }

@@ -1,9 +1,9 @@
 package dev.edgeinfer.broadcast.signing;
 
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,9 +31,9 @@ class ReleaseSigningTest {
     private static final TrustedKeys TRUSTED = TrustedKeys.of(KEYS.getPublic());
 
     private final ModelRelease release = Releases.release("sensor-anomaly", "v2", 1767225600000L)
-            .signature(new DeclaredSignature(
-                    List.of(TensorDecl.of("features", -1, 32), TensorDecl.of("mask", -1, 32)),
-                    List.of(TensorDecl.of("score", -1, 1))))
+            .signature(ModelSignature.declared(
+                    List.of(TensorSpec.of("features", -1, 32), TensorSpec.of("mask", -1, 32)),
+                    List.of(TensorSpec.of("score", -1, 1))))
             .canaryPercent(25)
             .publisher("alice@ml-team")
             .publishedAt(1767225590000L)
@@ -76,14 +76,14 @@ class ReleaseSigningTest {
         edits.put("sha256", b -> b.sha256(Releases.sha("other")));
         edits.put("uri", b -> b.uri("file:///models/evil.onnx"));
         edits.put("sizeBytes", b -> b.sizeBytes(1235));
-        edits.put("signature.inputs name", b -> b.signature(new DeclaredSignature(
-                List.of(TensorDecl.of("featurez", -1, 32), TensorDecl.of("mask", -1, 32)), List.of(TensorDecl.of("score", -1, 1)))));
-        edits.put("signature.inputs shape", b -> b.signature(new DeclaredSignature(
-                List.of(TensorDecl.of("features", -1, 33), TensorDecl.of("mask", -1, 32)), List.of(TensorDecl.of("score", -1, 1)))));
-        edits.put("signature.inputs order", b -> b.signature(new DeclaredSignature(
-                List.of(TensorDecl.of("mask", -1, 32), TensorDecl.of("features", -1, 32)), List.of(TensorDecl.of("score", -1, 1)))));
-        edits.put("signature.outputs", b -> b.signature(new DeclaredSignature(
-                List.of(TensorDecl.of("features", -1, 32), TensorDecl.of("mask", -1, 32)), List.of(TensorDecl.of("score", -1)))));
+        edits.put("signature.inputs name", b -> b.signature(ModelSignature.declared(
+                List.of(TensorSpec.of("featurez", -1, 32), TensorSpec.of("mask", -1, 32)), List.of(TensorSpec.of("score", -1, 1)))));
+        edits.put("signature.inputs shape", b -> b.signature(ModelSignature.declared(
+                List.of(TensorSpec.of("features", -1, 33), TensorSpec.of("mask", -1, 32)), List.of(TensorSpec.of("score", -1, 1)))));
+        edits.put("signature.inputs order", b -> b.signature(ModelSignature.declared(
+                List.of(TensorSpec.of("mask", -1, 32), TensorSpec.of("features", -1, 32)), List.of(TensorSpec.of("score", -1, 1)))));
+        edits.put("signature.outputs", b -> b.signature(ModelSignature.declared(
+                List.of(TensorSpec.of("features", -1, 32), TensorSpec.of("mask", -1, 32)), List.of(TensorSpec.of("score", -1)))));
         edits.put("activateAt", b -> b.activateAt(1767225600001L));
         edits.put("canaryPercent", b -> b.canaryPercent(26));
         edits.put("publisher", b -> b.publisher("mallory@ml-team"));
@@ -162,16 +162,16 @@ class ReleaseSigningTest {
         ModelRelease b = release.toBuilder().model("a").version("bc").build();
         assertThat(ReleaseSigning.canonicalBytes(a)).isNotEqualTo(ReleaseSigning.canonicalBytes(b));
 
-        ModelRelease t1 = release.toBuilder().signature(new DeclaredSignature(
-                List.of(TensorDecl.of("x", 1, 2), TensorDecl.of("y")), List.of(TensorDecl.of("s")))).build();
-        ModelRelease t2 = release.toBuilder().signature(new DeclaredSignature(
-                List.of(TensorDecl.of("x", 1), TensorDecl.of("y", 2)), List.of(TensorDecl.of("s")))).build();
+        ModelRelease t1 = release.toBuilder().signature(ModelSignature.declared(
+                List.of(TensorSpec.of("x", 1, 2), TensorSpec.of("y")), List.of(TensorSpec.of("s")))).build();
+        ModelRelease t2 = release.toBuilder().signature(ModelSignature.declared(
+                List.of(TensorSpec.of("x", 1), TensorSpec.of("y", 2)), List.of(TensorSpec.of("s")))).build();
         assertThat(ReleaseSigning.canonicalBytes(t1)).isNotEqualTo(ReleaseSigning.canonicalBytes(t2));
 
-        ModelRelease in = release.toBuilder().signature(new DeclaredSignature(
-                List.of(TensorDecl.of("x"), TensorDecl.of("y")), List.of(TensorDecl.of("s")))).build();
-        ModelRelease out = release.toBuilder().signature(new DeclaredSignature(
-                List.of(TensorDecl.of("x")), List.of(TensorDecl.of("y"), TensorDecl.of("s")))).build();
+        ModelRelease in = release.toBuilder().signature(ModelSignature.declared(
+                List.of(TensorSpec.of("x"), TensorSpec.of("y")), List.of(TensorSpec.of("s")))).build();
+        ModelRelease out = release.toBuilder().signature(ModelSignature.declared(
+                List.of(TensorSpec.of("x")), List.of(TensorSpec.of("y"), TensorSpec.of("s")))).build();
         assertThat(ReleaseSigning.canonicalBytes(in)).isNotEqualTo(ReleaseSigning.canonicalBytes(out));
 
         // A signature over one must not verify the other.

@@ -1,9 +1,9 @@
 package dev.edgeinfer.broadcast.testutils;
 
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,8 +11,8 @@ import java.util.List;
 /** Test fixtures: valid releases with sensible defaults. */
 public final class Releases {
 
-    public static final DeclaredSignature SIGNATURE = new DeclaredSignature(
-            List.of(TensorDecl.of("features", -1, 32)), List.of(TensorDecl.of("score", -1, 1)));
+    public static final ModelSignature SIGNATURE = ModelSignature.declared(
+            List.of(TensorSpec.of("features", -1, 32)), List.of(TensorSpec.of("score", -1, 1)));
 
     private Releases() {}
 

@@ -155,7 +155,7 @@ class ReleaseTimelinePropertyTest {
         }
     }
 
-    // --- naive reference, written from ARCHITECTURE §4 without the production data structures ---
+    // --- naive reference, written from the rollover contract (docs/architecture.md) without the production data structures ---
 
     private static final Comparator<ModelRelease> TIE_ORDER = Comparator.comparingLong(ModelRelease::activateAt)
             .thenComparingLong(ModelRelease::publishedAt)

@@ -1,5 +1,6 @@
 package dev.edgeinfer.operators.runtime;
 
+import dev.edgeinfer.broadcast.release.EdgeInferException;
 import dev.edgeinfer.broadcast.release.ModelId;
 
 import java.nio.file.Path;
@@ -8,8 +9,18 @@ import java.nio.file.Path;
  * A model could not be loaded or does not fit the job: wrong bytes, not ONNX, wrong signature.
  * Known-fatal for this model version; the message says what is wrong, {@link #reason()} says it
  * in a machine-readable way, and the model and file travel with it.
+ *
+ * <pre>{@code
+ * try {
+ *     runner = OnnxModelRunner.load(release.modelId(), file, translator, options, warmup);
+ * } catch (ModelLoadException e) {
+ *     report(release, e.reason().name(), e.getMessage());   // e.g. SIGNATURE_MISMATCH
+ * }
+ * }</pre>
  */
-public class ModelLoadException extends Exception {
+public class ModelLoadException extends EdgeInferException {
+
+    private static final long serialVersionUID = 1L;
 
     /** Why a model was rejected (written as the reason on the status topic). */
     public enum Reason {
@@ -31,17 +42,15 @@ public class ModelLoadException extends Exception {
 
     private final ModelId model;
     private final Path file;
-    private final Reason reason;
 
     public ModelLoadException(ModelId model, Path file, Reason reason, String diagnosis) {
         this(model, file, reason, diagnosis, null);
     }
 
     public ModelLoadException(ModelId model, Path file, Reason reason, String diagnosis, Throwable cause) {
-        super("model " + model + " from " + file + ": " + diagnosis, cause);
+        super(reason, "model " + model + " from " + file + ": " + diagnosis, cause);
         this.model = model;
         this.file = file;
-        this.reason = reason;
     }
 
     public ModelId model() {
@@ -52,7 +61,8 @@ public class ModelLoadException extends Exception {
         return file;
     }
 
+    @Override
     public Reason reason() {
-        return reason;
+        return (Reason) super.reason();
     }
 }

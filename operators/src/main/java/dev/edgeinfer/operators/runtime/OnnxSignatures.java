@@ -1,5 +1,8 @@
 package dev.edgeinfer.operators.runtime;
 
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
+
 import ai.djl.engine.Engine;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
@@ -19,6 +22,11 @@ import java.util.Map;
  * outputs, so this opens a short-lived, unoptimised ONNX Runtime session on the file. DJL's
  * engine is started first: creating ONNX Runtime's environment before DJL does makes DJL fail
  * later ("an OrtEnvironment already exists").
+ *
+ * <pre>{@code
+ * ModelSignature graph = OnnxSignatures.read(Path.of("/models/v2.onnx"));
+ * String problem = release.signature().mismatchWith(graph);   // null when it fits
+ * }</pre>
  */
 public final class OnnxSignatures {
 

@@ -1,12 +1,9 @@
 package dev.edgeinfer.operators.runtime;
 
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorDecl;
-import dev.edgeinfer.operators.runtime.ModelSignature;
-import dev.edgeinfer.operators.runtime.OnnxSignatures;
-import dev.edgeinfer.operators.runtime.TensorSpec;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import ai.onnxruntime.OrtException;
 
@@ -22,6 +19,11 @@ import java.util.TreeMap;
  * Describes an ONNX file as a {@link ModelRelease}: sha256, size, {@code file:} URI and the
  * signature ONNX Runtime reads from the graph (what the publisher declares and every subtask
  * checks again after loading).
+ *
+ * <pre>{@code
+ * ModelRelease r = ReleaseFactory.fromFile("sensor-anomaly", "v2", Path.of("/models/v2.onnx"),
+ *         activateAt, 100, "alice@ml-team", System.currentTimeMillis());
+ * }</pre>
  */
 public final class ReleaseFactory {
 
@@ -84,15 +86,18 @@ public final class ReleaseFactory {
         return out;
     }
 
-    /** The graph's signature in the release's declared form. */
-    public static DeclaredSignature declared(ModelSignature signature) {
-        return new DeclaredSignature(decls(signature.inputs()), decls(signature.outputs()));
+    /**
+     * The graph's signature in the form a release declares: a shape ONNX Runtime cannot describe
+     * (a non-tensor output) is declared a scalar, which the declared-signature check then skips.
+     */
+    public static ModelSignature declared(ModelSignature graph) {
+        return ModelSignature.declared(known(graph.inputs()), known(graph.outputs()));
     }
 
-    private static List<TensorDecl> decls(List<TensorSpec> specs) {
-        List<TensorDecl> out = new ArrayList<>();
-        for (TensorSpec spec : specs) {
-            out.add(new TensorDecl(spec.name(), spec.hasKnownShape() ? spec.shape() : new long[0]));
+    private static List<TensorSpec> known(List<TensorSpec> tensors) {
+        List<TensorSpec> out = new ArrayList<>();
+        for (TensorSpec t : tensors) {
+            out.add(t.hasKnownShape() ? t : new TensorSpec(t.name(), new long[0]));
         }
         return out;
     }

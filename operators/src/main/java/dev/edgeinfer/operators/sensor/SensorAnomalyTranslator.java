@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
-import dev.edgeinfer.operators.runtime.ModelSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.operators.runtime.SignatureAware;
-import dev.edgeinfer.operators.runtime.TensorSpec;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

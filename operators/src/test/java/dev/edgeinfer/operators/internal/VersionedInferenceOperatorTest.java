@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
@@ -21,7 +21,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
@@ -306,8 +306,8 @@ class VersionedInferenceOperatorTest {
     @Test
     void releaseDeclaringAnotherSignatureThanItsFileHasIsRejectedAsSignatureMismatchAndV1KeepsServing()
             throws Exception {
-        DeclaredSignature declared = new DeclaredSignature(
-                List.of(TensorDecl.of("readings", -1, TestingOnnxModels.FEATURES)), List.of(TensorDecl.of("score", -1, 1)));
+        ModelSignature declared = ModelSignature.declared(
+                List.of(TensorSpec.of("readings", -1, TestingOnnxModels.FEATURES)), List.of(TensorSpec.of("score", -1, 1)));
 
         assertRejectedAndV1KeepsServing(
                 v2.toBuilder().signature(declared).build(), "SIGNATURE_MISMATCH", "differs from the declared one");

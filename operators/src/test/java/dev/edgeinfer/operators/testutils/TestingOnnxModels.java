@@ -1,8 +1,8 @@
 package dev.edgeinfer.operators.testutils;
 
 import ai.onnx.proto.OnnxMl;
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.operators.sensor.SensorFeatures;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
@@ -101,13 +101,13 @@ public final class TestingOnnxModels {
     }
 
     /** The signature {@link #sensorModel} really has. */
-    public static DeclaredSignature sensorSignature() {
+    public static ModelSignature sensorSignature() {
         return signatureWithInputWidth(FEATURES);
     }
 
     /** {@code features[-1, width] -> score[-1, 1]}. */
-    public static DeclaredSignature signatureWithInputWidth(int width) {
-        return new DeclaredSignature(List.of(TensorDecl.of("features", -1, width)), List.of(TensorDecl.of("score", -1, 1)));
+    public static ModelSignature signatureWithInputWidth(int width) {
+        return ModelSignature.declared(List.of(TensorSpec.of("features", -1, width)), List.of(TensorSpec.of("score", -1, 1)));
     }
 
     /** sigmoid(features . weights(32) + bias), computed in double, independently of ONNX Runtime. */

@@ -3,10 +3,10 @@ package dev.edgeinfer.simulation.releases;
 import ai.onnx.proto.OnnxMl;
 
 import dev.edgeinfer.broadcast.fetch.BlobTopic;
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
-import dev.edgeinfer.broadcast.release.TensorDecl;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
@@ -92,8 +92,8 @@ public final class BadReleases {
                 ReleaseFactory.fromFile(model, "bad-features", narrow.file(), activateAt, 100, "bad-releases", now), trusted));
 
         // The file is fine but the release declares another signature.
-        DeclaredSignature lie = new DeclaredSignature(
-                List.of(new TensorDecl(base.signature().inputs().get(0).name(), new long[] {-1, 31})),
+        ModelSignature lie = ModelSignature.declared(
+                List.of(new TensorSpec(base.signature().inputs().get(0).name(), new long[] {-1, 31})),
                 base.signature().outputs());
         out.add(signed("declared signature differs from the model's", "SIGNATURE_MISMATCH",
                 base.toBuilder().version("bad-declared-signature").signature(lie).build(), trusted));

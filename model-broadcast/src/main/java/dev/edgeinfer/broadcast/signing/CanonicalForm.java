@@ -1,0 +1,88 @@
+package dev.edgeinfer.broadcast.signing;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.TensorSpec;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.annotation.Internal;
+
+/** Writes {@link ReleaseSigning#canonicalBytes(ModelRelease)}; the layout is documented there. */
+@Internal
+final class CanonicalForm {
+
+    private CanonicalForm() {}
+
+    static byte[] of(ModelRelease r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            boolean withMetadata = !r.metadata().isEmpty();
+            out.write((withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX).getBytes(StandardCharsets.US_ASCII));
+            str(out, r.model());
+            str(out, r.version());
+            str(out, r.sha256());
+            str(out, r.uri());
+            out.writeLong(r.sizeBytes());
+            tensors(out, r.signature().inputs());
+            tensors(out, r.signature().outputs());
+            out.writeLong(r.activateAt());
+            out.writeInt(r.canaryPercent());
+            str(out, r.publisher());
+            out.writeLong(r.publishedAt());
+            if (withMetadata) {
+                out.writeInt(r.metadata().size());
+                for (Map.Entry<String, String> e : new TreeMap<>(r.metadata()).entrySet()) {
+                    str(out, e.getKey());
+                    str(out, e.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory stream cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void str(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = strictUtf8(s);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    /**
+     * Strict UTF-8: {@code String.getBytes} would map every unpaired surrogate to {@code '?'}, so
+     * {@code "a\uD800"} and {@code "a?"} would share canonical bytes (and a signature).
+     */
+    private static byte[] strictUtf8(String s) {
+        try {
+            ByteBuffer buf = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(s));
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("release field is not valid Unicode (unpaired surrogate): cannot be signed", e);
+        }
+    }
+
+    private static void tensors(DataOutputStream out, List<TensorSpec> tensors) throws IOException {
+        out.writeInt(tensors.size());
+        for (TensorSpec t : tensors) {
+            str(out, t.name());
+            out.writeInt(t.rank());
+            for (int i = 0; i < t.rank(); i++) {
+                out.writeLong(t.dim(i));
+            }
+        }
+    }
+}
