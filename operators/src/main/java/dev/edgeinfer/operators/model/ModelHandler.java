@@ -1,6 +1,6 @@
 package dev.edgeinfer.operators.model;
 
-import dev.edgeinfer.operators.runtime.ModelSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 
 import org.apache.flink.annotation.PublicEvolving;
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
-import dev.edgeinfer.broadcast.release.DeclaredSignature;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.model.ModelHandler;
@@ -218,7 +218,7 @@ class ModelStagerTest {
         assertThat(factory.handlers()).hasSize(count);
     }
 
-    private ModelRelease release(String version, String bytes, long activateAt, DeclaredSignature signature,
+    private ModelRelease release(String version, String bytes, long activateAt, ModelSignature signature,
             Map<String, String> metadata) throws Exception {
         Path file = dir.resolve(bytes.replaceAll("\\W", "_") + ".onnx");
         Files.writeString(file, bytes);

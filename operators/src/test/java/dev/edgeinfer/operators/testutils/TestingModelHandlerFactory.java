@@ -4,8 +4,8 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.operators.model.ModelHandler;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.ModelLoadException;
-import dev.edgeinfer.operators.runtime.ModelSignature;
-import dev.edgeinfer.operators.runtime.TensorSpec;
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
