@@ -1,6 +1,6 @@
 package dev.edgeinfer.cli;
 
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.DemoReport;
 import dev.edgeinfer.cli.demo.FrameDemo;
 import dev.edgeinfer.cli.demo.FrameDemoReport;

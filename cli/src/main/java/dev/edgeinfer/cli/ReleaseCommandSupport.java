@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.broadcast.control.ControlTopic;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -108,12 +108,9 @@ final class ReleaseCommandSupport {
      * for a minute, or auto-create an uncompacted topic) and warns if it is not compacted.
      */
     static void checkControlTopic(String bootstrap, String topic, PrintWriter err) throws CommandFailure {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "edgeinfer-cli-admin");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        try (Admin admin = Admin.create(props)) {
+        String timeout = String.valueOf(KAFKA_TIMEOUT.toMillis());
+        try (Admin admin = KafkaClients.admin(bootstrap, "edgeinfer-cli-admin", Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
             try {
                 admin.describeTopics(List.of(topic)).allTopicNames().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);

@@ -70,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
         SensorJobConfig config = SensorJobConfig.from(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(
-                        dev.edgeinfer.cli.demo.SensorDemo.localClusterConfig(config.parallelism()));
+                        LocalCluster.config(config.parallelism()));
         SensorAnomalyJob.build(env, config);
         System.out.printf("running %s: %s -> %s (dead letters: %s), model %s, %s, parallelism %d; Ctrl-C stops%n",
                 SensorAnomalyJob.JOB_NAME, config.readingsTopic(), config.resultsTopic(), config.deadLetterTopic(),

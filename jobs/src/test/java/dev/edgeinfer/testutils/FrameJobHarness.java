@@ -1,5 +1,6 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
@@ -43,7 +44,7 @@ public final class FrameJobHarness {
         conf.set(FrameJobOptions.BLOBS_TOPIC, blobs);
         conf.set(FrameJobOptions.GROUP_ID, "it-" + unique);
         conf.set(FrameJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
-        conf.set(FrameJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(FrameJobOptions.PARALLELISM, 2);
         conf.set(FrameJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(FrameJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));

@@ -1,5 +1,6 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
@@ -44,7 +45,7 @@ public final class SensorJobHarness {
         conf.set(SensorJobOptions.BLOBS_TOPIC, blobs);
         conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
         conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
-        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(SensorJobOptions.PARALLELISM, 2);
         conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
@@ -13,9 +14,6 @@ import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.TopK;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -55,7 +53,6 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     static final int POOL = 64;
     static final float JPEG_QUALITY = 0.85f;
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final int size;
     private final Topics topics;
@@ -201,7 +198,7 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     @Override
     public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        FramePassthroughJob.build(env, FrameJobConfig.from(
+        PassthroughJob.frames(env, FrameJobConfig.from(
                 configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
     }
 
@@ -210,7 +207,7 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
         Configuration conf = new Configuration();
         conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
         conf.set(FrameJobOptions.GROUP_ID, spec.groupId());
-        conf.set(FrameJobOptions.STARTING_OFFSETS, dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(FrameJobOptions.FRAMES_TOPIC, input);
         conf.set(FrameJobOptions.RESULTS_TOPIC, output);
         conf.set(FrameJobOptions.PARALLELISM, spec.parallelism());
@@ -233,7 +230,6 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     @Override
     public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        JsonNode node = JSON.readTree(record.value());
-        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+        return PassthroughJob.decode(record);
     }
 }

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
@@ -16,9 +17,6 @@ import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * The sensor anomaly workload: JSON readings of {@value SensorModelSpec#DEFAULT_CHANNELS}
@@ -42,7 +39,6 @@ import java.util.SplittableRandom;
  */
 public final class SensorBenchScenario implements BenchScenario<SensorWindow, Float> {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final int channels = SensorModelSpec.DEFAULT_CHANNELS;
     private final int windowSize = SensorModelSpec.DEFAULT_WINDOW_SIZE;
@@ -164,7 +160,7 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     @Override
     public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        SensorPassthroughJob.build(env, SensorJobConfig.from(
+        PassthroughJob.sensor(env, SensorJobConfig.from(
                 configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
     }
 
@@ -173,7 +169,7 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
         Configuration conf = new Configuration();
         conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
         conf.set(SensorJobOptions.GROUP_ID, spec.groupId());
-        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(SensorJobOptions.READINGS_TOPIC, input);
         conf.set(SensorJobOptions.RESULTS_TOPIC, output);
         conf.set(SensorJobOptions.PARALLELISM, spec.parallelism());
@@ -210,7 +206,6 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     @Override
     public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        JsonNode node = JSON.readTree(record.value());
-        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+        return PassthroughJob.decode(record);
     }
 }

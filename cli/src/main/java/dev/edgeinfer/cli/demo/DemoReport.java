@@ -84,7 +84,7 @@ public record DemoReport(
 
     /** Precision and recall with the confusion counts behind them. */
     public record Anomaly(double precision, double recall, long truePositives, long falsePositives, long falseNegatives) {
-        static Anomaly of(ResultTracker.Quality q) {
+        static Anomaly of(SensorResultTracker.Quality q) {
             return new Anomaly(
                     round(q.precision()), round(q.recall()), q.truePositives(), q.falsePositives(), q.falseNegatives());
         }

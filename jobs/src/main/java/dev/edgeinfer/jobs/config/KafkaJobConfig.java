@@ -1,7 +1,7 @@
 package dev.edgeinfer.jobs.config;
 
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
-import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +16,12 @@ public interface KafkaJobConfig {
     String siteId();
 
     String bootstrapServers();
+
+    /** Parallel subtasks of every operator. */
+    int parallelism();
+
+    /** The model the job serves; releases of other models on the control topic are ignored. */
+    String modelName();
 
     String groupId();
 

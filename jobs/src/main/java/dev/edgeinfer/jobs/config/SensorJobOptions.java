@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Every setting of the sensor anomaly job, declared once with key, type, default and
- * description. {@link SensorJobConfig} reads and validates them; the README's configuration
+ * description; the settings every job shares are {@link KafkaJobOptions}' declarations. {@link SensorJobConfig} reads and validates them; the README's configuration
  * table is generated from these declarations ({@code ./edgeinfer config-docs}) and a test keeps
  * the two in sync.
  */
@@ -20,33 +20,8 @@ public final class SensorJobOptions {
 
     private SensorJobOptions() {}
 
-    /** How results reach Kafka. */
-    public enum DeliveryGuarantee {
-        /** Results are written immediately; after a failover some may be written twice (byte-identical). */
-        AT_LEAST_ONCE,
-        /** Results are written in Kafka transactions committed on checkpoints; read with read_committed. */
-        EXACTLY_ONCE
-    }
-
-    /** Where the job starts reading when its consumer group has no committed offsets. */
-    public enum StartingOffsets {
-        EARLIEST,
-        LATEST,
-        /** Committed group offsets, falling back to earliest for new groups. */
-        COMMITTED
-    }
-
-    public static final ConfigOption<String> SITE_ID =
-            ConfigOptions.key("edgeinfer.site.id")
-                    .stringType()
-                    .defaultValue("edge-local")
-                    .withDescription("Identifier of this edge site; written into every result.");
-
-    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
-            ConfigOptions.key("kafka.bootstrap-servers")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
+    public static final ConfigOption<String> SITE_ID = KafkaJobOptions.SITE_ID;
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = KafkaJobOptions.BOOTSTRAP_SERVERS;
 
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("kafka.group-id")
@@ -54,10 +29,10 @@ public final class SensorJobOptions {
                     .defaultValue("edgeinfer-sensor")
                     .withDescription("Consumer group id of the readings source (offsets are committed on checkpoints).");
 
-    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS =
+    public static final ConfigOption<KafkaJobOptions.StartingOffsets> STARTING_OFFSETS =
             ConfigOptions.key("kafka.starting-offsets")
-                    .enumType(StartingOffsets.class)
-                    .defaultValue(StartingOffsets.COMMITTED)
+                    .enumType(KafkaJobOptions.StartingOffsets.class)
+                    .defaultValue(KafkaJobOptions.StartingOffsets.COMMITTED)
                     .withDescription("Where to start reading readings: EARLIEST, LATEST, or COMMITTED (group offsets, earliest for a new group).");
 
     public static final ConfigOption<String> READINGS_TOPIC =
@@ -78,23 +53,9 @@ public final class SensorJobOptions {
                     .defaultValue("edge.inference.deadletter")
                     .withDescription("Rejected input records: original key and bytes, reason in the edgeinfer.reason header.");
 
-    public static final ConfigOption<String> CONTROL_TOPIC =
-            ConfigOptions.key("topic.control")
-                    .stringType()
-                    .defaultValue("edge.models.control")
-                    .withDescription("Compacted topic of model releases (JSON, one record per activation); read from the beginning, it is the release timeline.");
-
-    public static final ConfigOption<String> STATUS_TOPIC =
-            ConfigOptions.key("topic.status")
-                    .stringType()
-                    .defaultValue("edge.models.status")
-                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION and HEARTBEAT for model versions.");
-
-    public static final ConfigOption<Integer> PARALLELISM =
-            ConfigOptions.key("parallelism")
-                    .intType()
-                    .defaultValue(2)
-                    .withDescription("Parallel subtasks of every operator; one ONNX Runtime session per subtask. Use the number of cores.");
+    public static final ConfigOption<String> CONTROL_TOPIC = KafkaJobOptions.CONTROL_TOPIC;
+    public static final ConfigOption<String> STATUS_TOPIC = KafkaJobOptions.STATUS_TOPIC;
+    public static final ConfigOption<Integer> PARALLELISM = KafkaJobOptions.PARALLELISM;
 
     public static final ConfigOption<Integer> CHANNELS =
             ConfigOptions.key("sensor.channels")
@@ -120,17 +81,8 @@ public final class SensorJobOptions {
                     .defaultValue(0.5)
                     .withDescription("Score at or above which a window is flagged as an anomaly (0..1).");
 
-    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
-            ConfigOptions.key("delivery.guarantee")
-                    .enumType(DeliveryGuarantee.class)
-                    .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
-                    .withDescription("AT_LEAST_ONCE (low latency; duplicates after failover are byte-identical) or EXACTLY_ONCE (Kafka transactions; results visible to read_committed readers at checkpoints).");
-
-    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
-            ConfigOptions.key("checkpoint.interval")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(2))
-                    .withDescription("Checkpoint interval. In EXACTLY_ONCE mode results become visible at this pace.");
+    public static final ConfigOption<KafkaJobOptions.DeliveryGuarantee> DELIVERY_GUARANTEE = KafkaJobOptions.DELIVERY_GUARANTEE;
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = KafkaJobOptions.CHECKPOINT_INTERVAL;
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("exactly-once.transactional-id-prefix")
@@ -138,11 +90,7 @@ public final class SensorJobOptions {
                     .defaultValue("edgeinfer-sensor")
                     .withDescription("Prefix of Kafka transactional ids (EXACTLY_ONCE); unique per job on a cluster.");
 
-    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
-            ConfigOptions.key("exactly-once.transaction-timeout")
-                    .durationType()
-                    .defaultValue(Duration.ofMinutes(5))
-                    .withDescription("Kafka transaction timeout (EXACTLY_ONCE); must not exceed the broker's transaction.max.timeout.ms.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = KafkaJobOptions.TRANSACTION_TIMEOUT;
 
     public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
             ConfigOptions.key("watermark.max-out-of-orderness")
@@ -150,17 +98,8 @@ public final class SensorJobOptions {
                     .defaultValue(Duration.ofSeconds(2))
                     .withDescription("How far behind the newest event time a reading may arrive before it counts as late.");
 
-    public static final ConfigOption<Duration> WATERMARK_IDLENESS =
-            ConfigOptions.key("watermark.idleness")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(5))
-                    .withDescription("A source split without data for this long stops holding the watermark back.");
-
-    public static final ConfigOption<Duration> BUFFER_TIMEOUT =
-            ConfigOptions.key("latency.buffer-timeout")
-                    .durationType()
-                    .defaultValue(Duration.ofMillis(2))
-                    .withDescription("Longest time a record waits in a network buffer between operators (Flink default 100 ms).");
+    public static final ConfigOption<Duration> WATERMARK_IDLENESS = KafkaJobOptions.WATERMARK_IDLENESS;
+    public static final ConfigOption<Duration> BUFFER_TIMEOUT = KafkaJobOptions.BUFFER_TIMEOUT;
 
     public static final ConfigOption<Integer> MAX_RECORD_BYTES =
             ConfigOptions.key("record.max-bytes")
@@ -180,11 +119,7 @@ public final class SensorJobOptions {
                     .defaultValue("sensor-anomaly")
                     .withDescription("Name of the model served (lineage in every result).");
 
-    public static final ConfigOption<String> MODEL_VERSION =
-            ConfigOptions.key("model.version")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Version label of an initial model, active from the beginning of time until the control topic activates another. Optional: without it, records wait for the first release on the control topic.");
+    public static final ConfigOption<String> MODEL_VERSION = KafkaJobOptions.MODEL_VERSION;
 
     public static final ConfigOption<String> MODEL_PATH =
             ConfigOptions.key("model.path")
@@ -192,89 +127,20 @@ public final class SensorJobOptions {
                     .noDefaultValue()
                     .withDescription("Local path of the initial model's ONNX file, readable on every TaskManager. Required with model.version.");
 
-    public static final ConfigOption<String> MODEL_SHA256 =
-            ConfigOptions.key("model.sha256")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Expected sha256 of the initial model's file; if unset it is computed at submission. Every subtask verifies it before loading.");
-
-    public static final ConfigOption<Duration> MODEL_ALLOWED_LATENESS =
-            ConfigOptions.key("model.allowed-lateness")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(5))
-                    .withDescription("A superseded version stays loaded until the watermark passes the next activation plus this, so late records still get the version that owned their event time.");
-
-    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT =
-            ConfigOptions.key("model.load-timeout")
-                    .durationType()
-                    .defaultValue(Duration.ofMinutes(5))
-                    .withDescription("Longest time a record may wait for the version it needs to finish loading before the task fails over.");
-
-    public static final ConfigOption<String> TRUSTED_KEYS =
-            ConfigOptions.key("model.trusted-keys")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Ed25519 public keys (files, or directories of *.pub/*.pem, comma-separated) whose signatures releases must carry. Unset: releases are NOT signature-checked, and the job says so loudly at start.");
-
-    public static final ConfigOption<String> MODELS_ROOT =
-            ConfigOptions.key("model.files-root")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Directory that file: release URIs must lie under (no .. or symlink escapes). Default: the initial model's directory; with neither, file: URIs are refused.");
-
-    public static final ConfigOption<String> MODEL_CACHE_DIR =
-            ConfigOptions.key("model.cache-dir")
-                    .stringType()
-                    .defaultValue(System.getProperty("java.io.tmpdir") + "/edgeinfer-model-cache")
-                    .withDescription("TaskManager-local, content-addressed model cache (by sha256), shared by subtasks and reused after restarts.");
-
-    public static final ConfigOption<Integer> MODEL_CACHE_KEEP =
-            ConfigOptions.key("model.cache-keep-recent")
-                    .intType()
-                    .defaultValue(3)
-                    .withDescription("Recently used models kept in the cache beyond those still needed, for instant rollback.");
-
-    public static final ConfigOption<MemorySize> MODEL_MAX_SIZE =
-            ConfigOptions.key("model.max-size")
-                    .memoryType()
-                    .defaultValue(MemorySize.ofMebiBytes(256))
-                    .withDescription("Largest model accepted; bigger releases are rejected before any byte is fetched.");
-
-    public static final ConfigOption<Duration> MODEL_HTTP_TIMEOUT =
-            ConfigOptions.key("model.http-timeout")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(60))
-                    .withDescription("Time limit for fetching an http(s): model, body included (connect limit: 10 s).");
-
-    public static final ConfigOption<String> BLOBS_TOPIC =
-            ConfigOptions.key("topic.blobs")
-                    .stringType()
-                    .defaultValue("edge.models.blobs")
-                    .withDescription("Topic carrying model bytes in chunks (kafka-blob: URIs), for sites that reach nothing but Kafka.");
-
-    public static final ConfigOption<Integer> BATCH_MAX_SIZE =
-            ConfigOptions.key("batch.max-size")
-                    .intType()
-                    .defaultValue(32)
-                    .withDescription("Largest micro-batch scored in one ONNX Runtime call (batches never mix model versions).");
-
-    public static final ConfigOption<Duration> BATCH_MAX_DELAY =
-            ConfigOptions.key("batch.max-delay")
-                    .durationType()
-                    .defaultValue(Duration.ZERO)
-                    .withDescription("Longest a record waits for its micro-batch to fill (ms resolution). 0: no waiting, each record is scored at once (lowest latency); 1-5 ms trades latency for throughput on big models.");
-
-    public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
-            ConfigOptions.key("onnx.intra-op-threads")
-                    .intType()
-                    .defaultValue(1)
-                    .withDescription("ONNX Runtime threads per session; 1 is best when parallelism equals the cores.");
-
-    public static final ConfigOption<String> ONNX_OPT_LEVEL =
-            ConfigOptions.key("onnx.opt-level")
-                    .stringType()
-                    .defaultValue("ALL_OPT")
-                    .withDescription("ONNX Runtime graph optimisation: NO_OPT, BASIC_OPT, EXTENDED_OPT or ALL_OPT.");
+    public static final ConfigOption<String> MODEL_SHA256 = KafkaJobOptions.MODEL_SHA256;
+    public static final ConfigOption<Duration> MODEL_ALLOWED_LATENESS = KafkaJobOptions.MODEL_ALLOWED_LATENESS;
+    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT = KafkaJobOptions.MODEL_LOAD_TIMEOUT;
+    public static final ConfigOption<String> TRUSTED_KEYS = KafkaJobOptions.TRUSTED_KEYS;
+    public static final ConfigOption<String> MODELS_ROOT = KafkaJobOptions.MODELS_ROOT;
+    public static final ConfigOption<String> MODEL_CACHE_DIR = KafkaJobOptions.MODEL_CACHE_DIR;
+    public static final ConfigOption<Integer> MODEL_CACHE_KEEP = KafkaJobOptions.MODEL_CACHE_KEEP;
+    public static final ConfigOption<MemorySize> MODEL_MAX_SIZE = KafkaJobOptions.MODEL_MAX_SIZE;
+    public static final ConfigOption<Duration> MODEL_HTTP_TIMEOUT = KafkaJobOptions.MODEL_HTTP_TIMEOUT;
+    public static final ConfigOption<String> BLOBS_TOPIC = KafkaJobOptions.BLOBS_TOPIC;
+    public static final ConfigOption<Integer> BATCH_MAX_SIZE = KafkaJobOptions.BATCH_MAX_SIZE;
+    public static final ConfigOption<Duration> BATCH_MAX_DELAY = KafkaJobOptions.BATCH_MAX_DELAY;
+    public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS = KafkaJobOptions.ONNX_INTRA_OP_THREADS;
+    public static final ConfigOption<String> ONNX_OPT_LEVEL = KafkaJobOptions.ONNX_OPT_LEVEL;
 
     /** All options, in declaration order (for docs and validation of unknown keys). */
     public static List<ConfigOption<?>> all() {

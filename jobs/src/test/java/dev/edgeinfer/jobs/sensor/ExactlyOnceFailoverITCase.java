@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,7 +74,7 @@ class ExactlyOnceFailoverITCase {
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
         BuiltModel model = TestingModels.v1();
         SensorJobHarness harness = new SensorJobHarness(kafka, model, 4);
-        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 11L);
         List<ProducerRecord<byte[], byte[]>> records = data.records(harness.readings);

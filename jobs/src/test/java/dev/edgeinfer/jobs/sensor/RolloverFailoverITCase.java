@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -72,7 +73,7 @@ class RolloverFailoverITCase {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
         SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
-        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
         harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 23L);

@@ -1,16 +1,15 @@
 package dev.edgeinfer.simulation.frames;
 
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -74,14 +73,8 @@ public final class FrameFleetSimulator implements AutoCloseable {
         for (BadFrame kind : BadFrame.values()) {
             badByKind.put(kind, new AtomicLong());
         }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "edgeinfer-camera-simulator");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(2 << 20, maxRecordBytes * 2)));
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = KafkaClients.producer(bootstrapServers, "edgeinfer-camera-simulator",
+                Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(2 << 20, maxRecordBytes * 2))));
     }
 
     /** Sends until {@code duration} has passed or {@code stop} says so; blocking. */
