@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measures, in one run on this machine with the same model, threads and batch settings:",
+            "Measures the pipeline against bare ONNX Runtime and a pass-through without a model.",
+            "In one run on this machine with the same model, threads and batch settings, it measures:",
             "  (a) bare ONNX Runtime in a loop (the hardware's limit),",
             "  (b) Kafka -> Flink -> Kafka pass-through without a model (the plumbing's floor),",
             "  (c) the full pipeline: throughput at saturation and p50/p99 at --rate, with a model",

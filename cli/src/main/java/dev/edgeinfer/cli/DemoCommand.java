@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor pipeline on an embedded Kafka broker and a local Flink MiniCluster with a",
-            "simulated fleet, publishes model v2 mid-run (v1 serves first) and prints a summary. Exits 1",
+            "Runs a self-checking demo on an embedded Kafka broker and a local Flink MiniCluster.",
+            "The sensor pipeline (or, with --frames, the frame pipeline) serves a simulated fleet,",
+            "model v2 is published mid-run (v1 serves first) and a summary is printed. Exits 1",
             "if any window was lost, any malformed record did not reach the dead-letter topic, or any",
             "result carries a version other than the one the release timeline assigns to it."
         })

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
@@ -100,6 +101,69 @@ final class ReleaseCommandSupport {
             return Math.addExact(now, (activateIn != null ? activateIn : DEFAULT_LEAD).toMillis());
         } catch (ArithmeticException e) {
             throw new CommandLine.ParameterException(cmd, "the activation time is out of range");
+        }
+    }
+
+    /**
+     * The options both commands take, as a picocli mixin: which Kafka, control topic and model,
+     * and when the new activation starts.
+     */
+    static final class ReleaseTarget {
+
+        @CommandLine.Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
+        String bootstrap;
+
+        @CommandLine.Option(names = "--model", required = true, description = "Model name, e.g. sensor-anomaly.")
+        String model;
+
+        @CommandLine.Option(names = "--topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC,
+                description = "Control topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @CommandLine.Option(names = "--activate-in", converter = DurationConverter.class,
+                description = "Activate this long after now, in event time (default: 10s, the lead time that lets every site "
+                        + "stage the model before the switch). Not with --activate-at.")
+        Duration activateIn;
+
+        @CommandLine.Option(names = "--activate-at", converter = InstantConverter.class,
+                description = "Activate at this event time, ISO-8601 (e.g. 2026-01-01T00:00:00Z). Not with --activate-in.")
+        Instant activateAt;
+
+        /** See {@link ReleaseCommandSupport#activationTime}. */
+        long activationTime(CommandLine cmd, long now) {
+            return ReleaseCommandSupport.activationTime(cmd, activateIn, activateAt, now);
+        }
+
+        /** Checks the control topic (see {@link #checkControlTopic}) and reads every release on it. */
+        List<ModelRelease> readTimeline(PrintWriter err) throws CommandFailure {
+            checkControlTopic(bootstrap, topic, err);
+            return readAll(bootstrap, topic);
+        }
+
+        /** Publishes {@code release}, says where it landed, and prints the model's timeline with it. */
+        void publishAndShow(PrintWriter out, ModelRelease release, ReleaseTimeline timeline) throws CommandFailure {
+            RecordMetadata written = publish(bootstrap, topic, release);
+            out.printf("published %s (partition %d, offset %d)%n", release.releaseId(), written.partition(), written.offset());
+            printTimeline(out, timeline, model, release, System.currentTimeMillis());
+            out.flush();
+        }
+    }
+
+    /** A command's work, which may end in a {@link CommandFailure}. */
+    @FunctionalInterface
+    interface ReleaseAction {
+        void run() throws CommandFailure;
+    }
+
+    /** Runs {@code action}: exit code 0, or the failure's code with {@code edgeinfer <command>: <message>} on stderr. */
+    static int exitCode(String command, PrintWriter err, ReleaseAction action) {
+        try {
+            action.run();
+            return CommandLine.ExitCode.OK;
+        } catch (CommandFailure e) {
+            err.println("edgeinfer " + command + ": " + e.getMessage());
+            err.flush();
+            return e.exitCode;
         }
     }
 

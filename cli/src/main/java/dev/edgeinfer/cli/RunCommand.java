@@ -23,8 +23,9 @@ import java.util.concurrent.Callable;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor anomaly job against an existing Kafka cluster on a local Flink MiniCluster,",
-            "until interrupted. Any setting from the configuration table can be given with --set key=value.",
+            "Runs the sensor anomaly job on a local Flink MiniCluster against an existing Kafka cluster.",
+            "It runs until interrupted. Any setting from the configuration table can be given with",
+            "--set key=value.",
             "Without --model, the demo model (v1) is built into --work-dir and served."
         })
 final class RunCommand implements Callable<Integer> {
