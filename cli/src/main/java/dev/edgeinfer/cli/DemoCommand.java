@@ -1,9 +1,8 @@
 package dev.edgeinfer.cli;
 
-import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.DemoReport;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.FrameDemo;
-import dev.edgeinfer.cli.demo.FrameDemoReport;
 import dev.edgeinfer.cli.demo.SensorDemo;
 
 import picocli.CommandLine.Command;
@@ -90,36 +89,33 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (frames) {
-            return frames();
-        }
+        return exitCode(frames ? frames() : sensor());
+    }
+
+    private DemoReport sensor() throws Exception {
         if (parallelism < 1 || devices < 1 || rate <= 0) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --devices and --rate must be positive");
         }
-        SensorDemo demo =
-                new SensorDemo(
+        return new SensorDemo(
                         new SensorDemo.Settings(
                                 duration, parallelism, devices, rate, malformed, anomalyRate, seed, delivery,
                                 drainTimeout, workDir, !noRollover || badReleases, rolloverLead, badReleases),
-                        System.out);
-        DemoReport result = demo.run();
-        if (report != null) {
-            result.writeTo(report);
-            System.out.println("  report           " + report.toAbsolutePath());
-        }
-        boolean rolloverOk = result.rollover() == null || result.rollover().misrouted() == 0;
-        boolean badOk = result.badReleases() == null || result.badReleases().rejected() == result.badReleases().sent();
-        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk && badOk ? 0 : 1;
+                        System.out)
+                .run();
     }
 
-    private int frames() throws Exception {
+    private DemoReport frames() throws Exception {
         if (parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --cameras, --fps and --model-size must be positive");
         }
-        FrameDemoReport result = new FrameDemo(new FrameDemo.Settings(duration, parallelism, cameras, fps, 160, 120,
+        return new FrameDemo(new FrameDemo.Settings(duration, parallelism, cameras, fps, 160, 120,
                 modelSize, malformed, seed, delivery, drainTimeout, workDir, !noRollover, rolloverLead), System.out).run();
+    }
+
+    /** Writes {@code --report} if asked; 0 when the run passed, else 1. */
+    private int exitCode(DemoReport result) throws java.io.IOException {
         if (report != null) {
             result.writeTo(report);
             System.out.println("  report           " + report.toAbsolutePath());

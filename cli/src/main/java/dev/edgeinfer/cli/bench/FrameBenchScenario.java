@@ -204,21 +204,11 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     /** The frame job's configuration for a bench job (the same for pipeline and pass-through). */
     Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = new Configuration();
-        conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
-        conf.set(FrameJobOptions.GROUP_ID, spec.groupId());
+        Configuration conf = spec.jobConfiguration(FrameJobOptions.GROUP_ID);
         conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(FrameJobOptions.FRAMES_TOPIC, input);
         conf.set(FrameJobOptions.RESULTS_TOPIC, output);
-        conf.set(FrameJobOptions.PARALLELISM, spec.parallelism());
         conf.set(FrameJobOptions.MODEL_NAME, FrameModelFactory.DEFAULT_NAME);
-        conf.set(FrameJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
-        conf.set(FrameJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
-        if (spec.trustedKeys() != null) {
-            conf.set(FrameJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
-        }
-        conf.set(FrameJobOptions.BATCH_MAX_SIZE, spec.batchSize());
-        conf.set(FrameJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
         return conf;
     }
 

@@ -166,24 +166,14 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     /** The sensor job's configuration for a bench job (the same for pipeline and pass-through). */
     Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = new Configuration();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
-        conf.set(SensorJobOptions.GROUP_ID, spec.groupId());
+        Configuration conf = spec.jobConfiguration(SensorJobOptions.GROUP_ID);
         conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(SensorJobOptions.READINGS_TOPIC, input);
         conf.set(SensorJobOptions.RESULTS_TOPIC, output);
-        conf.set(SensorJobOptions.PARALLELISM, spec.parallelism());
         conf.set(SensorJobOptions.CHANNELS, channels);
         conf.set(SensorJobOptions.WINDOW_SIZE, windowSize);
         conf.set(SensorJobOptions.WINDOW_SLIDE, slide);
         conf.set(SensorJobOptions.MODEL_NAME, SensorModelSpec.DEFAULT_NAME);
-        conf.set(SensorJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
-        conf.set(SensorJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
-        if (spec.trustedKeys() != null) {
-            conf.set(SensorJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
-        }
-        conf.set(SensorJobOptions.BATCH_MAX_SIZE, spec.batchSize());
-        conf.set(SensorJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
         return conf;
     }
 

@@ -35,18 +35,8 @@ public final class FrameResultTracker extends ResultTracker<FrameResult> {
     }
 
     @Override
-    protected long sourceTimestamp(FrameResult result) {
-        return result.sourceTimestamp();
-    }
-
-    @Override
-    protected String version(FrameResult result) {
-        return result.model().version();
-    }
-
-    @Override
     protected Sample onDistinctResult(FrameResult result, long latencyMicros) {
-        String version = version(result);
+        String version = result.model().version();
         String label = truth.label(result.cameraId(), result.frameTs());
         if (label == null) {
             unknownFrames++;

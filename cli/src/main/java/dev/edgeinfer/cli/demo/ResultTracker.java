@@ -3,6 +3,7 @@ package dev.edgeinfer.cli.demo;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 
 import org.HdrHistogram.Histogram;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *
  * @param <R> the job's result type
  */
-public abstract class ResultTracker<R> implements AutoCloseable {
+public abstract class ResultTracker<R extends JobResult> implements AutoCloseable {
 
     /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
     public record Sample(String key, long window, long eventTime, String version, long latencyMicros) {}
@@ -81,12 +82,6 @@ public abstract class ResultTracker<R> implements AutoCloseable {
 
     /** What identifies the input a result belongs to: a second result with the same key is a duplicate. */
     protected abstract String inputKey(R result);
-
-    /** When the input behind {@code result} was produced (epoch ms). */
-    protected abstract long sourceTimestamp(R result);
-
-    /** The model version that produced {@code result}. */
-    protected abstract String version(R result);
 
     /**
      * Books a distinct result against the ground truth (called with this tracker's lock held)
@@ -137,10 +132,10 @@ public abstract class ResultTracker<R> implements AutoCloseable {
             duplicates++;
             return;
         }
-        long micros = Math.max(0, (now - sourceTimestamp(result)) * 1000);
+        long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
         latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
-        perVersion.merge(version(result), 1L, Long::sum);
+        perVersion.merge(result.model().version(), 1L, Long::sum);
         samples.add(onDistinctResult(result, micros));
     }
 

@@ -75,7 +75,7 @@ public final class SensorDemo {
     }
 
     /** Runs the demo end to end and returns its report. */
-    public DemoReport run() throws Exception {
+    public SensorDemoReport run() throws Exception {
         long started = System.nanoTime();
         Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
         Files.createDirectories(workDir);
@@ -213,8 +213,8 @@ public final class SensorDemo {
                     throw new IllegalStateException("unreadable output: " + tracker.unreadable().get(0));
                 }
                 Histogram latency = tracker.latency();
-                DemoReport report =
-                        new DemoReport(
+                SensorDemoReport report =
+                        new SensorDemoReport(
                                 simulator.sent(),
                                 simulator.validReadings(),
                                 expected,
@@ -224,9 +224,9 @@ public final class SensorDemo {
                                 tracker.deadLettered(),
                                 simulator.malformedInjected(),
                                 tracker.perVersion(),
-                                DemoReport.Anomaly.of(tracker.quality()),
+                                SensorDemoReport.Anomaly.of(tracker.quality()),
                                 tracker.qualityPerVersion().entrySet().stream()
-                                        .collect(Collectors.toMap(Map.Entry::getKey, e -> DemoReport.Anomaly.of(e.getValue()),
+                                        .collect(Collectors.toMap(Map.Entry::getKey, e -> SensorDemoReport.Anomaly.of(e.getValue()),
                                                 (a, b) -> a, TreeMap::new)),
                                 DemoSupport.latencyMs(latency),
                                 tracker.deadLetterReasons(),
@@ -235,7 +235,7 @@ public final class SensorDemo {
                                                 produceStartWall, lead),
                                 settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
                                 DemoSupport.statusCounts(tracker.statuses()),
-                                new DemoReport.Run(
+                                new SensorDemoReport.Run(
                                         DemoReport.round((System.nanoTime() - started) / 1e9),
                                         settings.parallelism(),
                                         settings.devices(),
@@ -273,7 +273,7 @@ public final class SensorDemo {
         }
     }
 
-    static DemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
+    static SensorDemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
         Map<String, Long> reasons = new TreeMap<>();
         Map<String, String> unexpected = new TreeMap<>();
         long rejected = 0;
@@ -289,7 +289,7 @@ public final class SensorDemo {
                 }
             }
         }
-        return new DemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
+        return new SensorDemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
     }
 
     private int printStatuses(SensorResultTracker tracker, int alreadyShown) {
@@ -321,7 +321,7 @@ public final class SensorDemo {
                 tracker.perVersion());
     }
 
-    private void printSummary(DemoReport r, BuiltModel model) {
+    private void printSummary(SensorDemoReport r, BuiltModel model) {
         out.println();
         out.println("EdgeInfer demo summary");
         out.println("----------------------");
@@ -331,7 +331,7 @@ public final class SensorDemo {
         out.printf(Locale.ROOT, "  results          %8d (duplicates %d, lost %d)%n", r.results(), r.duplicates(), r.lost());
         out.printf(Locale.ROOT, "  dead-lettered    %8d of %d malformed  %s%n", r.deadLettered(), r.malformedInjected(), r.deadLetterReasons());
         r.perVersion().forEach((version, count) -> {
-            DemoReport.Anomaly q = r.anomalyPerVersion().get(version);
+            SensorDemoReport.Anomaly q = r.anomalyPerVersion().get(version);
             out.printf(Locale.ROOT, "  model %s %-4s  %8d windows  precision %.3f  recall %.3f%n",
                     model.id().name(), version, count, q.precision(), q.recall());
         });
@@ -358,7 +358,7 @@ public final class SensorDemo {
         out.printf("  model status     %s%n", r.statusCounts());
         boolean badOk = true;
         if (r.badReleases() != null) {
-            DemoReport.BadReleaseSummary b = r.badReleases();
+            SensorDemoReport.BadReleaseSummary b = r.badReleases();
             badOk = b.rejected() == b.sent();
             out.printf("  bad releases     %d sent, %d rejected  %s%s%n", b.sent(), b.rejected(), b.reasons(),
                     b.unexpected().isEmpty() ? "" : "  unexpected: " + b.unexpected());

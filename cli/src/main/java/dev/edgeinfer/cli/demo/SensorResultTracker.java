@@ -46,18 +46,8 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
     }
 
     @Override
-    protected long sourceTimestamp(SensorResult result) {
-        return result.sourceTimestamp();
-    }
-
-    @Override
-    protected String version(SensorResult result) {
-        return result.model().version();
-    }
-
-    @Override
     protected Sample onDistinctResult(SensorResult result, long latencyMicros) {
-        String version = version(result);
+        String version = result.model().version();
         boolean actual = truth.windowIsAnomalous(result.deviceId(), result.window());
         long[] confusion = confusionPerVersion.computeIfAbsent(version, v -> new long[4]);
         if (result.anomaly() && actual) {
