@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.edgeinfer.cli.demo.DemoReport;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.FrameDemo;
@@ -25,12 +26,11 @@ import java.util.concurrent.Callable;
         })
 final class DemoCommand implements Callable<Integer> {
 
+    @Mixin LocalRunOptions local;
+
     @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to produce readings (default: ${DEFAULT-VALUE}).")
     Duration duration;
-
-    @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
-    int parallelism;
 
     @Option(names = "--devices", defaultValue = "20", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -44,9 +44,6 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--anomaly-rate", defaultValue = "0.01", description = "Per-reading chance an anomaly episode starts (default: ${DEFAULT-VALUE}).")
     double anomalyRate;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for signals and anomalies (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--delivery", defaultValue = "AT_LEAST_ONCE",
             description = "AT_LEAST_ONCE or EXACTLY_ONCE (default: ${DEFAULT-VALUE}).")
     DeliveryGuarantee delivery;
@@ -55,23 +52,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long to wait for the last results after producing stops (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--work-dir", description = "Where models are built (default: a temporary directory).")
-    Path workDir;
-
     @Option(names = "--report", description = "Write the JSON report to this file.")
     Path report;
-
-    @Option(names = "--no-rollover", negatable = false,
-            description = "Serve v1 throughout instead of publishing v2 mid-run.")
-    boolean noRollover;
 
     @Option(names = "--bad-releases",
             description = "Send one of each bad release during the run (then the good v2): each must be rejected with its reason.")
     boolean badReleases;
-
-    @Option(names = "--rollover-lead", defaultValue = "10s", converter = DurationConverter.class,
-            description = "How far ahead of the switch v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
-    Duration rolloverLead;
 
     @Option(names = "--frames",
             description = "Run the frame classification demo instead: simulated cameras, a CNN, rollover v1 -> v2.")
@@ -93,25 +79,25 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private DemoReport sensor() throws Exception {
-        if (parallelism < 1 || devices < 1 || rate <= 0) {
+        if (local.parallelism < 1 || devices < 1 || rate <= 0) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --devices and --rate must be positive");
         }
         return new SensorDemo(
                         new SensorDemo.Settings(
-                                duration, parallelism, devices, rate, malformed, anomalyRate, seed, delivery,
-                                drainTimeout, workDir, !noRollover || badReleases, rolloverLead, badReleases),
+                                duration, local.parallelism, devices, rate, malformed, anomalyRate, local.seed, delivery,
+                                drainTimeout, local.workDir, !local.noRollover || badReleases, local.rolloverLead, badReleases),
                         System.out)
                 .run();
     }
 
     private DemoReport frames() throws Exception {
-        if (parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
+        if (local.parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --cameras, --fps and --model-size must be positive");
         }
-        return new FrameDemo(new FrameDemo.Settings(duration, parallelism, cameras, fps, 160, 120,
-                modelSize, malformed, seed, delivery, drainTimeout, workDir, !noRollover, rolloverLead), System.out).run();
+        return new FrameDemo(new FrameDemo.Settings(duration, local.parallelism, cameras, fps, 160, 120,
+                modelSize, malformed, local.seed, delivery, drainTimeout, local.workDir, !local.noRollover, local.rolloverLead), System.out).run();
     }
 
     /** Writes {@code --report} if asked; 0 when the run passed, else 1. */

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
@@ -51,9 +52,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = Configuration.fromMap(settings);
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, bootstrap);
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, bootstrap);
         if (parallelism != null) {
-            conf.set(SensorJobOptions.PARALLELISM, parallelism);
+            conf.set(KafkaJobOptions.PARALLELISM, parallelism);
         }
         if (model != null) {
             if (modelVersion == null) {
@@ -61,12 +62,12 @@ final class RunCommand implements Callable<Integer> {
                         new picocli.CommandLine(this), "--model-version is required with --model");
             }
             conf.set(SensorJobOptions.MODEL_PATH, model.toString());
-            conf.set(SensorJobOptions.MODEL_VERSION, modelVersion);
+            conf.set(KafkaJobOptions.MODEL_VERSION, modelVersion);
         } else if (!conf.contains(SensorJobOptions.MODEL_PATH)) {
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
             System.out.println("built demo model " + v1.id() + " at " + v1.file());
             conf.set(SensorJobOptions.MODEL_PATH, v1.file().toString());
-            conf.set(SensorJobOptions.MODEL_VERSION, v1.id().version());
+            conf.set(KafkaJobOptions.MODEL_VERSION, v1.id().version());
         }
         SensorJobConfig config = SensorJobConfig.from(conf);
         StreamExecutionEnvironment env =

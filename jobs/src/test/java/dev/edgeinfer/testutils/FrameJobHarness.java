@@ -3,7 +3,6 @@ package dev.edgeinfer.testutils;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 
 import org.apache.flink.configuration.Configuration;
@@ -35,20 +34,20 @@ public final class FrameJobHarness {
         kafka.createTopics(1, deadLetters, status, blobs);
         kafka.createTopics(1, Map.of("cleanup.policy", "compact"), control);
         String unique = frames.substring(frames.indexOf('.') + 1);
-        conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         conf.set(FrameJobOptions.FRAMES_TOPIC, frames);
         conf.set(FrameJobOptions.RESULTS_TOPIC, results);
         conf.set(FrameJobOptions.DEADLETTER_TOPIC, deadLetters);
-        conf.set(FrameJobOptions.CONTROL_TOPIC, control);
-        conf.set(FrameJobOptions.STATUS_TOPIC, status);
-        conf.set(FrameJobOptions.BLOBS_TOPIC, blobs);
+        conf.set(KafkaJobOptions.CONTROL_TOPIC, control);
+        conf.set(KafkaJobOptions.STATUS_TOPIC, status);
+        conf.set(KafkaJobOptions.BLOBS_TOPIC, blobs);
         conf.set(FrameJobOptions.GROUP_ID, "it-" + unique);
         conf.set(FrameJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
         conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
-        conf.set(FrameJobOptions.PARALLELISM, 2);
-        conf.set(FrameJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        conf.set(FrameJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
-        conf.set(FrameJobOptions.MODELS_ROOT, modelsRoot.toString());
+        conf.set(KafkaJobOptions.PARALLELISM, 2);
+        conf.set(KafkaJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+        conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(KafkaJobOptions.MODELS_ROOT, modelsRoot.toString());
         conf.set(FrameJobOptions.MAX_RECORD_BYTES, 256 * 1024);
     }
 

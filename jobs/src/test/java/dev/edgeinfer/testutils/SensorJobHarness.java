@@ -36,25 +36,25 @@ public final class SensorJobHarness {
         kafka.createTopics(1, deadLetters, status, blobs);
         kafka.createTopics(1, java.util.Map.of("cleanup.policy", "compact"), control);
         String unique = readings.substring(readings.indexOf('.') + 1);
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         conf.set(SensorJobOptions.READINGS_TOPIC, readings);
         conf.set(SensorJobOptions.RESULTS_TOPIC, results);
         conf.set(SensorJobOptions.DEADLETTER_TOPIC, deadLetters);
-        conf.set(SensorJobOptions.CONTROL_TOPIC, control);
-        conf.set(SensorJobOptions.STATUS_TOPIC, status);
-        conf.set(SensorJobOptions.BLOBS_TOPIC, blobs);
+        conf.set(KafkaJobOptions.CONTROL_TOPIC, control);
+        conf.set(KafkaJobOptions.STATUS_TOPIC, status);
+        conf.set(KafkaJobOptions.BLOBS_TOPIC, blobs);
         conf.set(SensorJobOptions.GROUP_ID, "it-" + unique);
         conf.set(SensorJobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + unique);
         conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
-        conf.set(SensorJobOptions.PARALLELISM, 2);
-        conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
-        conf.set(SensorJobOptions.MODELS_ROOT, TestingModels.dir().toString());
+        conf.set(KafkaJobOptions.PARALLELISM, 2);
+        conf.set(KafkaJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+        conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(KafkaJobOptions.MODELS_ROOT, TestingModels.dir().toString());
         if (model != null) {
             conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
-            conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
+            conf.set(KafkaJobOptions.MODEL_VERSION, model.id().version());
             conf.set(SensorJobOptions.MODEL_PATH, model.file().toString());
-            conf.set(SensorJobOptions.MODEL_SHA256, model.id().sha256());
+            conf.set(KafkaJobOptions.MODEL_SHA256, model.id().sha256());
             conf.set(SensorJobOptions.CHANNELS, model.channels());
             conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
         }

@@ -6,7 +6,6 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
@@ -433,7 +432,7 @@ public final class BenchRunner {
     /** The ONNX Runtime options the job runs with by default (so bare ORT uses the same). */
     static OnnxRunnerOptions jobOnnxOptions() {
         Configuration conf = new Configuration();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
         return SensorJobConfig.from(conf).onnx();
     }
 

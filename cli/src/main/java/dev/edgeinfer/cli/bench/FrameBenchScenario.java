@@ -74,9 +74,9 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
                 defaults.get(FrameJobOptions.RESULTS_TOPIC),
                 "edge.bench.frames.passthrough.in",
                 "edge.bench.frames.passthrough.out",
-                defaults.get(FrameJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(FrameJobOptions.STATUS_TOPIC),
-                        defaults.get(FrameJobOptions.BLOBS_TOPIC)));
+                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
+                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
     }
 
     @Override

@@ -52,9 +52,9 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
                 defaults.get(SensorJobOptions.RESULTS_TOPIC),
                 "edge.bench.passthrough.in",
                 "edge.bench.passthrough.out",
-                defaults.get(SensorJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(SensorJobOptions.STATUS_TOPIC),
-                        defaults.get(SensorJobOptions.BLOBS_TOPIC)));
+                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
+                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
     }
 
     @Override
@@ -179,12 +179,12 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     /** The job's default micro-batch size ({@code batch.max-size}). */
     public static int defaultBatchSize() {
-        return SensorJobOptions.BATCH_MAX_SIZE.defaultValue();
+        return KafkaJobOptions.BATCH_MAX_SIZE.defaultValue();
     }
 
     /** The job's default micro-batch delay ({@code batch.max-delay}). */
     public static java.time.Duration defaultBatchDelay() {
-        return SensorJobOptions.BATCH_MAX_DELAY.defaultValue();
+        return KafkaJobOptions.BATCH_MAX_DELAY.defaultValue();
     }
 
     @Override

@@ -65,11 +65,11 @@ public final class FrameDemo {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             out.println(kafka.bootstrapServers());
             Configuration conf = new Configuration();
-            conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(4, conf.get(FrameJobOptions.FRAMES_TOPIC), conf.get(FrameJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(FrameJobOptions.STATUS_TOPIC),
-                    conf.get(FrameJobOptions.BLOBS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(FrameJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(KafkaJobOptions.STATUS_TOPIC),
+                    conf.get(KafkaJobOptions.BLOBS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(KafkaJobOptions.CONTROL_TOPIC));
 
             out.println("[2/5] building the CNN classifiers (Conv -> Relu -> GlobalAveragePool -> Gemm -> Softmax, ONNX)");
             int size = settings.modelSize();
@@ -79,12 +79,12 @@ public final class FrameDemo {
 
             DemoSupport.SigningKey key = DemoSupport.signingKey(workDir);
             KeyPair signingKey = key.pair();
-            conf.set(FrameJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
-            conf.set(FrameJobOptions.MODELS_ROOT, v1.file().getParent().toString());
-            conf.set(FrameJobOptions.PARALLELISM, settings.parallelism());
-            conf.set(FrameJobOptions.DELIVERY_GUARANTEE, settings.delivery());
+            conf.set(KafkaJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
+            conf.set(KafkaJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+            conf.set(KafkaJobOptions.PARALLELISM, settings.parallelism());
+            conf.set(KafkaJobOptions.DELIVERY_GUARANTEE, settings.delivery());
             conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
-            conf.set(FrameJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+            conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             conf.set(FrameJobOptions.MAX_RECORD_BYTES, 256 * 1024);
             FrameJobConfig config = FrameJobConfig.from(conf);
 

@@ -88,11 +88,11 @@ public final class SensorDemo {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             out.println(kafka.bootstrapServers());
             Configuration jobConf = new Configuration();
-            jobConf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            jobConf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(SensorJobOptions.STATUS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.BLOBS_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(KafkaJobOptions.STATUS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, jobConf.get(KafkaJobOptions.BLOBS_TOPIC));
 
             out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
@@ -105,10 +105,10 @@ public final class SensorDemo {
             // Releases are signed; the job trusts only this demo's public key.
             DemoSupport.SigningKey key = DemoSupport.signingKey(workDir);
             KeyPair signingKey = key.pair();
-            jobConf.set(SensorJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
-            jobConf.set(SensorJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+            jobConf.set(KafkaJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
+            jobConf.set(KafkaJobOptions.MODELS_ROOT, v1.file().getParent().toString());
 
-            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
             List<ModelRelease> published = new ArrayList<>();
             ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
                     "edgeinfer-demo", System.currentTimeMillis()), signingKey);
@@ -118,12 +118,12 @@ public final class SensorDemo {
                     first.model(), first.version(), first.signedBy());
 
             jobConf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
-            jobConf.set(SensorJobOptions.PARALLELISM, settings.parallelism());
-            jobConf.set(SensorJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
+            jobConf.set(KafkaJobOptions.PARALLELISM, settings.parallelism());
+            jobConf.set(KafkaJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
             jobConf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
             jobConf.set(SensorJobOptions.CHANNELS, v1.channels());
             jobConf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
-            jobConf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+            jobConf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             SensorJobConfig config = SensorJobConfig.from(jobConf);
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");

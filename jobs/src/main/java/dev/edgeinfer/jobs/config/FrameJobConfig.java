@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.config;
 
 import static dev.edgeinfer.jobs.config.FrameJobOptions.*;
 import static dev.edgeinfer.jobs.config.JobConfigReader.*;
+import static dev.edgeinfer.jobs.config.KafkaJobOptions.*;
 
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;

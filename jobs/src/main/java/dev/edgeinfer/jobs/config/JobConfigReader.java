@@ -11,6 +11,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +35,23 @@ final class JobConfigReader {
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     private JobConfigReader() {}
+
+    /** The {@code public static final ConfigOption} fields of {@code holders}, class by class, in declaration order. */
+    static List<ConfigOption<?>> declaredOptions(Class<?>... holders) {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Class<?> holder : holders) {
+            for (Field field : holder.getDeclaredFields()) {
+                if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                    try {
+                        options.add((ConfigOption<?>) field.get(null));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }
+        return options;
+    }
 
     /** {@code kafka.bootstrap-servers}, required, as {@code host:port[,host:port...]}. */
     static String bootstrapServers(Configuration conf) {

@@ -5,6 +5,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The settings every EdgeInfer job shares (same key, same meaning, same default): Kafka and its
@@ -182,4 +183,9 @@ public final class KafkaJobOptions {
                     .stringType()
                     .defaultValue("ALL_OPT")
                     .withDescription("ONNX Runtime graph optimisation: NO_OPT, BASIC_OPT, EXTENDED_OPT or ALL_OPT.");
+
+    /** The shared options in declaration order. */
+    public static List<ConfigOption<?>> all() {
+        return JobConfigReader.declaredOptions(KafkaJobOptions.class);
+    }
 }

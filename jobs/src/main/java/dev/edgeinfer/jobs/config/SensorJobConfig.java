@@ -1,6 +1,7 @@
 package dev.edgeinfer.jobs.config;
 
 import static dev.edgeinfer.jobs.config.JobConfigReader.*;
+import static dev.edgeinfer.jobs.config.KafkaJobOptions.*;
 import static dev.edgeinfer.jobs.config.SensorJobOptions.*;
 
 import dev.edgeinfer.broadcast.release.ModelId;

@@ -2,12 +2,8 @@ package dev.edgeinfer.jobs.config;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.configuration.MemorySize;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,9 +15,6 @@ import java.util.List;
 public final class SensorJobOptions {
 
     private SensorJobOptions() {}
-
-    public static final ConfigOption<String> SITE_ID = KafkaJobOptions.SITE_ID;
-    public static final ConfigOption<String> BOOTSTRAP_SERVERS = KafkaJobOptions.BOOTSTRAP_SERVERS;
 
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("kafka.group-id")
@@ -53,10 +46,6 @@ public final class SensorJobOptions {
                     .defaultValue("edge.inference.deadletter")
                     .withDescription("Rejected input records: original key and bytes, reason in the edgeinfer.reason header.");
 
-    public static final ConfigOption<String> CONTROL_TOPIC = KafkaJobOptions.CONTROL_TOPIC;
-    public static final ConfigOption<String> STATUS_TOPIC = KafkaJobOptions.STATUS_TOPIC;
-    public static final ConfigOption<Integer> PARALLELISM = KafkaJobOptions.PARALLELISM;
-
     public static final ConfigOption<Integer> CHANNELS =
             ConfigOptions.key("sensor.channels")
                     .intType()
@@ -81,25 +70,17 @@ public final class SensorJobOptions {
                     .defaultValue(0.5)
                     .withDescription("Score at or above which a window is flagged as an anomaly (0..1).");
 
-    public static final ConfigOption<KafkaJobOptions.DeliveryGuarantee> DELIVERY_GUARANTEE = KafkaJobOptions.DELIVERY_GUARANTEE;
-    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = KafkaJobOptions.CHECKPOINT_INTERVAL;
-
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("exactly-once.transactional-id-prefix")
                     .stringType()
                     .defaultValue("edgeinfer-sensor")
                     .withDescription("Prefix of Kafka transactional ids (EXACTLY_ONCE); unique per job on a cluster.");
 
-    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = KafkaJobOptions.TRANSACTION_TIMEOUT;
-
     public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
             ConfigOptions.key("watermark.max-out-of-orderness")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(2))
                     .withDescription("How far behind the newest event time a reading may arrive before it counts as late.");
-
-    public static final ConfigOption<Duration> WATERMARK_IDLENESS = KafkaJobOptions.WATERMARK_IDLENESS;
-    public static final ConfigOption<Duration> BUFFER_TIMEOUT = KafkaJobOptions.BUFFER_TIMEOUT;
 
     public static final ConfigOption<Integer> MAX_RECORD_BYTES =
             ConfigOptions.key("record.max-bytes")
@@ -119,41 +100,14 @@ public final class SensorJobOptions {
                     .defaultValue("sensor-anomaly")
                     .withDescription("Name of the model served (lineage in every result).");
 
-    public static final ConfigOption<String> MODEL_VERSION = KafkaJobOptions.MODEL_VERSION;
-
     public static final ConfigOption<String> MODEL_PATH =
             ConfigOptions.key("model.path")
                     .stringType()
                     .noDefaultValue()
                     .withDescription("Local path of the initial model's ONNX file, readable on every TaskManager. Required with model.version.");
 
-    public static final ConfigOption<String> MODEL_SHA256 = KafkaJobOptions.MODEL_SHA256;
-    public static final ConfigOption<Duration> MODEL_ALLOWED_LATENESS = KafkaJobOptions.MODEL_ALLOWED_LATENESS;
-    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT = KafkaJobOptions.MODEL_LOAD_TIMEOUT;
-    public static final ConfigOption<String> TRUSTED_KEYS = KafkaJobOptions.TRUSTED_KEYS;
-    public static final ConfigOption<String> MODELS_ROOT = KafkaJobOptions.MODELS_ROOT;
-    public static final ConfigOption<String> MODEL_CACHE_DIR = KafkaJobOptions.MODEL_CACHE_DIR;
-    public static final ConfigOption<Integer> MODEL_CACHE_KEEP = KafkaJobOptions.MODEL_CACHE_KEEP;
-    public static final ConfigOption<MemorySize> MODEL_MAX_SIZE = KafkaJobOptions.MODEL_MAX_SIZE;
-    public static final ConfigOption<Duration> MODEL_HTTP_TIMEOUT = KafkaJobOptions.MODEL_HTTP_TIMEOUT;
-    public static final ConfigOption<String> BLOBS_TOPIC = KafkaJobOptions.BLOBS_TOPIC;
-    public static final ConfigOption<Integer> BATCH_MAX_SIZE = KafkaJobOptions.BATCH_MAX_SIZE;
-    public static final ConfigOption<Duration> BATCH_MAX_DELAY = KafkaJobOptions.BATCH_MAX_DELAY;
-    public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS = KafkaJobOptions.ONNX_INTRA_OP_THREADS;
-    public static final ConfigOption<String> ONNX_OPT_LEVEL = KafkaJobOptions.ONNX_OPT_LEVEL;
-
-    /** All options, in declaration order (for docs and validation of unknown keys). */
+    /** The shared options ({@link KafkaJobOptions}), then this job's own, each in declaration order (docs, unknown-key checks). */
     public static List<ConfigOption<?>> all() {
-        List<ConfigOption<?>> options = new ArrayList<>();
-        for (Field field : SensorJobOptions.class.getDeclaredFields()) {
-            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
-                try {
-                    options.add((ConfigOption<?>) field.get(null));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        return options;
+        return JobConfigReader.declaredOptions(KafkaJobOptions.class, SensorJobOptions.class);
     }
 }

@@ -250,7 +250,7 @@ class SensorJobConfigTest {
     @Test
     void negativeBufferTimeoutIsRejected() {
         Configuration conf = Configuration.fromMap(settings);
-        conf.set(SensorJobOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
+        conf.set(KafkaJobOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
 
         InvalidConfigurationException e =
                 catchThrowableOfType(InvalidConfigurationException.class, () -> SensorJobConfig.from(conf));
@@ -369,7 +369,7 @@ class SensorJobConfigTest {
 
     @Test
     void everyDeclaredOptionHasADescriptionAndAUniqueKey() {
-        assertThat(SensorJobOptions.all()).contains(SensorJobOptions.BOOTSTRAP_SERVERS, SensorJobOptions.ONNX_OPT_LEVEL);
+        assertThat(SensorJobOptions.all()).contains(KafkaJobOptions.BOOTSTRAP_SERVERS, KafkaJobOptions.ONNX_OPT_LEVEL);
         assertThat(SensorJobOptions.all()).allSatisfy(o -> assertThat(o.description().toString()).isNotBlank());
         assertThat(SensorJobOptions.all().stream().map(o -> o.key()).distinct().count())
                 .isEqualTo(SensorJobOptions.all().size());

@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -108,9 +109,9 @@ class OutOfOrderRolloverITCase {
         harness.conf.set(SensorJobOptions.MODEL_NAME, model);
         harness.conf.set(SensorJobOptions.CHANNELS, v1.channels());
         harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
-        harness.conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, Duration.ofMillis(ALLOWED_LATENESS_MS));
+        harness.conf.set(KafkaJobOptions.MODEL_ALLOWED_LATENESS, Duration.ofMillis(ALLOWED_LATENESS_MS));
         harness.conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, Duration.ofMillis(OUT_OF_ORDERNESS_MS));
-        harness.conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        harness.conf.set(KafkaJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
         var config = harness.config();
         String bootstrap = kafka.bootstrapServers();
 

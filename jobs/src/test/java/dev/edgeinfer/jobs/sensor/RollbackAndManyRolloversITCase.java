@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -286,9 +287,9 @@ class RollbackAndManyRolloversITCase {
         harness.conf.set(SensorJobOptions.MODEL_NAME, geometry.id().name());
         harness.conf.set(SensorJobOptions.CHANNELS, geometry.channels());
         harness.conf.set(SensorJobOptions.WINDOW_SIZE, geometry.windowSize());
-        harness.conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
+        harness.conf.set(KafkaJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
         harness.conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
-        harness.conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        harness.conf.set(KafkaJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
         return harness;
     }
 

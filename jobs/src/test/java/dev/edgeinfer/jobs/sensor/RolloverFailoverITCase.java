@@ -18,7 +18,6 @@ import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingPacedProducer;
 import dev.edgeinfer.testutils.TestingSensorData;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -26,7 +25,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +71,7 @@ class RolloverFailoverITCase {
         BuiltModel v1 = TestingModels.v1();
         BuiltModel v2 = TestingModels.v2();
         SensorJobHarness harness = new SensorJobHarness(kafka, null, 4);
-        harness.conf.set(SensorJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        harness.conf.set(KafkaJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
         harness.conf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(8, 400, config.channels(), 23L);

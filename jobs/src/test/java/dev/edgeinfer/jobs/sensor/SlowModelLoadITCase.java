@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -11,7 +12,6 @@ import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.LeakChecks;
 import dev.edgeinfer.testutils.SensorJobHarness;
@@ -112,7 +112,7 @@ class SlowModelLoadITCase {
         harness.conf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
         // A model cache of its own: one shared with earlier runs would already hold v2 and never
         // ask the slow fetcher for it.
-        harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
+        harness.conf.set(KafkaJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
         SensorJobConfig config = harness.config();
         int size = config.windowSize();
         int slide = config.windowSlide();
