@@ -51,4 +51,15 @@ public final class LocalCluster {
             throw new IllegalStateException("the Flink job stopped unexpectedly: " + status);
         }
     }
+
+    /** Cancels {@code job} if it still runs; best effort, since the MiniCluster goes away with the JVM anyway. */
+    public static void cancelQuietly(JobClient job) {
+        try {
+            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // Nothing to do: the job is gone or the cluster is shutting down.
+        }
+    }
 }

@@ -311,7 +311,7 @@ public final class BenchRunner {
                             durationMs / 2000.0);
                 }
             } finally {
-                cancel(job);
+                LocalCluster.cancelQuietly(job);
             }
         }
     }
@@ -438,15 +438,5 @@ public final class BenchRunner {
 
     private static double round(double v) {
         return Math.round(v * 10.0) / 10.0;
-    }
-
-    private static void cancel(JobClient job) {
-        try {
-            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                job.cancel().get(30, TimeUnit.SECONDS);
-            }
-        } catch (Exception e) {
-            // Best effort: the MiniCluster goes away with the JVM.
-        }
     }
 }
