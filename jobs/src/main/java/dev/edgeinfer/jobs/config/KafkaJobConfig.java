@@ -3,6 +3,8 @@ package dev.edgeinfer.jobs.config;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 
+import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,4 +55,16 @@ public interface KafkaJobConfig {
     long maxModelBytes();
 
     Duration httpTimeout();
+
+    OnnxRunnerOptions onnx();
+
+    Duration allowedLateness();
+
+    Duration loadTimeout();
+
+    int modelCacheKeepRecent();
+
+    int batchMaxSize();
+
+    Duration batchMaxDelay();
 }

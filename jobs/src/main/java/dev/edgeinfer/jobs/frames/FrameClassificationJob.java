@@ -95,21 +95,12 @@ public final class FrameClassificationJob {
         String site = config.siteId();
         VersionedInference.Builder<Frame, TopK, FrameResult> inference =
                 VersionedInference.<Frame, TopK, FrameResult>builder()
-                        .setModelName(config.modelName())
                         .setAdapter(new FrameAdapter(config.topK(), config.resize()))
                         .setEventTime(Frame::ts)
                         .setRoutingKey(Frame::cameraId)
                         .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site, nanos))
-                        .setResultType(FrameResult.class)
-                        .setRunnerOptions(config.onnx())
-                        .setAllowedLateness(config.allowedLateness())
-                        .setLoadTimeout(config.loadTimeout())
-                        .setBatching(config.batchMaxSize(), config.batchMaxDelay())
-                        .setSite(site, JOB_NAME)
-                        .setModelFetcher(fetcher)
-                        .setTrustedKeys(JobKafka.trustedKeys(config))
-                        .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
-                        .setUid("onnx-inference");
+                        .setResultType(FrameResult.class);
+        JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }

@@ -112,6 +112,26 @@ public final class JobKafka {
         }
     }
 
+    /**
+     * The inference operator's settings every job takes from its shared configuration: the model
+     * served, ONNX Runtime options, lateness and load limits, where model bytes come from and
+     * which keys must sign them, the model cache, micro-batching, and the operator's uid
+     * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
+     */
+    public static void configureInference(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config,
+            ModelFetcher fetcher, String jobName) {
+        inference.setModelName(config.modelName())
+                .setRunnerOptions(config.onnx())
+                .setAllowedLateness(config.allowedLateness())
+                .setLoadTimeout(config.loadTimeout())
+                .setSite(config.siteId(), jobName)
+                .setModelFetcher(fetcher)
+                .setTrustedKeys(trustedKeys(config))
+                .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
+                .setBatching(config.batchMaxSize(), config.batchMaxDelay())
+                .setUid("onnx-inference");
+    }
+
     /** Writes rejected inputs to the dead-letter topic (uid {@code kafka-sink-deadletter}). */
     public static <L> void sinkDeadLetters(
             DataStream<L> letters, KafkaJobConfig config, KafkaRecordSerializationSchema<L> serializer) {

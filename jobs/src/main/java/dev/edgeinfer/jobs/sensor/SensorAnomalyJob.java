@@ -96,22 +96,13 @@ public final class SensorAnomalyJob {
         String site = config.siteId();
         VersionedInference.Builder<SensorWindow, Float, SensorResult> inference =
                 VersionedInference.<SensorWindow, Float, SensorResult>builder()
-                        .setModelName(config.modelName())
                         .setAdapter(new SensorAnomalyAdapter(config.channels(), config.windowSize()))
                         .setEventTime(SensorWindow::endTs)
                         .setRoutingKey(SensorWindow::deviceId)
                         .setResultBuilder((window, score, model, nanos) ->
                                 SensorResult.of(window, score, threshold, model, site, nanos))
-                        .setResultType(SensorResult.class)
-                        .setRunnerOptions(config.onnx())
-                        .setAllowedLateness(config.allowedLateness())
-                        .setLoadTimeout(config.loadTimeout())
-                        .setSite(site, JOB_NAME)
-                        .setModelFetcher(fetcher)
-                        .setTrustedKeys(JobKafka.trustedKeys(config))
-                        .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
-                        .setBatching(config.batchMaxSize(), config.batchMaxDelay())
-                        .setUid("onnx-inference");
+                        .setResultType(SensorResult.class);
+        JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
