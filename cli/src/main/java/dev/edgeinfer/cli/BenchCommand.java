@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.edgeinfer.cli.bench.BenchChart;
 import dev.edgeinfer.cli.bench.BenchReport;
 import dev.edgeinfer.cli.bench.BenchRunner;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measures, in one run on this machine with the same model, threads and batch settings:",
+            "Measures the pipeline against bare ONNX Runtime and a pass-through without a model.",
+            "In one run on this machine with the same model, threads and batch settings, it measures:",
             "  (a) bare ONNX Runtime in a loop (the hardware's limit),",
             "  (b) Kafka -> Flink -> Kafka pass-through without a model (the plumbing's floor),",
             "  (c) the full pipeline: throughput at saturation and p50/p99 at --rate, with a model",
@@ -30,6 +32,8 @@ import java.util.concurrent.Callable;
             "table with the ratios, writes --json and a latency-over-time PNG chart."
         })
 final class BenchCommand implements Callable<Integer> {
+
+    @Mixin LocalRunOptions local;
 
     @Option(names = "--scenario", defaultValue = "sensor",
             description = "Workload: sensor or frames (default: ${DEFAULT-VALUE}).")
@@ -43,10 +47,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
             description = "Open-loop phase of the pass-through and of the pipeline, each (default: ${DEFAULT-VALUE}).")
     Duration duration;
-
-    @Option(names = "--parallelism", defaultValue = "2",
-            description = "Flink parallelism and bare-ORT threads (default: ${DEFAULT-VALUE}).")
-    int parallelism;
 
     @Option(names = "--batch-size",
             description = "Micro-batch size: the operator's batch.max-size and the bare-ORT batch "
@@ -78,13 +78,6 @@ final class BenchCommand implements Callable<Integer> {
             description = "How long bare ONNX Runtime is measured (default: ${DEFAULT-VALUE}).")
     Duration bareOrtDuration;
 
-    @Option(names = "--no-rollover", description = "Serve v1 throughout (no rollover window).")
-    boolean noRollover;
-
-    @Option(names = "--rollover-lead", defaultValue = "10s", converter = DurationConverter.class,
-            description = "How far ahead of the switch (at half the duration) v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
-    Duration rolloverLead;
-
     @Option(names = "--drain-timeout", defaultValue = "120s", converter = DurationConverter.class,
             description = "Longest wait for a backlog to drain or for the last results (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
@@ -98,12 +91,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--chart", description = "Write the latency-over-time PNG here (default: next to --json, <name>.png).")
     Path chart;
-
-    @Option(names = "--work-dir", description = "Where models and the model cache go (default: a temporary directory).")
-    Path workDir;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the simulated signals (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -124,14 +111,14 @@ final class BenchCommand implements Callable<Integer> {
         // batch.max-size / batch.max-delay are shared options: the same defaults for every scenario.
         int batch = batchSize != null ? batchSize : SensorBenchScenario.defaultBatchSize();
         Duration delay = batchDelay != null ? batchDelay : SensorBenchScenario.defaultBatchDelay();
-        if (!(rate > 0) || parallelism < 1 || batch < 1 || backlog < 1 || duration.isNegative() || duration.isZero()
+        if (!(rate > 0) || local.parallelism < 1 || batch < 1 || backlog < 1 || duration.isNegative() || duration.isZero()
                 || delay.isNegative()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rate, --parallelism, --batch-size, --backlog and --duration must be positive");
         }
         BenchReport report = new BenchRunner(
-                new BenchRunner.Settings(scenario, rate, duration, parallelism, batch, delay, devices, warmup, backlog,
-                        bareOrtDuration, !noRollover, rolloverLead, drainTimeout, bucket, workDir, seed, modelSize),
+                new BenchRunner.Settings(scenario, rate, duration, local.parallelism, batch, delay, devices, warmup, backlog,
+                        bareOrtDuration, !local.noRollover, local.rolloverLead, drainTimeout, bucket, local.workDir, local.seed, modelSize),
                 System.out).run();
         Path chartFile = chart;
         if (chartFile == null) {

@@ -1,9 +1,9 @@
 package dev.edgeinfer.cli;
 
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
+import picocli.CommandLine.Mixin;
 import dev.edgeinfer.cli.demo.DemoReport;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.FrameDemo;
-import dev.edgeinfer.cli.demo.FrameDemoReport;
 import dev.edgeinfer.cli.demo.SensorDemo;
 
 import picocli.CommandLine.Command;
@@ -18,19 +18,19 @@ import java.util.concurrent.Callable;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor pipeline on an embedded Kafka broker and a local Flink MiniCluster with a",
-            "simulated fleet, publishes model v2 mid-run (v1 serves first) and prints a summary. Exits 1",
+            "Runs a self-checking demo on an embedded Kafka broker and a local Flink MiniCluster.",
+            "The sensor pipeline (or, with --frames, the frame pipeline) serves a simulated fleet,",
+            "model v2 is published mid-run (v1 serves first) and a summary is printed. Exits 1",
             "if any window was lost, any malformed record did not reach the dead-letter topic, or any",
             "result carries a version other than the one the release timeline assigns to it."
         })
 final class DemoCommand implements Callable<Integer> {
 
+    @Mixin LocalRunOptions local;
+
     @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to produce readings (default: ${DEFAULT-VALUE}).")
     Duration duration;
-
-    @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
-    int parallelism;
 
     @Option(names = "--devices", defaultValue = "20", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -44,9 +44,6 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--anomaly-rate", defaultValue = "0.01", description = "Per-reading chance an anomaly episode starts (default: ${DEFAULT-VALUE}).")
     double anomalyRate;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for signals and anomalies (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--delivery", defaultValue = "AT_LEAST_ONCE",
             description = "AT_LEAST_ONCE or EXACTLY_ONCE (default: ${DEFAULT-VALUE}).")
     DeliveryGuarantee delivery;
@@ -55,23 +52,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long to wait for the last results after producing stops (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--work-dir", description = "Where models are built (default: a temporary directory).")
-    Path workDir;
-
     @Option(names = "--report", description = "Write the JSON report to this file.")
     Path report;
-
-    @Option(names = "--no-rollover", negatable = false,
-            description = "Serve v1 throughout instead of publishing v2 mid-run.")
-    boolean noRollover;
 
     @Option(names = "--bad-releases",
             description = "Send one of each bad release during the run (then the good v2): each must be rejected with its reason.")
     boolean badReleases;
-
-    @Option(names = "--rollover-lead", defaultValue = "10s", converter = DurationConverter.class,
-            description = "How far ahead of the switch v2 is published (default: ${DEFAULT-VALUE}; at most half the duration).")
-    Duration rolloverLead;
 
     @Option(names = "--frames",
             description = "Run the frame classification demo instead: simulated cameras, a CNN, rollover v1 -> v2.")
@@ -89,36 +75,33 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (frames) {
-            return frames();
-        }
-        if (parallelism < 1 || devices < 1 || rate <= 0) {
+        return exitCode(frames ? frames() : sensor());
+    }
+
+    private DemoReport sensor() throws Exception {
+        if (local.parallelism < 1 || devices < 1 || rate <= 0) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --devices and --rate must be positive");
         }
-        SensorDemo demo =
-                new SensorDemo(
+        return new SensorDemo(
                         new SensorDemo.Settings(
-                                duration, parallelism, devices, rate, malformed, anomalyRate, seed, delivery,
-                                drainTimeout, workDir, !noRollover || badReleases, rolloverLead, badReleases),
-                        System.out);
-        DemoReport result = demo.run();
-        if (report != null) {
-            result.writeTo(report);
-            System.out.println("  report           " + report.toAbsolutePath());
-        }
-        boolean rolloverOk = result.rollover() == null || result.rollover().misrouted() == 0;
-        boolean badOk = result.badReleases() == null || result.badReleases().rejected() == result.badReleases().sent();
-        return result.lost() == 0 && result.deadLettered() == result.malformedInjected() && rolloverOk && badOk ? 0 : 1;
+                                duration, local.parallelism, devices, rate, malformed, anomalyRate, local.seed, delivery,
+                                drainTimeout, local.workDir, !local.noRollover || badReleases, local.rolloverLead, badReleases),
+                        System.out)
+                .run();
     }
 
-    private int frames() throws Exception {
-        if (parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
+    private DemoReport frames() throws Exception {
+        if (local.parallelism < 1 || cameras < 1 || fps <= 0 || modelSize < 3) {
             throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--parallelism, --cameras, --fps and --model-size must be positive");
         }
-        FrameDemoReport result = new FrameDemo(new FrameDemo.Settings(duration, parallelism, cameras, fps, 160, 120,
-                modelSize, malformed, seed, delivery, drainTimeout, workDir, !noRollover, rolloverLead), System.out).run();
+        return new FrameDemo(new FrameDemo.Settings(duration, local.parallelism, cameras, fps, 160, 120,
+                modelSize, malformed, local.seed, delivery, drainTimeout, local.workDir, !local.noRollover, local.rolloverLead), System.out).run();
+    }
+
+    /** Writes {@code --report} if asked; 0 when the run passed, else 1. */
+    private int exitCode(DemoReport result) throws java.io.IOException {
         if (report != null) {
             result.writeTo(report);
             System.out.println("  report           " + report.toAbsolutePath());

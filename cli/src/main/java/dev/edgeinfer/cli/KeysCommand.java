@@ -26,8 +26,9 @@ final class KeysCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Writes <name>.key (private, owner-only; keep it with the publisher) and <name>.pub",
-                    "(public; give it to every job as model.trusted-keys)."})
+            description = {"Writes a new Ed25519 key pair as <name>.key and <name>.pub.",
+                    "<name>.key is private (owner-only; keep it with the publisher), <name>.pub is public",
+                    "(give it to every job as model.trusted-keys)."})
     static final class Generate implements Callable<Integer> {
 
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,9 +1,9 @@
 package dev.edgeinfer.cli;
 
+import picocli.CommandLine.Mixin;
 import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
-import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
@@ -11,7 +11,6 @@ import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.broadcast.fetch.BlobPublisher;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +22,6 @@ import java.io.IOException;
 import java.security.PrivateKey;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,8 +34,9 @@ import java.util.concurrent.Callable;
 @Command(
         name = "publish",
         description = {
-            "Publishes a model version on the control topic: every job serving the model fetches, verifies,",
-            "loads and warms it up, then scores records with event time >= the activation time with it.",
+            "Publishes a model version on the control topic.",
+            "Every job serving the model fetches, verifies, loads and warms it up, then scores records",
+            "with event time >= the activation time with it.",
             "The release is described from --file (sha256, size, file: URI, input/output signature read",
             "with ONNX Runtime); the file must be readable at the same path on every TaskManager.",
             "Versions are immutable ids: publishing a version that is already on the topic with other",
@@ -52,11 +50,7 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
-    String bootstrap;
-
-    @Option(names = "--model", required = true, description = "Model name, e.g. sensor-anomaly.")
-    String model;
+    @Mixin ReleaseCommandSupport.ReleaseTarget target;
 
     @Option(names = "--version", required = true, description = "Version label of this file, e.g. v2 (an immutable id).")
     String version;
@@ -64,23 +58,10 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--file", required = true, description = "The ONNX model file.")
     Path file;
 
-    @Option(names = "--activate-in", converter = DurationConverter.class,
-            description = "Activate this long after now, in event time (default: 10s, the lead time that lets every site "
-                    + "stage the model before the switch). Not with --activate-at.")
-    Duration activateIn;
-
-    @Option(names = "--activate-at", converter = ReleaseCommandSupport.InstantConverter.class,
-            description = "Activate at this event time, ISO-8601 (e.g. 2026-01-01T00:00:00Z). Not with --activate-in.")
-    Instant activateAt;
-
     @Option(names = "--canary", defaultValue = "100",
             description = "Share of keys (1..100) this activation takes; the others keep the previous full version "
                     + "(default: ${DEFAULT-VALUE}).")
     int canary;
-
-    @Option(names = "--topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC,
-            description = "Control topic (default: ${DEFAULT-VALUE}).")
-    String topic;
 
     @Option(names = "--sign-key",
             description = "Ed25519 private key (PEM, from `edgeinfer keys generate`) to sign the release with; the matching "
@@ -114,8 +95,11 @@ final class PublishCommand implements Callable<Integer> {
                     "--canary must be a percentage of keys in 1..100 (100 = full activation), got " + canary);
         }
         long now = System.currentTimeMillis();
-        long activationTime = ReleaseCommandSupport.activationTime(cmd, activateIn, activateAt, now);
-        try {
+        long activationTime = target.activationTime(cmd, now);
+        String model = target.model;
+        String topic = target.topic;
+        String bootstrap = target.bootstrap;
+        return ReleaseCommandSupport.exitCode("publish", err, () -> {
             ModelRelease release;
             try {
                 release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
@@ -131,8 +115,7 @@ final class PublishCommand implements Callable<Integer> {
                 throw new CommandFailure(REFUSED, "invalid release: " + e.getMessage());
             }
 
-            ReleaseCommandSupport.checkControlTopic(bootstrap, topic, err);
-            List<ModelRelease> existing = ReleaseCommandSupport.readAll(bootstrap, topic);
+            List<ModelRelease> existing = target.readTimeline(err);
             String sha256 = release.sha256();
             List<ModelRelease> conflicts = existing.stream()
                     .filter(r -> r.model().equals(model) && r.version().equals(version) && !r.sha256().equals(sha256))
@@ -172,21 +155,13 @@ final class PublishCommand implements Callable<Integer> {
             }
             out.flush();
 
-            RecordMetadata written = ReleaseCommandSupport.publish(bootstrap, topic, release);
-            out.printf("published %s (partition %d, offset %d)%n", release.releaseId(), written.partition(), written.offset());
-            ReleaseCommandSupport.printTimeline(out, timeline, model, release, System.currentTimeMillis());
-            out.flush();
-            return CommandLine.ExitCode.OK;
-        } catch (CommandFailure e) {
-            err.println("edgeinfer publish: " + e.getMessage());
-            err.flush();
-            return e.exitCode;
-        }
+            target.publishAndShow(out, release, timeline);
+        });
     }
 
     /** Splits the file into chunks on the blobs topic, with a progress bar, and points the release at them. */
     private ModelRelease deliverInline(ModelRelease release, PrintWriter out) throws CommandFailure {
-        try (BlobPublisher blobs = new BlobPublisher(bootstrap, blobsTopic)) {
+        try (BlobPublisher blobs = new BlobPublisher(target.bootstrap, blobsTopic)) {
             BlobPublisher.Publication publication = blobs.publish(file, (bytes, total, chunks, totalChunks) -> {
                 int width = 30;
                 int filled = total == 0 ? width : (int) (width * bytes / total);

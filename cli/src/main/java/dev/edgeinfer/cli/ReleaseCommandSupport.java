@@ -1,5 +1,7 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.broadcast.control.ControlTopic;
@@ -24,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -104,16 +105,76 @@ final class ReleaseCommandSupport {
     }
 
     /**
+     * The options both commands take, as a picocli mixin: which Kafka, control topic and model,
+     * and when the new activation starts.
+     */
+    static final class ReleaseTarget {
+
+        @CommandLine.Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
+        String bootstrap;
+
+        @CommandLine.Option(names = "--model", required = true, description = "Model name, e.g. sensor-anomaly.")
+        String model;
+
+        @CommandLine.Option(names = "--topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC,
+                description = "Control topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @CommandLine.Option(names = "--activate-in", converter = DurationConverter.class,
+                description = "Activate this long after now, in event time (default: 10s, the lead time that lets every site "
+                        + "stage the model before the switch). Not with --activate-at.")
+        Duration activateIn;
+
+        @CommandLine.Option(names = "--activate-at", converter = InstantConverter.class,
+                description = "Activate at this event time, ISO-8601 (e.g. 2026-01-01T00:00:00Z). Not with --activate-in.")
+        Instant activateAt;
+
+        /** See {@link ReleaseCommandSupport#activationTime}. */
+        long activationTime(CommandLine cmd, long now) {
+            return ReleaseCommandSupport.activationTime(cmd, activateIn, activateAt, now);
+        }
+
+        /** Checks the control topic (see {@link #checkControlTopic}) and reads every release on it. */
+        List<ModelRelease> readTimeline(PrintWriter err) throws CommandFailure {
+            checkControlTopic(bootstrap, topic, err);
+            return readAll(bootstrap, topic);
+        }
+
+        /** Publishes {@code release}, says where it landed, and prints the model's timeline with it. */
+        void publishAndShow(PrintWriter out, ModelRelease release, ReleaseTimeline timeline) throws CommandFailure {
+            RecordMetadata written = publish(bootstrap, topic, release);
+            out.printf("published %s (partition %d, offset %d)%n", release.releaseId(), written.partition(), written.offset());
+            printTimeline(out, timeline, model, release, System.currentTimeMillis());
+            out.flush();
+        }
+    }
+
+    /** A command's work, which may end in a {@link CommandFailure}. */
+    @FunctionalInterface
+    interface ReleaseAction {
+        void run() throws CommandFailure;
+    }
+
+    /** Runs {@code action}: exit code 0, or the failure's code with {@code edgeinfer <command>: <message>} on stderr. */
+    static int exitCode(String command, PrintWriter err, ReleaseAction action) {
+        try {
+            action.run();
+            return CommandLine.ExitCode.OK;
+        } catch (CommandFailure e) {
+            err.println("edgeinfer " + command + ": " + e.getMessage());
+            err.flush();
+            return e.exitCode;
+        }
+    }
+
+    /**
      * Checks that the control topic exists (publishing to a missing topic would otherwise block
      * for a minute, or auto-create an uncompacted topic) and warns if it is not compacted.
      */
     static void checkControlTopic(String bootstrap, String topic, PrintWriter err) throws CommandFailure {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "edgeinfer-cli-admin");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(KAFKA_TIMEOUT.toMillis()));
-        try (Admin admin = Admin.create(props)) {
+        String timeout = String.valueOf(KAFKA_TIMEOUT.toMillis());
+        try (Admin admin = KafkaClients.admin(bootstrap, "edgeinfer-cli-admin", Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
             try {
                 admin.describeTopics(List.of(topic)).allTopicNames().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
@@ -23,8 +24,9 @@ import java.util.concurrent.Callable;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor anomaly job against an existing Kafka cluster on a local Flink MiniCluster,",
-            "until interrupted. Any setting from the configuration table can be given with --set key=value.",
+            "Runs the sensor anomaly job on a local Flink MiniCluster against an existing Kafka cluster.",
+            "It runs until interrupted. Any setting from the configuration table can be given with",
+            "--set key=value.",
             "Without --model, the demo model (v1) is built into --work-dir and served."
         })
 final class RunCommand implements Callable<Integer> {
@@ -50,9 +52,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = Configuration.fromMap(settings);
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, bootstrap);
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, bootstrap);
         if (parallelism != null) {
-            conf.set(SensorJobOptions.PARALLELISM, parallelism);
+            conf.set(KafkaJobOptions.PARALLELISM, parallelism);
         }
         if (model != null) {
             if (modelVersion == null) {
@@ -60,17 +62,17 @@ final class RunCommand implements Callable<Integer> {
                         new picocli.CommandLine(this), "--model-version is required with --model");
             }
             conf.set(SensorJobOptions.MODEL_PATH, model.toString());
-            conf.set(SensorJobOptions.MODEL_VERSION, modelVersion);
+            conf.set(KafkaJobOptions.MODEL_VERSION, modelVersion);
         } else if (!conf.contains(SensorJobOptions.MODEL_PATH)) {
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
             System.out.println("built demo model " + v1.id() + " at " + v1.file());
             conf.set(SensorJobOptions.MODEL_PATH, v1.file().toString());
-            conf.set(SensorJobOptions.MODEL_VERSION, v1.id().version());
+            conf.set(KafkaJobOptions.MODEL_VERSION, v1.id().version());
         }
         SensorJobConfig config = SensorJobConfig.from(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(
-                        dev.edgeinfer.cli.demo.SensorDemo.localClusterConfig(config.parallelism()));
+                        LocalCluster.config(config.parallelism()));
         SensorAnomalyJob.build(env, config);
         System.out.printf("running %s: %s -> %s (dead letters: %s), model %s, %s, parallelism %d; Ctrl-C stops%n",
                 SensorAnomalyJob.JOB_NAME, config.readingsTopic(), config.resultsTopic(), config.deadLetterTopic(),

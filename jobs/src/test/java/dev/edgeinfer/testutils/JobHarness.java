@@ -1,5 +1,6 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 
@@ -30,7 +31,7 @@ public abstract class JobHarness {
             ConfigOption<String> deadLetterTopic,
             ConfigOption<String> groupId,
             ConfigOption<String> transactionalIdPrefix,
-            ConfigOption<SensorJobOptions.StartingOffsets> startingOffsets) {}
+            ConfigOption<KafkaJobOptions.StartingOffsets> startingOffsets) {}
 
     static final JobKeys SENSOR_KEYS = new JobKeys(SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC,
             SensorJobOptions.DEADLETTER_TOPIC, SensorJobOptions.GROUP_ID, SensorJobOptions.TRANSACTIONAL_ID_PREFIX,
@@ -50,19 +51,19 @@ public abstract class JobHarness {
         control = topics.control();
         status = topics.status();
         blobs = topics.blobs();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
         conf.set(keys.inputTopic(), input);
         conf.set(keys.resultsTopic(), results);
         conf.set(keys.deadLetterTopic(), deadLetters);
-        conf.set(SensorJobOptions.CONTROL_TOPIC, control);
-        conf.set(SensorJobOptions.STATUS_TOPIC, status);
-        conf.set(SensorJobOptions.BLOBS_TOPIC, blobs);
+        conf.set(KafkaJobOptions.CONTROL_TOPIC, control);
+        conf.set(KafkaJobOptions.STATUS_TOPIC, status);
+        conf.set(KafkaJobOptions.BLOBS_TOPIC, blobs);
         conf.set(keys.groupId(), "it-" + topics.unique());
         conf.set(keys.transactionalIdPrefix(), "it-" + topics.unique());
-        conf.set(keys.startingOffsets(), SensorJobOptions.StartingOffsets.EARLIEST);
-        conf.set(SensorJobOptions.PARALLELISM, 2);
-        conf.set(SensorJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        conf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
-        conf.set(SensorJobOptions.MODELS_ROOT, modelsRoot);
+        conf.set(keys.startingOffsets(), KafkaJobOptions.StartingOffsets.EARLIEST);
+        conf.set(KafkaJobOptions.PARALLELISM, 2);
+        conf.set(KafkaJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+        conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(KafkaJobOptions.MODELS_ROOT, modelsRoot);
     }
 }

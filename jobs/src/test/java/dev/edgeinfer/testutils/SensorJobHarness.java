@@ -1,5 +1,6 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
@@ -17,9 +18,9 @@ public final class SensorJobHarness extends JobHarness {
         readings = input;
         if (model != null) {
             conf.set(SensorJobOptions.MODEL_NAME, model.id().name());
-            conf.set(SensorJobOptions.MODEL_VERSION, model.id().version());
+            conf.set(KafkaJobOptions.MODEL_VERSION, model.id().version());
             conf.set(SensorJobOptions.MODEL_PATH, model.file().toString());
-            conf.set(SensorJobOptions.MODEL_SHA256, model.id().sha256());
+            conf.set(KafkaJobOptions.MODEL_SHA256, model.id().sha256());
             conf.set(SensorJobOptions.CHANNELS, model.channels());
             conf.set(SensorJobOptions.WINDOW_SIZE, model.windowSize());
         }
@@ -36,15 +37,15 @@ public final class SensorJobHarness extends JobHarness {
 
     /** Out-of-order data: this much allowed lateness and out-of-orderness, idle sources after 1 s. */
     public SensorJobHarness outOfOrder(Duration allowedLateness, Duration outOfOrderness) {
-        conf.set(SensorJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
+        conf.set(KafkaJobOptions.MODEL_ALLOWED_LATENESS, allowedLateness);
         conf.set(SensorJobOptions.MAX_OUT_OF_ORDERNESS, outOfOrderness);
-        conf.set(SensorJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
+        conf.set(KafkaJobOptions.WATERMARK_IDLENESS, Duration.ofSeconds(1));
         return this;
     }
 
     /** Exactly-once delivery: transactional results, read back with read_committed. */
     public SensorJobHarness exactlyOnce() {
-        conf.set(SensorJobOptions.DELIVERY_GUARANTEE, SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
+        conf.set(KafkaJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);
         return this;
     }
 

@@ -1,6 +1,6 @@
 package dev.edgeinfer.testutils;
 
-import dev.edgeinfer.jobs.sensor.RejectReason;
+import dev.edgeinfer.jobs.sensor.SensorRejectReason;
 import dev.edgeinfer.simulation.sensor.AnomalyKind;
 import dev.edgeinfer.simulation.sensor.LabelledWindows;
 import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
@@ -24,7 +24,7 @@ import java.util.Map;
 public final class TestingSensorData {
 
     /** A deliberately malformed record and the reason the job must give for it. */
-    public record Malformed(String deviceId, byte[] value, RejectReason expectedReason) {
+    public record Malformed(String deviceId, byte[] value, SensorRejectReason expectedReason) {
         @Override
         public String toString() {
             return expectedReason.name();
@@ -59,19 +59,19 @@ public final class TestingSensorData {
         }
         String dev = deviceId(0);
         long ts = startTs;
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":[1.0", RejectReason.MALFORMED_JSON);
-        addMalformed(dev, "[1,2,3]", RejectReason.NOT_AN_OBJECT);
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"values\":" + zeros(channels) + "}", RejectReason.MISSING_FIELD);
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":\"noon\",\"values\":" + zeros(channels) + "}", RejectReason.WRONG_TYPE);
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":" + zeros(channels + 2) + "}", RejectReason.WRONG_VECTOR_LENGTH);
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":[Infinity" + ",0".repeat(channels - 1) + "]}", RejectReason.NON_FINITE_VALUE);
-        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":12,\"values\":" + zeros(channels) + "}", RejectReason.TIMESTAMP_OUT_OF_RANGE);
-        addMalformed(dev, "", RejectReason.EMPTY_RECORD);
-        addMalformed(dev, "{\"pad\":\"" + "x".repeat(100_000) + "\"}", RejectReason.OVERSIZED_RECORD);
-        addMalformed(dev, "{\"deviceId\":\"  \",\"ts\":" + ts + ",\"values\":" + zeros(channels) + "}", RejectReason.INVALID_DEVICE_ID);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":[1.0", SensorRejectReason.MALFORMED_JSON);
+        addMalformed(dev, "[1,2,3]", SensorRejectReason.NOT_AN_OBJECT);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"values\":" + zeros(channels) + "}", SensorRejectReason.MISSING_FIELD);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":\"noon\",\"values\":" + zeros(channels) + "}", SensorRejectReason.WRONG_TYPE);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":" + zeros(channels + 2) + "}", SensorRejectReason.WRONG_VECTOR_LENGTH);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":" + ts + ",\"values\":[Infinity" + ",0".repeat(channels - 1) + "]}", SensorRejectReason.NON_FINITE_VALUE);
+        addMalformed(dev, "{\"deviceId\":\"" + dev + "\",\"ts\":12,\"values\":" + zeros(channels) + "}", SensorRejectReason.TIMESTAMP_OUT_OF_RANGE);
+        addMalformed(dev, "", SensorRejectReason.EMPTY_RECORD);
+        addMalformed(dev, "{\"pad\":\"" + "x".repeat(100_000) + "\"}", SensorRejectReason.OVERSIZED_RECORD);
+        addMalformed(dev, "{\"deviceId\":\"  \",\"ts\":" + ts + ",\"values\":" + zeros(channels) + "}", SensorRejectReason.INVALID_DEVICE_ID);
     }
 
-    private void addMalformed(String deviceId, String value, RejectReason reason) {
+    private void addMalformed(String deviceId, String value, SensorRejectReason reason) {
         malformed.add(new Malformed(deviceId, value.getBytes(StandardCharsets.UTF_8), reason));
     }
 

@@ -1,17 +1,16 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.cli.LocalCluster;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.cli.demo.SensorDemo;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -204,7 +202,7 @@ public final class BenchRunner {
         try (recorder) {
             recorder.start();
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(SensorDemo.localClusterConfig(spec.parallelism()));
+                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(spec.parallelism()));
             if (pipeline) {
                 scenario.buildPipeline(env, spec);
             } else {
@@ -212,7 +210,7 @@ public final class BenchRunner {
             }
             JobClient job = env.executeAsync("edgeinfer-bench-" + scenario.name() + "-" + (pipeline ? "pipeline" : "passthrough"));
             try {
-                waitUntilRunning(job);
+                LocalCluster.waitUntilRunning(job);
                 // 1. Saturation: drain the backlog.
                 long drainStart = System.nanoTime();
                 long deadline = drainStart + settings.drainTimeout().toNanos();
@@ -220,7 +218,7 @@ public final class BenchRunner {
                 long lastCount = 0;
                 while (recorder.backlogOutputs() < expectedBacklog && System.nanoTime() < deadline) {
                     Thread.sleep(100);
-                    failIfJobDied(job);
+                    LocalCluster.failIfJobDied(job);
                     long now = System.nanoTime();
                     if (now - lastPrint >= TimeUnit.SECONDS.toNanos(2)) {
                         long count = recorder.backlogOutputs();
@@ -276,7 +274,7 @@ public final class BenchRunner {
                             }
                             if (System.nanoTime() - lastProgress >= TimeUnit.SECONDS.toNanos(2)) {
                                 lastProgress = System.nanoTime();
-                                failIfJobDied(job);
+                                LocalCluster.failIfJobDied(job);
                                 BenchMath.Stats interval = recorder.takeInterval();
                                 out.printf(Locale.ROOT, "      %s t=%4.1fs  sent %,8d  outputs %,8d  p50 %6.2f ms  p99 %7.2f ms  max %7.2f ms%s%n",
                                         label, elapsedMs / 1e3, load.sent(), recorder.loadOutputs(), interval.p50(), interval.p99(),
@@ -300,7 +298,7 @@ public final class BenchRunner {
                     long waitUntil = System.nanoTime() + settings.drainTimeout().toNanos();
                     while (recorder.loadOutputs() < expected && System.nanoTime() < waitUntil) {
                         Thread.sleep(50);
-                        failIfJobDied(job);
+                        LocalCluster.failIfJobDied(job);
                     }
                     Thread.sleep(200);
                     if (!recorder.unreadable().isEmpty()) {
@@ -313,7 +311,7 @@ public final class BenchRunner {
                             durationMs / 2000.0);
                 }
             } finally {
-                cancel(job);
+                LocalCluster.cancelQuietly(job);
             }
         }
     }
@@ -378,7 +376,7 @@ public final class BenchRunner {
                         settings.batchSize(), settings.batchDelay().toMillis(), operatorBatching, devices,
                         settings.warmup().toMillis() / 1e3, pipe.backlogRecords(), settings.bareOrtDuration().toMillis() / 1e3,
                         settings.rolloverLead().toMillis() / 1e3, rollover != null, perInference,
-                        SensorJobOptions.DeliveryGuarantee.AT_LEAST_ONCE.name(),
+                        KafkaJobOptions.DeliveryGuarantee.AT_LEAST_ONCE.name(),
                         "intra-op threads " + onnx.intraOpThreads() + ", " + onnx.optLevel(),
                         settings.bucket().toMillis(), settings.seed(),
                         scenario.modelSize()),
@@ -434,45 +432,11 @@ public final class BenchRunner {
     /** The ONNX Runtime options the job runs with by default (so bare ORT uses the same). */
     static OnnxRunnerOptions jobOnnxOptions() {
         Configuration conf = new Configuration();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
         return SensorJobConfig.from(conf).onnx();
     }
 
     private static double round(double v) {
         return Math.round(v * 10.0) / 10.0;
-    }
-
-    static void waitUntilRunning(JobClient job) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-            if (status == JobStatus.RUNNING) {
-                return;
-            }
-            if (status.isGloballyTerminalState()) {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("the job ended before it ran: " + status);
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the job did not reach RUNNING within 60 s");
-    }
-
-    private static void failIfJobDied(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
-            job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            throw new IllegalStateException("the Flink job stopped unexpectedly: " + status);
-        }
-    }
-
-    private static void cancel(JobClient job) {
-        try {
-            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                job.cancel().get(30, TimeUnit.SECONDS);
-            }
-        } catch (Exception e) {
-            // Best effort: the MiniCluster goes away with the JVM.
-        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.edgeinfer.cli.bench;
 
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.ModelAdapter;
 
@@ -149,7 +152,27 @@ public interface BenchScenario<IN, P> {
             String groupId,
             Path modelsRoot,
             Path trustedKeys,
-            Path modelCacheDir) {}
+            Path modelCacheDir) {
+
+        /**
+         * The settings every job reads alike ({@link KafkaJobOptions}, plus the job's consumer
+         * group): where and how a bench job runs, whichever scenario it serves.
+         */
+        Configuration jobConfiguration(ConfigOption<String> groupIdOption) {
+            Configuration conf = new Configuration();
+            conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+            conf.set(groupIdOption, groupId);
+            conf.set(KafkaJobOptions.PARALLELISM, parallelism);
+            conf.set(KafkaJobOptions.MODELS_ROOT, modelsRoot.toString());
+            conf.set(KafkaJobOptions.MODEL_CACHE_DIR, modelCacheDir.toString());
+            if (trustedKeys != null) {
+                conf.set(KafkaJobOptions.TRUSTED_KEYS, trustedKeys.toString());
+            }
+            conf.set(KafkaJobOptions.BATCH_MAX_SIZE, batchSize);
+            conf.set(KafkaJobOptions.BATCH_MAX_DELAY, batchDelay);
+            return conf;
+        }
+    }
 
     /**
      * One output matched to its input.

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
@@ -13,9 +14,6 @@ import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.TopK;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -55,7 +53,6 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     static final int POOL = 64;
     static final float JPEG_QUALITY = 0.85f;
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final int size;
     private final Topics topics;
@@ -77,9 +74,9 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
                 defaults.get(FrameJobOptions.RESULTS_TOPIC),
                 "edge.bench.frames.passthrough.in",
                 "edge.bench.frames.passthrough.out",
-                defaults.get(FrameJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(FrameJobOptions.STATUS_TOPIC),
-                        defaults.get(FrameJobOptions.BLOBS_TOPIC)));
+                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
+                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
     }
 
     @Override
@@ -201,27 +198,17 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     @Override
     public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        FramePassthroughJob.build(env, FrameJobConfig.from(
+        PassthroughJob.frames(env, FrameJobConfig.from(
                 configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
     }
 
     /** The frame job's configuration for a bench job (the same for pipeline and pass-through). */
     Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = new Configuration();
-        conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
-        conf.set(FrameJobOptions.GROUP_ID, spec.groupId());
-        conf.set(FrameJobOptions.STARTING_OFFSETS, dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets.EARLIEST);
+        Configuration conf = spec.jobConfiguration(FrameJobOptions.GROUP_ID);
+        conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(FrameJobOptions.FRAMES_TOPIC, input);
         conf.set(FrameJobOptions.RESULTS_TOPIC, output);
-        conf.set(FrameJobOptions.PARALLELISM, spec.parallelism());
         conf.set(FrameJobOptions.MODEL_NAME, FrameModelFactory.DEFAULT_NAME);
-        conf.set(FrameJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
-        conf.set(FrameJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
-        if (spec.trustedKeys() != null) {
-            conf.set(FrameJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
-        }
-        conf.set(FrameJobOptions.BATCH_MAX_SIZE, spec.batchSize());
-        conf.set(FrameJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
         return conf;
     }
 
@@ -233,7 +220,6 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     @Override
     public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        JsonNode node = JSON.readTree(record.value());
-        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+        return PassthroughJob.decode(record);
     }
 }

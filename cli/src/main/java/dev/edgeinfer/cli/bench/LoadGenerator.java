@@ -1,11 +1,11 @@
 package dev.edgeinfer.cli.bench;
 
+import java.util.Map;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,15 +27,10 @@ final class LoadGenerator implements AutoCloseable {
     private final AtomicReference<Exception> firstError = new AtomicReference<>();
 
     LoadGenerator(String bootstrapServers, boolean bulk) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, bulk ? "edgeinfer-bench-preload" : "edgeinfer-bench-load");
         // Open loop: like the demo's simulator (send at once, acks=all). Backlog: batch for speed.
-        props.put(ProducerConfig.LINGER_MS_CONFIG, bulk ? "10" : "0");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, bulk ? String.valueOf(256 * 1024) : "16384");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = KafkaClients.producer(bootstrapServers, bulk ? "edgeinfer-bench-preload" : "edgeinfer-bench-load",
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, bulk ? "10" : "0",
+                        ProducerConfig.BATCH_SIZE_CONFIG, bulk ? String.valueOf(256 * 1024) : "16384"));
     }
 
     /** Sends {@code perDevice} records for each device, as fast as possible, and waits for all acks. */

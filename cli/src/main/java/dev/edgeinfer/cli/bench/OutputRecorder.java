@@ -1,19 +1,18 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -54,17 +53,9 @@ final class OutputRecorder implements AutoCloseable {
         this.decoder = decoder;
         this.backlogPrefix = backlogPrefix;
         this.loadPrefix = loadPrefix;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "edgeinfer-bench-reader");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        consumer.assign(partitions);
+        this.consumer = KafkaClients.reader(bootstrapServers, "edgeinfer-bench-reader", true,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"));
+        List<TopicPartition> partitions = KafkaClients.assignAll(consumer, List.of(topic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
     }
 

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.simulation.models.BuiltModel;
@@ -16,9 +17,6 @@ import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * The sensor anomaly workload: JSON readings of {@value SensorModelSpec#DEFAULT_CHANNELS}
@@ -42,7 +39,6 @@ import java.util.SplittableRandom;
  */
 public final class SensorBenchScenario implements BenchScenario<SensorWindow, Float> {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final int channels = SensorModelSpec.DEFAULT_CHANNELS;
     private final int windowSize = SensorModelSpec.DEFAULT_WINDOW_SIZE;
@@ -56,9 +52,9 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
                 defaults.get(SensorJobOptions.RESULTS_TOPIC),
                 "edge.bench.passthrough.in",
                 "edge.bench.passthrough.out",
-                defaults.get(SensorJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(SensorJobOptions.STATUS_TOPIC),
-                        defaults.get(SensorJobOptions.BLOBS_TOPIC)));
+                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
+                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
+                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
     }
 
     @Override
@@ -164,41 +160,31 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     @Override
     public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        SensorPassthroughJob.build(env, SensorJobConfig.from(
+        PassthroughJob.sensor(env, SensorJobConfig.from(
                 configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
     }
 
     /** The sensor job's configuration for a bench job (the same for pipeline and pass-through). */
     Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = new Configuration();
-        conf.set(SensorJobOptions.BOOTSTRAP_SERVERS, spec.bootstrapServers());
-        conf.set(SensorJobOptions.GROUP_ID, spec.groupId());
-        conf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+        Configuration conf = spec.jobConfiguration(SensorJobOptions.GROUP_ID);
+        conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
         conf.set(SensorJobOptions.READINGS_TOPIC, input);
         conf.set(SensorJobOptions.RESULTS_TOPIC, output);
-        conf.set(SensorJobOptions.PARALLELISM, spec.parallelism());
         conf.set(SensorJobOptions.CHANNELS, channels);
         conf.set(SensorJobOptions.WINDOW_SIZE, windowSize);
         conf.set(SensorJobOptions.WINDOW_SLIDE, slide);
         conf.set(SensorJobOptions.MODEL_NAME, SensorModelSpec.DEFAULT_NAME);
-        conf.set(SensorJobOptions.MODELS_ROOT, spec.modelsRoot().toString());
-        conf.set(SensorJobOptions.MODEL_CACHE_DIR, spec.modelCacheDir().toString());
-        if (spec.trustedKeys() != null) {
-            conf.set(SensorJobOptions.TRUSTED_KEYS, spec.trustedKeys().toString());
-        }
-        conf.set(SensorJobOptions.BATCH_MAX_SIZE, spec.batchSize());
-        conf.set(SensorJobOptions.BATCH_MAX_DELAY, spec.batchDelay());
         return conf;
     }
 
     /** The job's default micro-batch size ({@code batch.max-size}). */
     public static int defaultBatchSize() {
-        return SensorJobOptions.BATCH_MAX_SIZE.defaultValue();
+        return KafkaJobOptions.BATCH_MAX_SIZE.defaultValue();
     }
 
     /** The job's default micro-batch delay ({@code batch.max-delay}). */
     public static java.time.Duration defaultBatchDelay() {
-        return SensorJobOptions.BATCH_MAX_DELAY.defaultValue();
+        return KafkaJobOptions.BATCH_MAX_DELAY.defaultValue();
     }
 
     @Override
@@ -210,7 +196,6 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
 
     @Override
     public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        JsonNode node = JSON.readTree(record.value());
-        return new Output(node.get("deviceId").asText(), -1, node.get("ts").asLong(), null);
+        return PassthroughJob.decode(record);
     }
 }

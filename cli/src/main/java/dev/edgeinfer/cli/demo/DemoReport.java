@@ -10,49 +10,54 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * What {@code edgeinfer demo --report FILE} writes. Field names are a contract (scripts and CI
- * read them): add fields, never rename.
- *
- * @param inputs records produced to the readings topic (valid and malformed)
- * @param validReadings valid readings among them
- * @param windows windows the pipeline had to produce for those readings
- * @param results result records read from the results topic (duplicates included)
- * @param duplicates results for a window already seen
- * @param lost expected windows with no result
- * @param deadLettered records read from the dead-letter topic
- * @param malformedInjected malformed records the simulator sent on purpose
- * @param perVersion distinct results per model version
- * @param anomaly detection quality over distinct results
- * @param latencyMs end-to-end latency: reading produced to its result readable by a consumer
+ * What both demos report alike ({@link SensorDemoReport}, {@link FrameDemoReport}): the counts
+ * every input and output is checked against, latency, the rollover checked against the release
+ * timeline, status counts, the verdict, and the JSON file it is written to.
  */
-public record DemoReport(
-        long inputs,
-        long validReadings,
-        long windows,
-        long results,
-        long duplicates,
-        long lost,
-        long deadLettered,
-        long malformedInjected,
-        Map<String, Long> perVersion,
-        Anomaly anomaly,
-        Map<String, Anomaly> anomalyPerVersion,
-        LatencyMs latencyMs,
-        Map<String, Long> deadLetterReasons,
-        Rollover rollover,
-        BadReleaseSummary badReleases,
-        Map<String, Long> statusCounts,
-        Run run) {
+public interface DemoReport {
 
-    /**
-     * What happened to the deliberately bad releases ({@code --bad-releases}).
-     *
-     * @param sent bad control records published
-     * @param rejected how many of them were reported REJECTED (by at least one subtask)
-     * @param reasons rejected releases per reported reason
-     * @param unexpected releases rejected with another reason than the one they were built for
-     */
-    public record BadReleaseSummary(long sent, long rejected, Map<String, Long> reasons, Map<String, String> unexpected) {}
+    /** Indented JSON, the form of {@code --report} files. */
+    ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    long inputs();
+
+    long results();
+
+    long duplicates();
+
+    long lost();
+
+    long deadLettered();
+
+    long malformedInjected();
+
+    Map<String, Long> perVersion();
+
+    LatencyMs latencyMs();
+
+    Map<String, Long> deadLetterReasons();
+
+    /** The v1 → v2 switch, or null without rollover. */
+    Rollover rollover();
+
+    Map<String, Long> statusCounts();
+
+    /** Whether the run passed: the demo's exit code is 0 exactly when this holds. */
+    boolean ok();
+
+    /** Writes the report as indented JSON, creating the parent directories. */
+    default void writeTo(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        JSON.writeValue(file.toFile(), this);
+    }
+
+    /** Four decimals, enough for ratios in a report. */
+    static double round(double v) {
+        return Math.round(v * 10_000) / 10_000.0;
+    }
 
     /**
      * The switch from one version to the next, checked against the release timeline.
@@ -82,43 +87,6 @@ public record DemoReport(
             double p99SteadyMs,
             double leadSeconds) {}
 
-    /** Precision and recall with the confusion counts behind them. */
-    public record Anomaly(double precision, double recall, long truePositives, long falsePositives, long falseNegatives) {
-        static Anomaly of(ResultTracker.Quality q) {
-            return new Anomaly(
-                    round(q.precision()), round(q.recall()), q.truePositives(), q.falsePositives(), q.falseNegatives());
-        }
-    }
-
     /** Latency percentiles in milliseconds. */
     public record LatencyMs(double p50, double p99, double max, long samples) {}
-
-    /** How the demo ran. */
-    public record Run(
-            double durationSeconds,
-            int parallelism,
-            int devices,
-            double ratePerSecond,
-            String deliveryGuarantee,
-            String model,
-            int availableProcessors,
-            String javaVersion) {}
-
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-
-    static double round(double v) {
-        return Math.round(v * 10_000) / 10_000.0;
-    }
-
-    public void writeTo(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        JSON.writeValue(file.toFile(), this);
-    }
-
-    public static DemoReport readFrom(Path file) throws IOException {
-        return JSON.readValue(file.toFile(), DemoReport.class);
-    }
 }

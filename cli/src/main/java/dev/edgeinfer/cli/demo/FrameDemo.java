@@ -1,12 +1,12 @@
 package dev.edgeinfer.cli.demo;
 
+import dev.edgeinfer.cli.LocalCluster;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
@@ -43,7 +43,7 @@ public final class FrameDemo {
 
     /** Demo settings (the CLI's flags). */
     public record Settings(Duration duration, int parallelism, int cameras, double fps, int frameWidth,
-            int frameHeight, int modelSize, double badFraction, long seed, SensorJobOptions.DeliveryGuarantee delivery,
+            int frameHeight, int modelSize, double badFraction, long seed, KafkaJobOptions.DeliveryGuarantee delivery,
             Duration drainTimeout, Path workDir, boolean rollover, Duration rolloverLead) {}
 
     private final Settings settings;
@@ -58,18 +58,18 @@ public final class FrameDemo {
         long started = System.nanoTime();
         Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-frame-demo");
         out.printf(Locale.ROOT, "EdgeInfer frame demo: %s, parallelism %d, %d cameras x %.0f fps (%dx%d JPEG), model %dx%d%s%n",
-                SensorDemo.human(settings.duration()), settings.parallelism(), settings.cameras(), settings.fps(),
+                DemoSupport.human(settings.duration()), settings.parallelism(), settings.cameras(), settings.fps(),
                 settings.frameWidth(), settings.frameHeight(), settings.modelSize(), settings.modelSize(),
                 settings.rollover() ? ", rollover v1 -> v2" : "");
         out.print("[1/5] starting Kafka (KRaft) ... ");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             out.println(kafka.bootstrapServers());
             Configuration conf = new Configuration();
-            conf.set(FrameJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(4, conf.get(FrameJobOptions.FRAMES_TOPIC), conf.get(FrameJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(FrameJobOptions.STATUS_TOPIC),
-                    conf.get(FrameJobOptions.BLOBS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(FrameJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(KafkaJobOptions.STATUS_TOPIC),
+                    conf.get(KafkaJobOptions.BLOBS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(KafkaJobOptions.CONTROL_TOPIC));
 
             out.println("[2/5] building the CNN classifiers (Conv -> Relu -> GlobalAveragePool -> Gemm -> Softmax, ONNX)");
             int size = settings.modelSize();
@@ -77,15 +77,14 @@ public final class FrameDemo {
             BuiltFrameModel v2 = FrameModelFactory.build(FrameModelFactory.Spec.v2().withSize(size, size), workDir.resolve("models"));
             out.printf("      %s%n      %s%n", v1.id(), v2.id());
 
-            KeyPair signingKey = ReleaseSigning.generateKeyPair();
-            Path publicKey = Files.createDirectories(workDir.resolve("trusted-keys")).resolve("demo-" + System.nanoTime() + ".pub");
-            ReleaseSigning.writePublicKey(publicKey, signingKey.getPublic());
-            conf.set(FrameJobOptions.TRUSTED_KEYS, publicKey.toString());
-            conf.set(FrameJobOptions.MODELS_ROOT, v1.file().getParent().toString());
-            conf.set(FrameJobOptions.PARALLELISM, settings.parallelism());
-            conf.set(FrameJobOptions.DELIVERY_GUARANTEE, settings.delivery());
-            conf.set(FrameJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
-            conf.set(FrameJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+            DemoSupport.SigningKey key = DemoSupport.signingKey(workDir);
+            KeyPair signingKey = key.pair();
+            conf.set(KafkaJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
+            conf.set(KafkaJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+            conf.set(KafkaJobOptions.PARALLELISM, settings.parallelism());
+            conf.set(KafkaJobOptions.DELIVERY_GUARANTEE, settings.delivery());
+            conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
+            conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             conf.set(FrameJobOptions.MAX_RECORD_BYTES, 256 * 1024);
             FrameJobConfig config = FrameJobConfig.from(conf);
 
@@ -99,10 +98,10 @@ public final class FrameDemo {
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(SensorDemo.localClusterConfig(settings.parallelism()));
+                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
             FrameClassificationJob.build(env, config);
             JobClient job = env.executeAsync(FrameClassificationJob.JOB_NAME);
-            SensorDemo.waitUntilRunning(job);
+            LocalCluster.waitUntilRunning(job);
             out.println("running (job " + job.getJobID() + ")");
 
             try (FrameFleetSimulator cameras = new FrameFleetSimulator(kafka.bootstrapServers(), config.framesTopic(),
@@ -111,14 +110,13 @@ public final class FrameDemo {
                     FrameResultTracker tracker = new FrameResultTracker(kafka.bootstrapServers(), config.resultsTopic(),
                             config.deadLetterTopic(), config.statusTopic(), cameras)) {
                 tracker.start();
-                out.printf("[5/5] streaming for %s; progress every 2 s%n", SensorDemo.human(settings.duration()));
+                out.printf("[5/5] streaming for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 Thread producer = new Thread(() -> cameras.run(settings.duration(), () -> false), "edgeinfer-cameras");
                 long produceStart = System.nanoTime();
                 long produceStartWall = System.currentTimeMillis();
                 producer.start();
-                Duration lead = settings.rolloverLead().compareTo(settings.duration().dividedBy(2)) > 0
-                        ? settings.duration().dividedBy(2) : settings.rolloverLead();
-                long publishAfterMs = Math.max(0, settings.duration().toMillis() / 2 - lead.toMillis());
+                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
                 ModelRelease next = null;
                 while (producer.isAlive()) {
                     producer.join(1000);
@@ -135,13 +133,13 @@ public final class FrameDemo {
                     if (elapsed / 1000 % 2 == 0) {
                         progress(cameras, tracker, elapsed);
                     }
-                    SensorDemo.failIfJobDied(job);
+                    LocalCluster.failIfJobDied(job);
                 }
                 long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
                 while (System.nanoTime() < deadline && (tracker.distinctResults() < cameras.goodFrames()
                         || tracker.deadLettered() < cameras.badInjected())) {
                     Thread.sleep(100);
-                    SensorDemo.failIfJobDied(job);
+                    LocalCluster.failIfJobDied(job);
                 }
                 Thread.sleep(300);
                 job.cancel().get(30, TimeUnit.SECONDS);
@@ -166,7 +164,7 @@ public final class FrameDemo {
         Map<String, Double> accuracyPerVersion = new TreeMap<>();
         long correct = 0;
         long distinct = 0;
-        for (Map.Entry<String, long[]> e : tracker.perVersion().entrySet()) {
+        for (Map.Entry<String, long[]> e : tracker.accuracyPerVersion().entrySet()) {
             perVersion.put(e.getKey(), e.getValue()[0]);
             accuracyPerVersion.put(e.getKey(), DemoReport.round((double) e.getValue()[1] / e.getValue()[0]));
             correct += e.getValue()[1];
@@ -177,13 +175,11 @@ public final class FrameDemo {
                 cameras.sent(), cameras.goodFrames(), tracker.results(), tracker.duplicates(),
                 Math.max(0, cameras.goodFrames() - tracker.distinctResults()), tracker.deadLettered(), cameras.badInjected(),
                 perVersion, distinct == 0 ? 0 : DemoReport.round((double) correct / distinct), accuracyPerVersion,
-                new DemoReport.LatencyMs(SensorDemo.ms(latency.getValueAtPercentile(50)),
-                        SensorDemo.ms(latency.getValueAtPercentile(99)), SensorDemo.ms(latency.getMaxValue()),
-                        latency.getTotalCount()),
+                DemoSupport.latencyMs(latency),
                 tracker.deadLetterReasons(),
-                next == null ? null : SensorDemo.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
+                next == null ? null : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
                         produceStartWall, lead),
-                SensorDemo.statusCounts(tracker.statuses()),
+                DemoSupport.statusCounts(tracker.statuses()),
                 new FrameDemoReport.Run(DemoReport.round((System.nanoTime() - started) / 1e9), settings.parallelism(),
                         settings.cameras(), settings.fps(), settings.frameWidth() + "x" + settings.frameHeight(),
                         settings.modelSize() + "x" + settings.modelSize(),
@@ -193,7 +189,7 @@ public final class FrameDemo {
 
     private void progress(FrameFleetSimulator cameras, FrameResultTracker tracker, long elapsedMs) {
         Map<String, String> versions = new TreeMap<>();
-        tracker.perVersion().forEach((v, c) -> versions.put(v, c[0] + " (" + c[1] + " correct)"));
+        tracker.accuracyPerVersion().forEach((v, c) -> versions.put(v, c[0] + " (" + c[1] + " correct)"));
         out.printf(Locale.ROOT, "      t=%3ds  frames %6d  classified %6d/%-6d  dead-lettered %3d/%-3d  by version %s%n",
                 elapsedMs / 1000, cameras.sent(), tracker.distinctResults(), cameras.goodFrames(), tracker.deadLettered(),
                 cameras.badInjected(), versions);

@@ -1,7 +1,5 @@
 package dev.edgeinfer.cli.demo;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -33,28 +31,20 @@ public record FrameDemoReport(
         Map<String, Long> perVersion,
         double accuracy,
         Map<String, Double> accuracyPerVersion,
-        DemoReport.LatencyMs latencyMs,
+        LatencyMs latencyMs,
         Map<String, Long> deadLetterReasons,
-        DemoReport.Rollover rollover,
+        Rollover rollover,
         Map<String, Long> statusCounts,
-        Run run) {
+        Run run) implements DemoReport {
 
     /** How the demo ran. */
     public record Run(double durationSeconds, int parallelism, int cameras, double fps, String frameSize,
             String modelInput, String model, int availableProcessors, String javaVersion) {}
 
     /** Whether nothing was lost, every bad frame was dead-lettered and no result was misrouted. */
+    @Override
     public boolean ok() {
         return lost == 0 && deadLettered == malformedInjected && (rollover == null || rollover.misrouted() == 0);
     }
 
-    public void writeTo(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            java.nio.file.Files.createDirectories(parent);
-        }
-        com.fasterxml.jackson.databind.json.JsonMapper.builder()
-                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).build()
-                .writeValue(file.toFile(), this);
-    }
 }

@@ -1,19 +1,17 @@
 package dev.edgeinfer.cli.demo;
 
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
-import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
-import dev.edgeinfer.jobs.sensor.SensorResult;
-import dev.edgeinfer.jobs.sensor.SensorResultJson;
+import dev.edgeinfer.jobs.JobResult;
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 
 import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,41 +20,35 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads everything the pipeline writes (results, dead letters, model status) as a downstream consumer
- * would, with {@code read_committed}, and keeps the books: distinct and duplicate results,
- * results per model version, detection quality against the simulator's ground truth, and
- * end-to-end latency (reading produced → its result readable here) in an HdrHistogram.
+ * Reads everything a job writes (results, dead letters, model status) as a downstream consumer
+ * would, with {@code read_committed}, and keeps the books both demos share: distinct and
+ * duplicate results, results per model version, dead letters by reason, status reports and
+ * end-to-end latency (input produced → its result readable here) in HdrHistograms. Each job's
+ * tracker reads its own result JSON and judges results against its simulator's ground truth.
  *
  * <p>One background thread ({@link #start()}) polls; the synchronized accessors give snapshots.
+ *
+ * @param <R> the job's result type
  */
-public final class ResultTracker implements AutoCloseable {
-
-    /** Ground truth lookup: is window {@code index} of {@code deviceId} anomalous? */
-    @FunctionalInterface
-    public interface Truth {
-        boolean windowIsAnomalous(String deviceId, long index);
-    }
+public abstract class ResultTracker<R extends JobResult> implements AutoCloseable {
 
     /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
-    public record Sample(String deviceId, long window, long windowEnd, String version, long latencyMicros) {}
+    public record Sample(String key, long window, long eventTime, String version, long latencyMicros) {}
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String resultsTopic;
     private final String deadLetterTopic;
     private final String statusTopic;
-    private final Truth truth;
+    private final String threadName;
     private final List<Sample> samples = new ArrayList<>();
     private final List<ModelStatus> statuses = new ArrayList<>();
-
     private final Set<String> seen = new HashSet<>();
     private final Map<String, Long> perVersion = new TreeMap<>();
-    private final Map<String, long[]> confusionPerVersion = new TreeMap<>();
     private final Map<String, Long> deadLetterReasons = new TreeMap<>();
     private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final Histogram intervalLatency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
@@ -64,110 +56,94 @@ public final class ResultTracker implements AutoCloseable {
     private long results;
     private long duplicates;
     private long deadLettered;
-    private long truePositives;
-    private long falsePositives;
-    private long falseNegatives;
-    private long trueNegatives;
     private volatile boolean stopped;
     private Thread thread;
 
-    public ResultTracker(
-            String bootstrapServers, String resultsTopic, String deadLetterTopic, String statusTopic, Truth truth) {
+    /**
+     * Assigns every partition of the three topics, from the beginning.
+     *
+     * @param clientId the reader's Kafka client id (also its thread's name)
+     * @param readerOverrides consumer settings over {@link KafkaClients#reader}'s defaults
+     */
+    protected ResultTracker(String bootstrapServers, String clientId, Map<String, ?> readerOverrides,
+            String resultsTopic, String deadLetterTopic, String statusTopic) {
         this.resultsTopic = resultsTopic;
         this.deadLetterTopic = deadLetterTopic;
         this.statusTopic = statusTopic;
-        this.truth = truth;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "edgeinfer-demo-reader");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(resultsTopic, deadLetterTopic, statusTopic)) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-        consumer.assign(partitions);
+        this.threadName = clientId;
+        this.consumer = KafkaClients.reader(bootstrapServers, clientId, true, readerOverrides);
+        List<TopicPartition> partitions =
+                KafkaClients.assignAll(consumer, List.of(resultsTopic, deadLetterTopic, statusTopic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
     }
 
+    /** Reads one result record's value. */
+    protected abstract R parse(byte[] json) throws IOException;
+
+    /** What identifies the input a result belongs to: a second result with the same key is a duplicate. */
+    protected abstract String inputKey(R result);
+
+    /**
+     * Books a distinct result against the ground truth (called with this tracker's lock held)
+     * and returns the sample kept for it.
+     */
+    protected abstract Sample onDistinctResult(R result, long latencyMicros);
+
     /** Starts polling on a background thread until {@link #close()}. */
     public void start() {
-        thread = new Thread(this::run, "edgeinfer-result-tracker");
+        thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
     }
 
     private void run() {
         try {
-            poll();
+            while (!stopped) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
+                long now = System.currentTimeMillis();
+                synchronized (this) {
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        onRecord(record, now);
+                    }
+                }
+            }
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void poll() {
-        while (!stopped) {
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
-            long now = System.currentTimeMillis();
-            synchronized (this) {
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    if (record.topic().equals(resultsTopic)) {
-                        onResult(record, now);
-                    } else if (record.topic().equals(deadLetterTopic)) {
-                        onDeadLetter(record);
-                    } else if (record.topic().equals(statusTopic)) {
-                        onStatus(record);
-                    }
-                }
+    private void onRecord(ConsumerRecord<byte[], byte[]> record, long now) {
+        try {
+            if (record.topic().equals(resultsTopic)) {
+                onResult(parse(record.value()), now);
+            } else if (record.topic().equals(deadLetterTopic)) {
+                onDeadLetter(record);
+            } else if (record.topic().equals(statusTopic)) {
+                statuses.add(ModelStatusJson.fromJson(record.value()));
             }
+        } catch (IOException | RuntimeException e) {
+            unreadable.add(record.topic() + ": " + new String(record.value(), StandardCharsets.UTF_8));
         }
     }
 
-    private void onResult(ConsumerRecord<byte[], byte[]> record, long now) {
-        SensorResult result;
-        try {
-            result = SensorResultJson.fromJson(record.value());
-        } catch (IOException | RuntimeException e) {
-            unreadable.add(new String(record.value(), StandardCharsets.UTF_8));
-            return;
-        }
+    private void onResult(R result, long now) {
         results++;
-        if (!seen.add(result.deviceId() + "#" + result.window())) {
+        if (!seen.add(inputKey(result))) {
             duplicates++;
             return;
         }
         long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
         latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
-        String version = result.model().version();
-        perVersion.merge(version, 1L, Long::sum);
-        samples.add(new Sample(result.deviceId(), result.window(), result.windowEnd(), version, micros));
-        boolean actual = truth.windowIsAnomalous(result.deviceId(), result.window());
-        long[] confusion = confusionPerVersion.computeIfAbsent(version, v -> new long[4]);
-        if (result.anomaly() && actual) {
-            truePositives++;
-            confusion[0]++;
-        } else if (result.anomaly()) {
-            falsePositives++;
-            confusion[1]++;
-        } else if (actual) {
-            falseNegatives++;
-            confusion[2]++;
-        } else {
-            trueNegatives++;
-            confusion[3]++;
-        }
+        perVersion.merge(result.model().version(), 1L, Long::sum);
+        samples.add(onDistinctResult(result, micros));
     }
 
-    private void onStatus(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            statuses.add(ModelStatusJson.fromJson(record.value()));
-        } catch (RuntimeException e) {
-            unreadable.add("status: " + new String(record.value(), StandardCharsets.UTF_8));
-        }
+    private void onDeadLetter(ConsumerRecord<byte[], byte[]> record) {
+        deadLettered++;
+        Header reason = record.headers().lastHeader(DeadLetterSerializer.REASON_HEADER);
+        String name = reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8);
+        deadLetterReasons.merge(name, 1L, Long::sum);
     }
 
     /** Distinct results in arrival order. */
@@ -180,14 +156,7 @@ public final class ResultTracker implements AutoCloseable {
         return List.copyOf(statuses);
     }
 
-    private void onDeadLetter(ConsumerRecord<byte[], byte[]> record) {
-        deadLettered++;
-        Header reason = record.headers().lastHeader(DeadLetterSerializer.REASON_HEADER);
-        String name = reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8);
-        deadLetterReasons.merge(name, 1L, Long::sum);
-    }
-
-    /** Distinct windows scored so far. */
+    /** Distinct inputs scored so far. */
     public synchronized long distinctResults() {
         return seen.size();
     }
@@ -208,25 +177,14 @@ public final class ResultTracker implements AutoCloseable {
         return new TreeMap<>(deadLetterReasons);
     }
 
+    /** Distinct results per model version. */
     public synchronized Map<String, Long> perVersion() {
         return new TreeMap<>(perVersion);
     }
 
-    /** Results whose JSON could not be read (should stay empty). */
+    /** Records that could not be read (should stay empty). */
     public synchronized List<String> unreadable() {
         return List.copyOf(unreadable);
-    }
-
-    /** Overall detection quality over distinct results. */
-    public synchronized Quality quality() {
-        return Quality.of(truePositives, falsePositives, falseNegatives, trueNegatives);
-    }
-
-    /** Detection quality per model version. */
-    public synchronized Map<String, Quality> qualityPerVersion() {
-        Map<String, Quality> out = new TreeMap<>();
-        confusionPerVersion.forEach((v, c) -> out.put(v, Quality.of(c[0], c[1], c[2], c[3])));
-        return out;
     }
 
     /** A copy of the end-to-end latency histogram (microseconds) since the start. */
@@ -248,25 +206,6 @@ public final class ResultTracker implements AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } else {
             consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    /** Precision and recall with the counts behind them. */
-    public record Quality(long truePositives, long falsePositives, long falseNegatives, long trueNegatives) {
-        static Quality of(long tp, long fp, long fn, long tn) {
-            return new Quality(tp, fp, fn, tn);
-        }
-
-        /** TP / (TP + FP); 1.0 when nothing was flagged. */
-        public double precision() {
-            long flagged = truePositives + falsePositives;
-            return flagged == 0 ? 1.0 : (double) truePositives / flagged;
-        }
-
-        /** TP / (TP + FN); 1.0 when nothing was anomalous. */
-        public double recall() {
-            long actual = truePositives + falseNegatives;
-            return actual == 0 ? 1.0 : (double) truePositives / actual;
         }
     }
 }

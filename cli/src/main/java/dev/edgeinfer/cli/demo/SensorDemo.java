@@ -1,5 +1,10 @@
 package dev.edgeinfer.cli.demo;
 
+import dev.edgeinfer.cli.LocalCluster;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.simulation.releases.BadReleases;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -18,10 +23,7 @@ import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 
 import org.HdrHistogram.Histogram;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -57,17 +59,12 @@ public final class SensorDemo {
             double malformedFraction,
             double anomalyRate,
             long seed,
-            SensorJobOptions.DeliveryGuarantee deliveryGuarantee,
+            KafkaJobOptions.DeliveryGuarantee deliveryGuarantee,
             Duration drainTimeout,
             Path workDir,
             boolean rollover,
             Duration rolloverLead,
             boolean badReleases) {}
-
-    /** Width of the window around the switch whose p99 is compared with the steady p99. */
-    static final long SWITCH_WINDOW_MS = 5_000;
-    /** Results of the first seconds (JIT warm-up, first model loads) are left out of the steady p99. */
-    static final long WARMUP_MS = 5_000;
 
     private final Settings settings;
     private final PrintStream out;
@@ -78,12 +75,12 @@ public final class SensorDemo {
     }
 
     /** Runs the demo end to end and returns its report. */
-    public DemoReport run() throws Exception {
+    public SensorDemoReport run() throws Exception {
         long started = System.nanoTime();
         Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
         Files.createDirectories(workDir);
         out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%s%n",
-                human(settings.duration()), settings.parallelism(), settings.devices(),
+                DemoSupport.human(settings.duration()), settings.parallelism(), settings.devices(),
                 settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
                 settings.badReleases() ? ", bad releases" : "");
 
@@ -91,11 +88,11 @@ public final class SensorDemo {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             out.println(kafka.bootstrapServers());
             Configuration jobConf = new Configuration();
-            jobConf.set(SensorJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            jobConf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(SensorJobOptions.STATUS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.BLOBS_TOPIC));
+            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(KafkaJobOptions.STATUS_TOPIC));
+            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
+            kafka.createTopics(1, jobConf.get(KafkaJobOptions.BLOBS_TOPIC));
 
             out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
@@ -106,14 +103,12 @@ public final class SensorDemo {
             }
 
             // Releases are signed; the job trusts only this demo's public key.
-            KeyPair signingKey = ReleaseSigning.generateKeyPair();
-            Path keysDir = Files.createDirectories(workDir.resolve("trusted-keys"));
-            Path publicKey = keysDir.resolve("demo-" + System.nanoTime() + ".pub");
-            ReleaseSigning.writePublicKey(publicKey, signingKey.getPublic());
-            jobConf.set(SensorJobOptions.TRUSTED_KEYS, publicKey.toString());
-            jobConf.set(SensorJobOptions.MODELS_ROOT, v1.file().getParent().toString());
+            DemoSupport.SigningKey key = DemoSupport.signingKey(workDir);
+            KeyPair signingKey = key.pair();
+            jobConf.set(KafkaJobOptions.TRUSTED_KEYS, key.publicKeyFile().toString());
+            jobConf.set(KafkaJobOptions.MODELS_ROOT, v1.file().getParent().toString());
 
-            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(SensorJobOptions.CONTROL_TOPIC));
+            ControlTopic control = new ControlTopic(kafka.bootstrapServers(), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
             List<ModelRelease> published = new ArrayList<>();
             ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(v1.id().name(), v1.id().version(), v1.file(), 0L, 100,
                     "edgeinfer-demo", System.currentTimeMillis()), signingKey);
@@ -123,20 +118,20 @@ public final class SensorDemo {
                     first.model(), first.version(), first.signedBy());
 
             jobConf.set(SensorJobOptions.MODEL_NAME, v1.id().name());
-            jobConf.set(SensorJobOptions.PARALLELISM, settings.parallelism());
-            jobConf.set(SensorJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
-            jobConf.set(SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.StartingOffsets.EARLIEST);
+            jobConf.set(KafkaJobOptions.PARALLELISM, settings.parallelism());
+            jobConf.set(KafkaJobOptions.DELIVERY_GUARANTEE, settings.deliveryGuarantee());
+            jobConf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
             jobConf.set(SensorJobOptions.CHANNELS, v1.channels());
             jobConf.set(SensorJobOptions.WINDOW_SIZE, v1.windowSize());
-            jobConf.set(SensorJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
+            jobConf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             SensorJobConfig config = SensorJobConfig.from(jobConf);
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(localClusterConfig(settings.parallelism()));
+                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
             SensorAnomalyJob.build(env, config);
             JobClient job = env.executeAsync(SensorAnomalyJob.JOB_NAME);
-            waitUntilRunning(job);
+            LocalCluster.waitUntilRunning(job);
             out.println("running (job " + job.getJobID() + ")");
 
             try (SensorFleetSimulator simulator =
@@ -149,8 +144,8 @@ public final class SensorDemo {
                                     settings.malformedFraction(),
                                     settings.anomalyRate(),
                                     settings.seed());
-                    ResultTracker tracker =
-                            new ResultTracker(
+                    SensorResultTracker tracker =
+                            new SensorResultTracker(
                                     kafka.bootstrapServers(),
                                     config.resultsTopic(),
                                     config.deadLetterTopic(),
@@ -158,17 +153,14 @@ public final class SensorDemo {
                                     (device, index) ->
                                             simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
                 tracker.start();
-                out.printf("[5/5] producing for %s; progress every 2 s%n", human(settings.duration()));
+                out.printf("[5/5] producing for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 Thread producer = new Thread(() -> simulator.run(settings.duration(), () -> false), "edgeinfer-simulator");
                 long produceStart = System.nanoTime();
                 long produceStartWall = System.currentTimeMillis();
                 producer.start();
 
-                Duration lead = settings.rolloverLead();
-                if (lead.compareTo(settings.duration().dividedBy(2)) > 0) {
-                    lead = settings.duration().dividedBy(2);
-                }
-                long publishAfterMs = Math.max(0, settings.duration().toMillis() / 2 - lead.toMillis());
+                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
                 ModelRelease next = null;
                 List<BadReleases.BadRelease> bad = List.of();
                 long badAfterMs = settings.duration().toMillis() / 4;
@@ -198,15 +190,15 @@ public final class SensorDemo {
                     }
                     statusesShown = printStatuses(tracker, statusesShown);
                     printProgress(simulator, tracker, config, produceStart);
-                    failIfJobDied(job);
+                    LocalCluster.failIfJobDied(job);
                 }
                 long expected = simulator.expectedWindows(config.windowSize(), config.windowSlide());
-                out.printf("      producing done; waiting up to %s for the last results ...%n", human(settings.drainTimeout()));
+                out.printf("      producing done; waiting up to %s for the last results ...%n", DemoSupport.human(settings.drainTimeout()));
                 long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
                 while (System.nanoTime() < deadline
                         && (tracker.distinctResults() < expected || tracker.deadLettered() < simulator.malformedInjected())) {
                     Thread.sleep(100);
-                    failIfJobDied(job);
+                    LocalCluster.failIfJobDied(job);
                 }
                 // A short grace period so late duplicates, if any, are counted too.
                 Thread.sleep(300);
@@ -221,8 +213,8 @@ public final class SensorDemo {
                     throw new IllegalStateException("unreadable output: " + tracker.unreadable().get(0));
                 }
                 Histogram latency = tracker.latency();
-                DemoReport report =
-                        new DemoReport(
+                SensorDemoReport report =
+                        new SensorDemoReport(
                                 simulator.sent(),
                                 simulator.validReadings(),
                                 expected,
@@ -232,22 +224,18 @@ public final class SensorDemo {
                                 tracker.deadLettered(),
                                 simulator.malformedInjected(),
                                 tracker.perVersion(),
-                                DemoReport.Anomaly.of(tracker.quality()),
+                                SensorDemoReport.Anomaly.of(tracker.quality()),
                                 tracker.qualityPerVersion().entrySet().stream()
-                                        .collect(Collectors.toMap(Map.Entry::getKey, e -> DemoReport.Anomaly.of(e.getValue()),
+                                        .collect(Collectors.toMap(Map.Entry::getKey, e -> SensorDemoReport.Anomaly.of(e.getValue()),
                                                 (a, b) -> a, TreeMap::new)),
-                                new DemoReport.LatencyMs(
-                                        ms(latency.getValueAtPercentile(50)),
-                                        ms(latency.getValueAtPercentile(99)),
-                                        ms(latency.getMaxValue()),
-                                        latency.getTotalCount()),
+                                DemoSupport.latencyMs(latency),
                                 tracker.deadLetterReasons(),
                                 next == null ? null
-                                        : rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
+                                        : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
                                                 produceStartWall, lead),
                                 settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
-                                statusCounts(tracker.statuses()),
-                                new DemoReport.Run(
+                                DemoSupport.statusCounts(tracker.statuses()),
+                                new SensorDemoReport.Run(
                                         DemoReport.round((System.nanoTime() - started) / 1e9),
                                         settings.parallelism(),
                                         settings.devices(),
@@ -269,46 +257,11 @@ public final class SensorDemo {
         return afterMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
-    /** Checks every distinct result against the timeline and measures latency around the switch. */
-    static DemoReport.Rollover rollover(ReleaseTimeline timeline, ModelRelease from, ModelRelease to,
-            List<ResultTracker.Sample> samples, long produceStartWall, Duration lead) {
-        long misrouted = 0;
-        Long maxOld = null;
-        Long minNew = null;
-        Histogram around = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-        Histogram steady = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-        for (ResultTracker.Sample s : samples) {
-            String expected = timeline.resolve(to.model(), s.windowEnd(), s.deviceId()).map(ModelRelease::version).orElse(null);
-            if (!s.version().equals(expected)) {
-                misrouted++;
-            }
-            if (s.version().equals(from.version())) {
-                maxOld = maxOld == null ? s.windowEnd() : Math.max(maxOld, s.windowEnd());
-            } else if (s.version().equals(to.version())) {
-                minNew = minNew == null ? s.windowEnd() : Math.min(minNew, s.windowEnd());
-            }
-            long micros = Math.min(s.latencyMicros(), around.getHighestTrackableValue());
-            if (Math.abs(s.windowEnd() - to.activateAt()) <= SWITCH_WINDOW_MS / 2) {
-                around.recordValue(micros);
-            } else if (s.windowEnd() >= produceStartWall + WARMUP_MS) {
-                steady.recordValue(micros);
-            }
-        }
-        return new DemoReport.Rollover(
-                to.model(), from.version(), to.version(), to.activateAt(), Instant.ofEpochMilli(to.activateAt()).toString(),
-                maxOld, minNew, misrouted,
-                around.getTotalCount() == 0 ? 0 : ms(around.getValueAtPercentile(99)),
-                steady.getTotalCount() == 0 ? 0 : ms(steady.getValueAtPercentile(99)),
-                lead.toMillis() / 1000.0);
-    }
-
     private static void publishBad(ControlTopic control, List<BadReleases.BadRelease> bad, String bootstrap, String topic)
             throws Exception {
-        java.util.Properties props = new java.util.Properties();
-        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> raw = new org.apache.kafka.clients.producer.KafkaProducer<>(
-                props, new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        // Kafka's own 5 ms linger, as before the shared client factory; each send is awaited anyway.
+        try (KafkaProducer<byte[], byte[]> raw = KafkaClients.producer(
+                bootstrap, "edgeinfer-demo-bad-releases", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"))) {
             for (BadReleases.BadRelease b : bad) {
                 if (b.release() != null) {
                     control.publish(b.release());
@@ -320,7 +273,7 @@ public final class SensorDemo {
         }
     }
 
-    static DemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
+    static SensorDemoReport.BadReleaseSummary badReleaseSummary(List<BadReleases.BadRelease> bad, List<ModelStatus> statuses) {
         Map<String, Long> reasons = new TreeMap<>();
         Map<String, String> unexpected = new TreeMap<>();
         long rejected = 0;
@@ -336,18 +289,10 @@ public final class SensorDemo {
                 }
             }
         }
-        return new DemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
+        return new SensorDemoReport.BadReleaseSummary(bad.size(), rejected, reasons, unexpected);
     }
 
-    static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
-        Map<String, Long> counts = new TreeMap<>();
-        for (ModelStatus s : statuses) {
-            counts.merge(s.state().name(), 1L, Long::sum);
-        }
-        return counts;
-    }
-
-    private int printStatuses(ResultTracker tracker, int alreadyShown) {
+    private int printStatuses(SensorResultTracker tracker, int alreadyShown) {
         List<ModelStatus> statuses = tracker.statuses();
         for (int i = alreadyShown; i < statuses.size(); i++) {
             ModelStatus s = statuses.get(i);
@@ -361,41 +306,7 @@ public final class SensorDemo {
         return statuses.size();
     }
 
-    /** MiniCluster settings for local runs: one slot per subtask, small managed memory. */
-    public static Configuration localClusterConfig(int parallelism) {
-        Configuration conf = new Configuration();
-        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
-        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(64));
-        conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
-        conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
-        return conf;
-    }
-
-    static void waitUntilRunning(JobClient job) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-            if (status == JobStatus.RUNNING) {
-                return;
-            }
-            if (status.isGloballyTerminalState()) {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("the job ended before it ran: " + status);
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the job did not reach RUNNING within 60 s");
-    }
-
-    static void failIfJobDied(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
-            job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            throw new IllegalStateException("the Flink job stopped unexpectedly: " + status);
-        }
-    }
-
-    private void printProgress(SensorFleetSimulator sim, ResultTracker tracker, SensorJobConfig config, long since) {
+    private void printProgress(SensorFleetSimulator sim, SensorResultTracker tracker, SensorJobConfig config, long since) {
         Histogram interval = tracker.takeIntervalLatency();
         out.printf(Locale.ROOT,
                 "      t=%3ds  produced %7d  windows %6d/%-6d  dead-lettered %4d/%-4d  p50 %5.1f ms  p99 %5.1f ms  by version %s%n",
@@ -405,12 +316,12 @@ public final class SensorDemo {
                 sim.expectedWindows(config.windowSize(), config.windowSlide()),
                 tracker.deadLettered(),
                 sim.malformedInjected(),
-                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(50)),
-                interval.getTotalCount() == 0 ? 0.0 : ms(interval.getValueAtPercentile(99)),
+                interval.getTotalCount() == 0 ? 0.0 : DemoSupport.ms(interval.getValueAtPercentile(50)),
+                interval.getTotalCount() == 0 ? 0.0 : DemoSupport.ms(interval.getValueAtPercentile(99)),
                 tracker.perVersion());
     }
 
-    private void printSummary(DemoReport r, BuiltModel model) {
+    private void printSummary(SensorDemoReport r, BuiltModel model) {
         out.println();
         out.println("EdgeInfer demo summary");
         out.println("----------------------");
@@ -420,7 +331,7 @@ public final class SensorDemo {
         out.printf(Locale.ROOT, "  results          %8d (duplicates %d, lost %d)%n", r.results(), r.duplicates(), r.lost());
         out.printf(Locale.ROOT, "  dead-lettered    %8d of %d malformed  %s%n", r.deadLettered(), r.malformedInjected(), r.deadLetterReasons());
         r.perVersion().forEach((version, count) -> {
-            DemoReport.Anomaly q = r.anomalyPerVersion().get(version);
+            SensorDemoReport.Anomaly q = r.anomalyPerVersion().get(version);
             out.printf(Locale.ROOT, "  model %s %-4s  %8d windows  precision %.3f  recall %.3f%n",
                     model.id().name(), version, count, q.precision(), q.recall());
         });
@@ -447,7 +358,7 @@ public final class SensorDemo {
         out.printf("  model status     %s%n", r.statusCounts());
         boolean badOk = true;
         if (r.badReleases() != null) {
-            DemoReport.BadReleaseSummary b = r.badReleases();
+            SensorDemoReport.BadReleaseSummary b = r.badReleases();
             badOk = b.rejected() == b.sent();
             out.printf("  bad releases     %d sent, %d rejected  %s%s%n", b.sent(), b.rejected(), b.reasons(),
                     b.unexpected().isEmpty() ? "" : "  unexpected: " + b.unexpected());
@@ -461,11 +372,4 @@ public final class SensorDemo {
                         + (badOk ? "" : ", a bad release was not rejected"));
     }
 
-    static double ms(long micros) {
-        return Math.round(micros / 10.0) / 100.0;
-    }
-
-    static String human(Duration d) {
-        return d.toSeconds() + " s";
-    }
 }

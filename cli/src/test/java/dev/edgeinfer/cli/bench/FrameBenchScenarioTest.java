@@ -10,7 +10,7 @@ import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
 import dev.edgeinfer.jobs.frames.RawFrame;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.jobs.sensor.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
@@ -106,7 +106,7 @@ class FrameBenchScenarioTest {
         assertThat(out).isEqualTo(new BenchScenario.Output("dev-0002", -1, 1_764_280_000_033L, "v2"));
 
         Frame frame = Frame.solid("dev-0001", 1_764_280_000_066L, 96, 96, 200, 20, 20);
-        ProducerRecord<byte[], byte[]> echoed = new FramePassthroughJob.FrameEcho("out").serialize(frame, null, null);
+        ProducerRecord<byte[], byte[]> echoed = PassthroughJob.frameEchoes("out").serialize(frame, null, null);
         BenchScenario.Output pass = frames.decodePassthroughOutput(
                 new ConsumerRecord<>("out", 0, 0, echoed.key(), echoed.value()));
         assertThat(pass).isEqualTo(new BenchScenario.Output("dev-0001", -1, 1_764_280_000_066L, null));

@@ -36,7 +36,7 @@ public final class ConfigDocs {
         sb.append("| --- | --- | --- |\n");
         for (ConfigOption<?> option : options) {
             String def = option.hasDefaultValue() ? "`" + format(option.defaultValue()) + "`" : "(required)";
-            if (!option.hasDefaultValue() && option.key().equals(SensorJobOptions.MODEL_SHA256.key())) {
+            if (!option.hasDefaultValue() && option.key().equals(KafkaJobOptions.MODEL_SHA256.key())) {
                 def = "(computed)";
             }
             sb.append("| `").append(option.key()).append("` | ").append(def).append(" | ")

@@ -1,18 +1,12 @@
 package dev.edgeinfer.jobs.config;
 
 import static dev.edgeinfer.jobs.config.FrameJobOptions.*;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.get;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.nonNegative;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.nonNegativeDuration;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.positive;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.positiveBytes;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.positiveDuration;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.required;
-import static dev.edgeinfer.jobs.config.SensorJobConfig.topic;
+import static dev.edgeinfer.jobs.config.JobConfigReader.*;
+import static dev.edgeinfer.jobs.config.KafkaJobOptions.*;
 
 import dev.edgeinfer.broadcast.release.ModelId;
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
-import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.frames.FrameTensor;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
@@ -69,19 +63,12 @@ public record FrameJobConfig(
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
-        SensorJobConfig.rejectUnknownKeys(conf, FrameJobOptions.all());
-        String bootstrap = required(conf, BOOTSTRAP_SERVERS);
-        if (!SensorJobConfig.HOST_PORT.matcher(bootstrap).matches()) {
-            throw new InvalidConfigurationException(BOOTSTRAP_SERVERS.key(), "'" + bootstrap + "' is not host:port[,host:port...]");
-        }
+        rejectUnknownKeys(conf, FrameJobOptions.all());
+        String bootstrap = JobConfigReader.bootstrapServers(conf);
         Duration checkpointInterval = positiveDuration(conf, CHECKPOINT_INTERVAL);
-        Duration transactionTimeout = positiveDuration(conf, TRANSACTION_TIMEOUT);
-        if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-            throw new InvalidConfigurationException(TRANSACTION_TIMEOUT.key(), "must be longer than "
-                    + CHECKPOINT_INTERVAL.key() + " (" + checkpointInterval + "), got " + transactionTimeout);
-        }
+        Duration transactionTimeout = JobConfigReader.transactionTimeout(conf, checkpointInterval);
         String modelName = required(conf, MODEL_NAME);
-        SensorJobConfig.InitialModel initial = SensorJobConfig.initialModel(conf, modelName);
+        JobConfigReader.InitialModel initial = initialModel(conf, modelName, MODEL_PATH);
         return new FrameJobConfig(
                 required(conf, SITE_ID),
                 bootstrap,
@@ -112,9 +99,9 @@ public record FrameJobConfig(
                 initial.path(),
                 nonNegativeDuration(conf, MODEL_ALLOWED_LATENESS),
                 positiveDuration(conf, MODEL_LOAD_TIMEOUT),
-                SensorJobConfig.onnx(conf),
-                SensorJobConfig.trustedKeys(conf),
-                SensorJobConfig.modelsRoot(conf, initial.path()),
+                JobConfigReader.onnx(conf),
+                JobConfigReader.trustedKeys(conf),
+                JobConfigReader.modelsRoot(conf, initial.path()),
                 Path.of(required(conf, MODEL_CACHE_DIR)).toAbsolutePath(),
                 nonNegative(conf, MODEL_CACHE_KEEP),
                 positiveBytes(conf, MODEL_MAX_SIZE),

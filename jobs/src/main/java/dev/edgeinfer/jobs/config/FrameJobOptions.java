@@ -5,15 +5,12 @@ import dev.edgeinfer.operators.frames.FrameTensor;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every setting of the frame classification job. Settings it shares with the sensor job are the
- * same {@link SensorJobOptions} declarations (same key, same meaning); the rest are declared here.
+ * Every setting of the frame classification job. Settings every job shares are the
+ * {@link KafkaJobOptions} declarations (same key, same meaning); the rest are declared here.
  * {@link FrameJobConfig} reads and validates them; the README's frame configuration table is
  * generated from these declarations ({@code ./edgeinfer config-docs --frames}).
  */
@@ -21,19 +18,16 @@ public final class FrameJobOptions {
 
     private FrameJobOptions() {}
 
-    public static final ConfigOption<String> SITE_ID = SensorJobOptions.SITE_ID;
-    public static final ConfigOption<String> BOOTSTRAP_SERVERS = SensorJobOptions.BOOTSTRAP_SERVERS;
-
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("kafka.group-id")
                     .stringType()
                     .defaultValue("edgeinfer-frames")
                     .withDescription("Consumer group id of the frames source (offsets are committed on checkpoints).");
 
-    public static final ConfigOption<SensorJobOptions.StartingOffsets> STARTING_OFFSETS =
+    public static final ConfigOption<KafkaJobOptions.StartingOffsets> STARTING_OFFSETS =
             ConfigOptions.key("kafka.starting-offsets")
-                    .enumType(SensorJobOptions.StartingOffsets.class)
-                    .defaultValue(SensorJobOptions.StartingOffsets.COMMITTED)
+                    .enumType(KafkaJobOptions.StartingOffsets.class)
+                    .defaultValue(KafkaJobOptions.StartingOffsets.COMMITTED)
                     .withDescription("Where to start reading frames: EARLIEST, LATEST, or COMMITTED (group offsets, earliest for a new group).");
 
     public static final ConfigOption<String> FRAMES_TOPIC =
@@ -53,11 +47,6 @@ public final class FrameJobOptions {
                     .stringType()
                     .defaultValue("edge.inference.deadletter")
                     .withDescription("Rejected frames: original key, bytes and frame headers, reason in the edgeinfer.reason header.");
-
-    public static final ConfigOption<String> CONTROL_TOPIC = SensorJobOptions.CONTROL_TOPIC;
-    public static final ConfigOption<String> STATUS_TOPIC = SensorJobOptions.STATUS_TOPIC;
-    public static final ConfigOption<String> BLOBS_TOPIC = SensorJobOptions.BLOBS_TOPIC;
-    public static final ConfigOption<Integer> PARALLELISM = SensorJobOptions.PARALLELISM;
 
     public static final ConfigOption<Integer> TOP_K =
             ConfigOptions.key("frames.top-k")
@@ -89,25 +78,17 @@ public final class FrameJobOptions {
                     .defaultValue(8 * 1024 * 1024)
                     .withDescription("Frames larger than this are dead-lettered as OVERSIZED_RECORD (the topic's max.message.bytes must allow them too).");
 
-    public static final ConfigOption<SensorJobOptions.DeliveryGuarantee> DELIVERY_GUARANTEE = SensorJobOptions.DELIVERY_GUARANTEE;
-    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = SensorJobOptions.CHECKPOINT_INTERVAL;
-
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("exactly-once.transactional-id-prefix")
                     .stringType()
                     .defaultValue("edgeinfer-frames")
                     .withDescription("Prefix of Kafka transactional ids (EXACTLY_ONCE); unique per job on a cluster.");
 
-    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = SensorJobOptions.TRANSACTION_TIMEOUT;
-
     public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
             ConfigOptions.key("watermark.max-out-of-orderness")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(2))
                     .withDescription("How far behind the newest frame time a frame may arrive before it counts as late.");
-
-    public static final ConfigOption<Duration> WATERMARK_IDLENESS = SensorJobOptions.WATERMARK_IDLENESS;
-    public static final ConfigOption<Duration> BUFFER_TIMEOUT = SensorJobOptions.BUFFER_TIMEOUT;
 
     public static final ConfigOption<Duration> MAX_FUTURE_SKEW =
             ConfigOptions.key("record.max-future-skew")
@@ -121,40 +102,14 @@ public final class FrameJobOptions {
                     .defaultValue("frame-classifier")
                     .withDescription("Name of the image classifier served (lineage in every result).");
 
-    public static final ConfigOption<String> MODEL_VERSION = SensorJobOptions.MODEL_VERSION;
-
     public static final ConfigOption<String> MODEL_PATH =
             ConfigOptions.key("model.path")
                     .stringType()
                     .noDefaultValue()
                     .withDescription("Local path of the initial model's ONNX file, readable on every TaskManager. Required with model.version. Its normalisation and labels are read from the file's metadata_props (image.mean, image.std, labels, ...).");
 
-    public static final ConfigOption<String> MODEL_SHA256 = SensorJobOptions.MODEL_SHA256;
-    public static final ConfigOption<Duration> MODEL_ALLOWED_LATENESS = SensorJobOptions.MODEL_ALLOWED_LATENESS;
-    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT = SensorJobOptions.MODEL_LOAD_TIMEOUT;
-    public static final ConfigOption<String> TRUSTED_KEYS = SensorJobOptions.TRUSTED_KEYS;
-    public static final ConfigOption<String> MODELS_ROOT = SensorJobOptions.MODELS_ROOT;
-    public static final ConfigOption<String> MODEL_CACHE_DIR = SensorJobOptions.MODEL_CACHE_DIR;
-    public static final ConfigOption<Integer> MODEL_CACHE_KEEP = SensorJobOptions.MODEL_CACHE_KEEP;
-    public static final ConfigOption<org.apache.flink.configuration.MemorySize> MODEL_MAX_SIZE = SensorJobOptions.MODEL_MAX_SIZE;
-    public static final ConfigOption<Duration> MODEL_HTTP_TIMEOUT = SensorJobOptions.MODEL_HTTP_TIMEOUT;
-    public static final ConfigOption<Integer> BATCH_MAX_SIZE = SensorJobOptions.BATCH_MAX_SIZE;
-    public static final ConfigOption<Duration> BATCH_MAX_DELAY = SensorJobOptions.BATCH_MAX_DELAY;
-    public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS = SensorJobOptions.ONNX_INTRA_OP_THREADS;
-    public static final ConfigOption<String> ONNX_OPT_LEVEL = SensorJobOptions.ONNX_OPT_LEVEL;
-
-    /** All options, in declaration order (for docs and validation of unknown keys). */
+    /** The shared options ({@link KafkaJobOptions}), then this job's own, each in declaration order (docs, unknown-key checks). */
     public static List<ConfigOption<?>> all() {
-        List<ConfigOption<?>> options = new ArrayList<>();
-        for (Field field : FrameJobOptions.class.getDeclaredFields()) {
-            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
-                try {
-                    options.add((ConfigOption<?>) field.get(null));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        return options;
+        return JobConfigReader.declaredOptions(KafkaJobOptions.class, FrameJobOptions.class);
     }
 }

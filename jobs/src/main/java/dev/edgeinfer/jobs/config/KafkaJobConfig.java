@@ -1,7 +1,9 @@
 package dev.edgeinfer.jobs.config;
 
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
-import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
+
+import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +18,12 @@ public interface KafkaJobConfig {
     String siteId();
 
     String bootstrapServers();
+
+    /** Parallel subtasks of every operator. */
+    int parallelism();
+
+    /** The model the job serves; releases of other models on the control topic are ignored. */
+    String modelName();
 
     String groupId();
 
@@ -47,4 +55,16 @@ public interface KafkaJobConfig {
     long maxModelBytes();
 
     Duration httpTimeout();
+
+    OnnxRunnerOptions onnx();
+
+    Duration allowedLateness();
+
+    Duration loadTimeout();
+
+    int modelCacheKeepRecent();
+
+    int batchMaxSize();
+
+    Duration batchMaxDelay();
 }

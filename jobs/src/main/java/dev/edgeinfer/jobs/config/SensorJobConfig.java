@@ -1,28 +1,19 @@
 package dev.edgeinfer.jobs.config;
 
+import static dev.edgeinfer.jobs.config.JobConfigReader.*;
+import static dev.edgeinfer.jobs.config.KafkaJobOptions.*;
 import static dev.edgeinfer.jobs.config.SensorJobOptions.*;
 
 import dev.edgeinfer.broadcast.release.ModelId;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
-import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The sensor job's validated configuration. {@link #from(Configuration)} fails fast, before the
@@ -70,17 +61,10 @@ public record SensorJobConfig(
         int batchMaxSize,
         Duration batchMaxDelay) implements KafkaJobConfig {
 
-    static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*");
-    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
         rejectUnknownKeys(conf, SensorJobOptions.all());
-        String bootstrap = required(conf, BOOTSTRAP_SERVERS);
-        if (!HOST_PORT.matcher(bootstrap).matches()) {
-            throw new InvalidConfigurationException(
-                    BOOTSTRAP_SERVERS.key(), "'" + bootstrap + "' is not host:port[,host:port...]");
-        }
+        String bootstrap = JobConfigReader.bootstrapServers(conf);
         int channels = positive(conf, CHANNELS);
         int windowSize = positive(conf, WINDOW_SIZE);
         if (windowSize < 2) {
@@ -97,22 +81,13 @@ public record SensorJobConfig(
             throw new InvalidConfigurationException(ANOMALY_THRESHOLD.key(), "must be in [0, 1], got " + threshold);
         }
         Duration checkpointInterval = positiveDuration(conf, CHECKPOINT_INTERVAL);
-        Duration transactionTimeout = positiveDuration(conf, TRANSACTION_TIMEOUT);
-        if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-            throw new InvalidConfigurationException(
-                    TRANSACTION_TIMEOUT.key(),
-                    "must be longer than " + CHECKPOINT_INTERVAL.key() + " (" + checkpointInterval + "), got "
-                            + transactionTimeout);
-        }
-        Duration bufferTimeout = get(conf, BUFFER_TIMEOUT);
-        if (bufferTimeout.isNegative()) {
-            throw new InvalidConfigurationException(BUFFER_TIMEOUT.key(), "must be >= 0, got " + bufferTimeout);
-        }
+        Duration transactionTimeout = JobConfigReader.transactionTimeout(conf, checkpointInterval);
+        Duration bufferTimeout = nonNegativeDuration(conf, BUFFER_TIMEOUT);
         String modelName = required(conf, MODEL_NAME);
-        InitialModel initial = initialModel(conf, modelName);
+        InitialModel initial = initialModel(conf, modelName, MODEL_PATH);
         ModelId model = initial.model();
         Path modelPath = initial.path();
-        OnnxRunnerOptions onnx = onnx(conf);
+        OnnxRunnerOptions onnx = JobConfigReader.onnx(conf);
         return new SensorJobConfig(
                 required(conf, SITE_ID),
                 bootstrap,
@@ -143,8 +118,8 @@ public record SensorJobConfig(
                 nonNegativeDuration(conf, MODEL_ALLOWED_LATENESS),
                 positiveDuration(conf, MODEL_LOAD_TIMEOUT),
                 onnx,
-                trustedKeys(conf),
-                modelsRoot(conf, modelPath),
+                JobConfigReader.trustedKeys(conf),
+                JobConfigReader.modelsRoot(conf, modelPath),
                 Path.of(required(conf, MODEL_CACHE_DIR)).toAbsolutePath(),
                 nonNegative(conf, MODEL_CACHE_KEEP),
                 positiveBytes(conf, MODEL_MAX_SIZE),
@@ -152,155 +127,5 @@ public record SensorJobConfig(
                 topic(conf, BLOBS_TOPIC),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY));
-    }
-
-    /** The optional initial model ({@code model.version}, {@code model.path}, {@code model.sha256}); both null when unset. */
-    record InitialModel(ModelId model, Path path) {}
-
-    static InitialModel initialModel(Configuration conf, String modelName) {
-        ModelId model = null;
-        Path modelPath = null;
-        // An initial model is optional, but model.version and model.path come together.
-        if (conf.contains(MODEL_VERSION) || conf.contains(MODEL_PATH)) {
-            String version = required(conf, MODEL_VERSION);
-            modelPath = Path.of(required(conf, MODEL_PATH)).toAbsolutePath();
-            if (!Files.isRegularFile(modelPath)) {
-                throw new InvalidConfigurationException(MODEL_PATH.key(), "no such file: " + modelPath);
-            }
-            String sha256 = conf.getOptional(MODEL_SHA256).orElse(null);
-            if (sha256 == null) {
-                try {
-                    sha256 = Sha256.of(modelPath);
-                } catch (IOException e) {
-                    throw new InvalidConfigurationException(MODEL_PATH.key(), "cannot read " + modelPath + ": " + e, e);
-                }
-            }
-            try {
-                model = ModelId.of(modelName, version, sha256);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfigurationException(MODEL_SHA256.key(), e.getMessage(), e);
-            }
-        } else if (conf.contains(MODEL_SHA256)) {
-            throw new InvalidConfigurationException(MODEL_SHA256.key(), "is set but model.version and model.path are not");
-        }
-        return new InitialModel(model, modelPath);
-    }
-
-    static OnnxRunnerOptions onnx(Configuration conf) {
-        int intraOpThreads = positive(conf, ONNX_INTRA_OP_THREADS);
-        String optLevel = get(conf, ONNX_OPT_LEVEL);
-        try {
-            return new OnnxRunnerOptions(intraOpThreads, 1, optLevel, 3);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(ONNX_OPT_LEVEL.key(), e.getMessage(), e);
-        }
-    }
-
-    static List<Path> trustedKeys(Configuration conf) {
-        List<Path> paths = new ArrayList<>();
-        String value = conf.getOptional(TRUSTED_KEYS).orElse("");
-        for (String part : value.split(",")) {
-            if (part.isBlank()) {
-                continue;
-            }
-            Path path = Path.of(part.trim()).toAbsolutePath();
-            if (!Files.exists(path)) {
-                throw new InvalidConfigurationException(TRUSTED_KEYS.key(), "no such key file or directory: " + path);
-            }
-            paths.add(path);
-        }
-        return List.copyOf(paths);
-    }
-
-    static Path modelsRoot(Configuration conf, Path initialModel) {
-        Optional<String> root = conf.getOptional(MODELS_ROOT);
-        if (root.isPresent()) {
-            Path path = Path.of(root.get().trim()).toAbsolutePath();
-            if (!Files.isDirectory(path)) {
-                throw new InvalidConfigurationException(MODELS_ROOT.key(), "not a directory: " + path);
-            }
-            return path;
-        }
-        return initialModel == null ? null : initialModel.getParent();
-    }
-
-    static int nonNegative(Configuration conf, ConfigOption<Integer> option) {
-        int value = get(conf, option);
-        if (value < 0) {
-            throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
-        }
-        return value;
-    }
-
-    static long positiveBytes(Configuration conf, ConfigOption<MemorySize> option) {
-        MemorySize value = get(conf, option);
-        if (value.getBytes() <= 0) {
-            throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
-        }
-        return value.getBytes();
-    }
-
-    static void rejectUnknownKeys(Configuration conf, List<ConfigOption<?>> options) {
-        Set<String> known = options.stream().map(ConfigOption::key).collect(Collectors.toSet());
-        Set<String> prefixes =
-                known.stream()
-                        .filter(k -> k.indexOf('.') > 0)
-                        .map(k -> k.substring(0, k.indexOf('.') + 1))
-                        .collect(Collectors.toSet());
-        for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
-            String key = e.getKey();
-            boolean ours = prefixes.stream().anyMatch(key::startsWith);
-            if (ours && !known.contains(key) && !key.startsWith("kafka.properties.")) {
-                throw new InvalidConfigurationException(key, "unknown setting (see the configuration table in the README)");
-            }
-        }
-    }
-
-    static <T> T get(Configuration conf, ConfigOption<T> option) {
-        try {
-            return conf.get(option);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(option.key(), e.getMessage(), e);
-        }
-    }
-
-    static String required(Configuration conf, ConfigOption<String> option) {
-        String value = get(conf, option);
-        if (value == null || value.isBlank()) {
-            throw new InvalidConfigurationException(option.key(), "is required: " + option.description());
-        }
-        return value.trim();
-    }
-
-    static String topic(Configuration conf, ConfigOption<String> option) {
-        String value = required(conf, option);
-        if (!TOPIC.matcher(value).matches()) {
-            throw new InvalidConfigurationException(option.key(), "'" + value + "' is not a valid Kafka topic name");
-        }
-        return value;
-    }
-
-    static int positive(Configuration conf, ConfigOption<Integer> option) {
-        int value = get(conf, option);
-        if (value < 1) {
-            throw new InvalidConfigurationException(option.key(), "must be >= 1, got " + value);
-        }
-        return value;
-    }
-
-    static Duration positiveDuration(Configuration conf, ConfigOption<Duration> option) {
-        Duration value = get(conf, option);
-        if (value.isZero() || value.isNegative()) {
-            throw new InvalidConfigurationException(option.key(), "must be > 0, got " + value);
-        }
-        return value;
-    }
-
-    static Duration nonNegativeDuration(Configuration conf, ConfigOption<Duration> option) {
-        Duration value = get(conf, option);
-        if (value.isNegative()) {
-            throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
-        }
-        return value;
     }
 }

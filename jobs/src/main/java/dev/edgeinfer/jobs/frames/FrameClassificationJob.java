@@ -1,14 +1,13 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
+import dev.edgeinfer.jobs.kafka.JobKafka;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
@@ -18,7 +17,6 @@ import dev.edgeinfer.operators.VersionedInference;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -66,29 +64,15 @@ public final class FrameClassificationJob {
         env.execute(JOB_NAME);
     }
 
+    /** Configures {@code env} (parallelism, checkpointing, latency) and adds the job's graph to it. */
     public static void build(StreamExecutionEnvironment env, FrameJobConfig config) {
-        build(env, config, SensorAnomalyJob.modelFetcher(config));
+        build(env, config, JobKafka.modelFetcher(config));
     }
 
-    /** Configures {@code env} and adds the job's graph, fetching model bytes with {@code fetcher}. */
+    /** As {@link #build(StreamExecutionEnvironment, FrameJobConfig)}, fetching model bytes with {@code fetcher}. */
     public static void build(StreamExecutionEnvironment env, FrameJobConfig config, ModelFetcher fetcher) {
-        env.setParallelism(config.parallelism());
-        env.setBufferTimeout(config.bufferTimeout().toMillis());
-        env.enableCheckpointing(config.checkpointInterval().toMillis(),
-                config.deliveryGuarantee() == dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee.EXACTLY_ONCE
-                        ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE);
-
-        KafkaSource<RawFrame> source = KafkaSource.<RawFrame>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.framesTopic())
-                .setGroupId(config.groupId())
-                .setClientIdPrefix(config.groupId() + "-" + config.siteId())
-                .setStartingOffsets(SensorAnomalyJob.startingOffsets(config.startingOffsets()))
-                .setDeserializer(new RawFrameDeserializer())
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("partition.discovery.interval.ms", "30000")
-                .setProperty("max.partition.fetch.bytes", String.valueOf(Math.max(1 << 20, config.maxRecordBytes() + 4096)))
-                .build();
+        JobKafka.configure(env, config);
+        KafkaSource<RawFrame> source = source(config);
 
         SingleOutputStreamOperator<Frame> frames =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames-source")
@@ -98,10 +82,8 @@ public final class FrameClassificationJob {
                         .uid("decode-frames")
                         .name("decode and validate frames");
 
-        frames.getSideOutput(DecodeFrames.DEAD_LETTERS)
-                .sinkTo(SensorAnomalyJob.sink(config, new FrameDeadLetterSerializer(config.deadLetterTopic()), "deadletter"))
-                .uid("kafka-sink-deadletter")
-                .name("dead letters");
+        JobKafka.sinkDeadLetters(frames.getSideOutput(DecodeFrames.DEAD_LETTERS), config,
+                new FrameDeadLetterSerializer(config.deadLetterTopic()));
 
         DataStream<Frame> timed = frames.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<Frame>forBoundedOutOfOrderness(config.maxOutOfOrderness())
@@ -110,45 +92,31 @@ public final class FrameClassificationJob {
                 .uid("event-time-watermarks")
                 .name("event-time watermarks");
 
-        DataStream<ControlMessage> control = env.fromSource(
-                        ModelBroadcast.controlSource(config.bootstrapServers(), config.controlTopic(),
-                                config.groupId() + "-control-" + config.siteId()),
-                        WatermarkStrategy.noWatermarks(), "model-control-source")
-                .uid("kafka-source-control")
-                .setParallelism(1);
-
         String site = config.siteId();
         VersionedInference.Builder<Frame, TopK, FrameResult> inference =
                 VersionedInference.<Frame, TopK, FrameResult>builder()
-                        .setModelName(config.modelName())
                         .setAdapter(new FrameAdapter(config.topK(), config.resize()))
                         .setEventTime(Frame::ts)
                         .setRoutingKey(Frame::cameraId)
                         .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site, nanos))
-                        .setResultType(FrameResult.class)
-                        .setRunnerOptions(config.onnx())
-                        .setAllowedLateness(config.allowedLateness())
-                        .setLoadTimeout(config.loadTimeout())
-                        .setBatching(config.batchMaxSize(), config.batchMaxDelay())
-                        .setSite(site, JOB_NAME)
-                        .setModelFetcher(fetcher)
-                        .setTrustedKeys(SensorAnomalyJob.trustedKeys(config))
-                        .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
-                        .setUid("onnx-inference");
+                        .setResultType(FrameResult.class);
+        JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
-        SensorAnomalyJob.addPublishedReleases(inference, config.bootstrapServers(), config.controlTopic(), config.modelName());
-        VersionedInference.Streams<FrameResult> scored = inference.build().apply(timed, control);
-        scored.results()
-                .name("onnx inference " + config.modelName())
-                .sinkTo(SensorAnomalyJob.sink(config, new FrameResultSerializer(config.resultsTopic()), "results"))
-                .uid("kafka-sink-results")
-                .name("results");
-        scored.status()
-                .sinkTo(SensorAnomalyJob.statusSink(config))
-                .uid("kafka-sink-status")
-                .name("model status");
+        JobKafka.addPublishedReleases(inference, config);
+        JobKafka.sinkOutputs(inference.build().apply(timed, JobKafka.controlStream(env, config)), config,
+                JsonRecordSerializer.of(config.resultsTopic(), FrameResult::cameraId, FrameResultJson::toJson));
+    }
+
+    /**
+     * The frames source: the shared Kafka source settings, with fetches big enough for the
+     * largest frame accepted (a fetch smaller than one record would stall the partition).
+     */
+    public static KafkaSource<RawFrame> source(FrameJobConfig config) {
+        return JobKafka.source(config, config.framesTopic(), new RawFrameDeserializer())
+                .setProperty("max.partition.fetch.bytes", String.valueOf(Math.max(1 << 20, config.maxRecordBytes() + 4096)))
+                .build();
     }
 
     /**

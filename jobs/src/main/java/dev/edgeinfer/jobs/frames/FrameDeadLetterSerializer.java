@@ -1,7 +1,7 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.sensor.DeadLetter;
-import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
+import dev.edgeinfer.jobs.kafka.DeadLetter;
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.sensor.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.operators.frames.Frame;
 
 import java.awt.image.BufferedImage;

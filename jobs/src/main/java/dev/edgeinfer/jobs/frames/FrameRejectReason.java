@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.sensor.DeadLetterReason;
+import dev.edgeinfer.jobs.kafka.DeadLetterReason;
 
 /**
  * Why a frame went to the dead-letter topic. The name is the machine-readable reason written in

@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
+import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.TopK;
@@ -28,7 +29,7 @@ public record FrameResult(
         ModelId model,
         String site,
         long sourceTimestamp,
-        long inferenceMicros) {
+        long inferenceMicros) implements JobResult {
 
     /** Builds a result; used as the inference operator's result builder. */
     public static FrameResult of(Frame f, TopK topK, ModelId model, String site, long inferenceNanos) {

@@ -1,12 +1,8 @@
 package dev.edgeinfer.jobs.frames;
 
+import dev.edgeinfer.jobs.ResultJson;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import dev.edgeinfer.broadcast.release.ModelId;
-import dev.edgeinfer.jobs.sensor.SensorResultJson;
 import dev.edgeinfer.operators.frames.TopK;
 
 import java.io.IOException;
@@ -29,8 +25,6 @@ import java.util.List;
  */
 public final class FrameResultJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
-
     private FrameResultJson() {}
 
     /** Wire form; public so Jackson can read and write it. */
@@ -43,9 +37,9 @@ public final class FrameResultJson {
             @JsonProperty("label") String label,
             @JsonProperty("score") float score,
             @JsonProperty("topK") List<Scored> topK,
-            @JsonProperty("model") SensorResultJson.Model model,
+            @JsonProperty("model") ResultJson.Model model,
             @JsonProperty("site") String site,
-            @JsonProperty("timings") SensorResultJson.Timings timings) {}
+            @JsonProperty("timings") ResultJson.Timings timings) {}
 
     /** One class of the top k. */
     public record Scored(
@@ -58,23 +52,18 @@ public final class FrameResultJson {
         }
         Wire wire = new Wire(r.cameraId(), r.frameTs(), r.source(), r.width(), r.height(), r.label(),
                 r.topK().top1().score(), top,
-                new SensorResultJson.Model(r.model().name(), r.model().version(), r.model().sha256()),
-                r.site(), new SensorResultJson.Timings(r.sourceTimestamp(), r.inferenceMicros()));
-        try {
-            return MAPPER.writeValueAsBytes(wire);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise result " + r, e);
-        }
+                ResultJson.model(r), r.site(), ResultJson.timings(r));
+        return ResultJson.write(wire, r);
     }
 
     public static FrameResult fromJson(byte[] json) throws IOException {
-        Wire w = MAPPER.readValue(json, Wire.class);
+        Wire w = ResultJson.read(json, Wire.class);
         List<TopK.Scored> top = new ArrayList<>();
         for (Scored s : w.topK()) {
             top.add(new TopK.Scored(s.label(), s.index(), s.score()));
         }
         return new FrameResult(w.cameraId(), w.frameTs(), w.source(), w.width(), w.height(), new TopK(top),
-                ModelId.of(w.model().name(), w.model().version(), w.model().sha256()), w.site(),
+                w.model().toModelId(), w.site(),
                 w.timings().sourceTs(), w.timings().inferenceMicros());
     }
 }

@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.sensor.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecord;
 
 /**
  * A frame record exactly as it arrived: key, value and position, plus the raw values of the

@@ -1,6 +1,6 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.sensor.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecord;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

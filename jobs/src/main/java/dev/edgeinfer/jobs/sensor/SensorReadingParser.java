@@ -18,7 +18,7 @@ import java.time.Instant;
  * Parses and validates one {@code edge.sensor.readings} value: JSON
  * {@code {"deviceId": "...", "ts": epochMillis, "values": [f, ...]}}.
  *
- * <p>Every way a record can be wrong maps to one {@link RejectReason} with a detail naming the
+ * <p>Every way a record can be wrong maps to one {@link SensorRejectReason} with a detail naming the
  * offending value; nothing throws. Pure and allocation-light: safe to call from any operator.
  */
 public final class SensorReadingParser implements Serializable {
@@ -47,12 +47,12 @@ public final class SensorReadingParser implements Serializable {
     }
 
     /** Result of parsing: exactly one of {@code reading} and {@code rejection} is set. */
-    public record Result(SensorReading reading, RejectReason rejection, String detail) {
+    public record Result(SensorReading reading, SensorRejectReason rejection, String detail) {
         static Result ok(SensorReading reading) {
             return new Result(reading, null, null);
         }
 
-        static Result reject(RejectReason reason, String detail) {
+        static Result reject(SensorRejectReason reason, String detail) {
             return new Result(null, reason, detail);
         }
 
@@ -67,24 +67,24 @@ public final class SensorReadingParser implements Serializable {
 
     Result parse(byte[] value, long kafkaTimestamp, long nowMillis) {
         if (value == null || value.length == 0) {
-            return Result.reject(RejectReason.EMPTY_RECORD, "record has no value");
+            return Result.reject(SensorRejectReason.EMPTY_RECORD, "record has no value");
         }
         if (value.length > maxRecordBytes) {
             return Result.reject(
-                    RejectReason.OVERSIZED_RECORD,
+                    SensorRejectReason.OVERSIZED_RECORD,
                     "value is " + value.length + " bytes, limit is " + maxRecordBytes);
         }
         JsonNode root;
         try {
             root = mapper().readTree(value);
         } catch (JsonProcessingException e) {
-            return Result.reject(RejectReason.MALFORMED_JSON, e.getOriginalMessage());
+            return Result.reject(SensorRejectReason.MALFORMED_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            return Result.reject(RejectReason.MALFORMED_JSON, String.valueOf(e.getMessage()));
+            return Result.reject(SensorRejectReason.MALFORMED_JSON, String.valueOf(e.getMessage()));
         }
         if (root == null || !root.isObject()) {
             return Result.reject(
-                    RejectReason.NOT_AN_OBJECT,
+                    SensorRejectReason.NOT_AN_OBJECT,
                     "expected a JSON object, got " + (root == null ? "nothing" : root.getNodeType()));
         }
         JsonNode deviceNode = root.get("deviceId");
@@ -93,38 +93,38 @@ public final class SensorReadingParser implements Serializable {
         for (var field : new Object[][] {{"deviceId", deviceNode}, {"ts", tsNode}, {"values", valuesNode}}) {
             JsonNode node = (JsonNode) field[1];
             if (node == null || node.isNull()) {
-                return Result.reject(RejectReason.MISSING_FIELD, "field '" + field[0] + "' is missing");
+                return Result.reject(SensorRejectReason.MISSING_FIELD, "field '" + field[0] + "' is missing");
             }
         }
         if (!deviceNode.isTextual()) {
             return Result.reject(
-                    RejectReason.WRONG_TYPE, "deviceId must be a string, got " + deviceNode.getNodeType());
+                    SensorRejectReason.WRONG_TYPE, "deviceId must be a string, got " + deviceNode.getNodeType());
         }
         String deviceId = deviceNode.textValue();
         if (deviceId.isBlank() || deviceId.length() > MAX_DEVICE_ID_LENGTH) {
             return Result.reject(
-                    RejectReason.INVALID_DEVICE_ID,
+                    SensorRejectReason.INVALID_DEVICE_ID,
                     "deviceId must be 1.." + MAX_DEVICE_ID_LENGTH + " non-blank characters, got "
                             + deviceId.length() + " characters");
         }
         if (!tsNode.isIntegralNumber() || !tsNode.canConvertToLong()) {
             return Result.reject(
-                    RejectReason.WRONG_TYPE,
+                    SensorRejectReason.WRONG_TYPE,
                     "ts must be an integer (epoch milliseconds), got " + abbreviate(tsNode.toString()));
         }
         long ts = tsNode.longValue();
         if (ts < MIN_TS || ts > nowMillis + maxFutureSkewMillis) {
             return Result.reject(
-                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    SensorRejectReason.TIMESTAMP_OUT_OF_RANGE,
                     "ts " + ts + " is outside [" + MIN_TS + ", now + " + maxFutureSkewMillis + " ms]");
         }
         if (!valuesNode.isArray()) {
             return Result.reject(
-                    RejectReason.WRONG_TYPE, "values must be an array, got " + valuesNode.getNodeType());
+                    SensorRejectReason.WRONG_TYPE, "values must be an array, got " + valuesNode.getNodeType());
         }
         if (valuesNode.size() != channels) {
             return Result.reject(
-                    RejectReason.WRONG_VECTOR_LENGTH,
+                    SensorRejectReason.WRONG_VECTOR_LENGTH,
                     "values has " + valuesNode.size() + " entries, expected " + channels);
         }
         float[] values = new float[channels];
@@ -132,18 +132,18 @@ public final class SensorReadingParser implements Serializable {
             JsonNode v = valuesNode.get(i);
             if (v.isTextual() && isNonFiniteLiteral(v.textValue())) {
                 return Result.reject(
-                        RejectReason.NON_FINITE_VALUE, "values[" + i + "] is " + v.textValue());
+                        SensorRejectReason.NON_FINITE_VALUE, "values[" + i + "] is " + v.textValue());
             }
             if (!v.isNumber()) {
                 return Result.reject(
-                        RejectReason.WRONG_TYPE,
+                        SensorRejectReason.WRONG_TYPE,
                         "values[" + i + "] must be a number, got " + abbreviate(v.toString()));
             }
             double d = v.doubleValue();
             float f = (float) d;
             if (!Double.isFinite(d) || !Float.isFinite(f)) {
                 return Result.reject(
-                        RejectReason.NON_FINITE_VALUE,
+                        SensorRejectReason.NON_FINITE_VALUE,
                         "values[" + i + "] is " + v.asText() + " (not a finite float)");
             }
             values[i] = f;

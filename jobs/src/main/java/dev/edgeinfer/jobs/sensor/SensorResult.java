@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
@@ -27,7 +28,7 @@ public record SensorResult(
         ModelId model,
         String site,
         long sourceTimestamp,
-        long inferenceMicros) {
+        long inferenceMicros) implements JobResult {
 
     /** Builds a result; used as the inference operator's result builder. */
     public static SensorResult of(

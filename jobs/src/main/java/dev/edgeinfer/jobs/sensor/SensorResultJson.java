@@ -1,11 +1,8 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.ResultJson;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import dev.edgeinfer.broadcast.release.ModelId;
 
 import java.io.IOException;
 
@@ -23,8 +20,6 @@ import java.io.IOException;
  */
 public final class SensorResultJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
-
     private SensorResultJson() {}
 
     /** Wire form; public so Jackson can read and write it. */
@@ -35,19 +30,9 @@ public final class SensorResultJson {
             @JsonProperty("windowEnd") long windowEnd,
             @JsonProperty("score") float score,
             @JsonProperty("anomaly") boolean anomaly,
-            @JsonProperty("model") Model model,
+            @JsonProperty("model") ResultJson.Model model,
             @JsonProperty("site") String site,
-            @JsonProperty("timings") Timings timings) {}
-
-    /** Model lineage. */
-    public record Model(
-            @JsonProperty("name") String name,
-            @JsonProperty("version") String version,
-            @JsonProperty("sha256") String sha256) {}
-
-    /** When the newest reading was produced and how long inference took. */
-    public record Timings(
-            @JsonProperty("sourceTs") long sourceTs, @JsonProperty("inferenceMicros") long inferenceMicros) {}
+            @JsonProperty("timings") ResultJson.Timings timings) {}
 
     public static byte[] toJson(SensorResult r) {
         Wire wire =
@@ -58,18 +43,14 @@ public final class SensorResultJson {
                         r.windowEnd(),
                         r.score(),
                         r.anomaly(),
-                        new Model(r.model().name(), r.model().version(), r.model().sha256()),
+                        ResultJson.model(r),
                         r.site(),
-                        new Timings(r.sourceTimestamp(), r.inferenceMicros()));
-        try {
-            return MAPPER.writeValueAsBytes(wire);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise result " + r, e);
-        }
+                        ResultJson.timings(r));
+        return ResultJson.write(wire, r);
     }
 
     public static SensorResult fromJson(byte[] json) throws IOException {
-        Wire w = MAPPER.readValue(json, Wire.class);
+        Wire w = ResultJson.read(json, Wire.class);
         return new SensorResult(
                 w.deviceId(),
                 w.window(),
@@ -77,7 +58,7 @@ public final class SensorResultJson {
                 w.windowEnd(),
                 w.score(),
                 w.anomaly(),
-                ModelId.of(w.model().name(), w.model().version(), w.model().sha256()),
+                w.model().toModelId(),
                 w.site(),
                 w.timings().sourceTs(),
                 w.timings().inferenceMicros());

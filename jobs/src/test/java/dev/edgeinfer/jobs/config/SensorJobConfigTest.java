@@ -3,8 +3,8 @@ package dev.edgeinfer.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.edgeinfer.jobs.config.SensorJobOptions.DeliveryGuarantee;
-import dev.edgeinfer.jobs.config.SensorJobOptions.StartingOffsets;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.configuration.Configuration;
@@ -208,7 +208,7 @@ class SensorJobConfigTest {
     @Test
     void negativeBufferTimeoutIsRejected() {
         Configuration conf = Configuration.fromMap(settings);
-        conf.set(SensorJobOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
+        conf.set(KafkaJobOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
 
         InvalidConfigurationException e =
                 catchThrowableOfType(InvalidConfigurationException.class, () -> SensorJobConfig.from(conf));
@@ -302,7 +302,7 @@ class SensorJobConfigTest {
 
     @Test
     void everyDeclaredOptionHasADescriptionAndAUniqueKey() {
-        assertThat(SensorJobOptions.all()).contains(SensorJobOptions.BOOTSTRAP_SERVERS, SensorJobOptions.ONNX_OPT_LEVEL);
+        assertThat(SensorJobOptions.all()).contains(KafkaJobOptions.BOOTSTRAP_SERVERS, KafkaJobOptions.ONNX_OPT_LEVEL);
         assertThat(SensorJobOptions.all()).allSatisfy(o -> assertThat(o.description().toString()).isNotBlank());
         assertThat(SensorJobOptions.all().stream().map(o -> o.key()).distinct().count())
                 .isEqualTo(SensorJobOptions.all().size());

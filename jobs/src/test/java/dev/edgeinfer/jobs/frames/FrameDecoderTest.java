@@ -2,7 +2,7 @@ package dev.edgeinfer.jobs.frames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.jobs.sensor.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 import dev.edgeinfer.operators.frames.Frame;

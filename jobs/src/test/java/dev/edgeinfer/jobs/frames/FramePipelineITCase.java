@@ -13,7 +13,7 @@ import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.jobs.sensor.DeadLetterSerializer;
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
 import dev.edgeinfer.testutils.EdgeInferCluster;

@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -72,8 +73,8 @@ class BadReleasesITCase {
         KeyPair key = ReleaseSigning.generateKeyPair();
         Path publicKey = temp.resolve("trusted.pub");
         ReleaseSigning.writePublicKey(publicKey, key.getPublic());
-        harness.conf.set(SensorJobOptions.TRUSTED_KEYS, publicKey.toString());
-        harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, Files.createDirectories(temp.resolve("cache")).toString());
+        harness.conf.set(KafkaJobOptions.TRUSTED_KEYS, publicKey.toString());
+        harness.conf.set(KafkaJobOptions.MODEL_CACHE_DIR, Files.createDirectories(temp.resolve("cache")).toString());
         harness.conf.set(SensorJobOptions.MODEL_NAME, first.id().name());
         SensorJobConfig config = harness.config();
         TestingSensorData data = new TestingSensorData(6, 240, config.channels(), 5L);

@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
@@ -144,6 +145,6 @@ class SensorPipelineITCase {
     @Test
     void everyKindOfRejectedReadingIsCovered() {
         assertThat(data.malformed.stream().map(TestingSensorData.Malformed::expectedReason))
-                .containsExactlyInAnyOrder(RejectReason.values());
+                .containsExactlyInAnyOrder(SensorRejectReason.values());
     }
 }

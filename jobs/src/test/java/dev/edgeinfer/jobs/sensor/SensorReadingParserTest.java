@@ -43,105 +43,105 @@ class SensorReadingParserTest {
         String tooLong = "\"" + "d".repeat(129) + "\"";
         return Stream.of(
                 // case name, value, expected reason, fragments the detail must contain
-                Arguments.of("null value", null, RejectReason.EMPTY_RECORD, new String[] {"no value"}),
-                Arguments.of("zero bytes", "", RejectReason.EMPTY_RECORD, new String[] {"no value"}),
+                Arguments.of("null value", null, SensorRejectReason.EMPTY_RECORD, new String[] {"no value"}),
+                Arguments.of("zero bytes", "", SensorRejectReason.EMPTY_RECORD, new String[] {"no value"}),
                 Arguments.of("oversized", withValues("[1,2,3," + "4".repeat(MAX_BYTES) + "]"),
-                        RejectReason.OVERSIZED_RECORD, new String[] {String.valueOf(MAX_BYTES), "bytes"}),
+                        SensorRejectReason.OVERSIZED_RECORD, new String[] {String.valueOf(MAX_BYTES), "bytes"}),
                 Arguments.of("truncated JSON", "{\"deviceId\":\"dev-1\",\"ts\":",
-                        RejectReason.MALFORMED_JSON, new String[] {"end-of-input"}),
+                        SensorRejectReason.MALFORMED_JSON, new String[] {"end-of-input"}),
                 Arguments.of("unquoted field name", "{deviceId:\"dev-1\"}",
-                        RejectReason.MALFORMED_JSON, new String[] {"'d'"}),
-                Arguments.of("plain text", "hello", RejectReason.MALFORMED_JSON, new String[] {"hello"}),
+                        SensorRejectReason.MALFORMED_JSON, new String[] {"'d'"}),
+                Arguments.of("plain text", "hello", SensorRejectReason.MALFORMED_JSON, new String[] {"hello"}),
                 Arguments.of("trailing garbage after the object", withValues("[1,2,3,4]") + "xyz",
-                        RejectReason.MALFORMED_JSON, new String[] {"xyz"}),
+                        SensorRejectReason.MALFORMED_JSON, new String[] {"xyz"}),
                 Arguments.of("second object after the first", withValues("[1,2,3,4]") + withValues("[5,6,7,8]"),
-                        RejectReason.MALFORMED_JSON, new String[] {"Trailing token"}),
+                        SensorRejectReason.MALFORMED_JSON, new String[] {"Trailing token"}),
                 Arguments.of("duplicate deviceId field",
                         "{\"deviceId\":\"dev-1\",\"deviceId\":\"dev-2\",\"ts\":" + TS + ",\"values\":[1,2,3,4]}",
-                        RejectReason.MALFORMED_JSON, new String[] {"Duplicate field 'deviceId'"}),
-                Arguments.of("whitespace only", "   ", RejectReason.NOT_AN_OBJECT, new String[] {"MISSING"}),
-                Arguments.of("top-level array", "[1,2,3,4]", RejectReason.NOT_AN_OBJECT, new String[] {"ARRAY"}),
-                Arguments.of("top-level number", "42", RejectReason.NOT_AN_OBJECT, new String[] {"NUMBER"}),
-                Arguments.of("top-level string", "\"dev-1\"", RejectReason.NOT_AN_OBJECT, new String[] {"STRING"}),
+                        SensorRejectReason.MALFORMED_JSON, new String[] {"Duplicate field 'deviceId'"}),
+                Arguments.of("whitespace only", "   ", SensorRejectReason.NOT_AN_OBJECT, new String[] {"MISSING"}),
+                Arguments.of("top-level array", "[1,2,3,4]", SensorRejectReason.NOT_AN_OBJECT, new String[] {"ARRAY"}),
+                Arguments.of("top-level number", "42", SensorRejectReason.NOT_AN_OBJECT, new String[] {"NUMBER"}),
+                Arguments.of("top-level string", "\"dev-1\"", SensorRejectReason.NOT_AN_OBJECT, new String[] {"STRING"}),
                 Arguments.of("missing deviceId", "{\"ts\":" + TS + ",\"values\":[1,2,3,4]}",
-                        RejectReason.MISSING_FIELD, new String[] {"'deviceId'"}),
+                        SensorRejectReason.MISSING_FIELD, new String[] {"'deviceId'"}),
                 Arguments.of("missing ts", "{\"deviceId\":\"dev-1\",\"values\":[1,2,3,4]}",
-                        RejectReason.MISSING_FIELD, new String[] {"'ts'"}),
+                        SensorRejectReason.MISSING_FIELD, new String[] {"'ts'"}),
                 Arguments.of("missing values", "{\"deviceId\":\"dev-1\",\"ts\":" + TS + "}",
-                        RejectReason.MISSING_FIELD, new String[] {"'values'"}),
+                        SensorRejectReason.MISSING_FIELD, new String[] {"'values'"}),
                 Arguments.of("null deviceId", record("null", String.valueOf(TS), "[1,2,3,4]"),
-                        RejectReason.MISSING_FIELD, new String[] {"'deviceId'"}),
+                        SensorRejectReason.MISSING_FIELD, new String[] {"'deviceId'"}),
                 Arguments.of("null ts", record("\"dev-1\"", "null", "[1,2,3,4]"),
-                        RejectReason.MISSING_FIELD, new String[] {"'ts'"}),
-                Arguments.of("null values", withValues("null"), RejectReason.MISSING_FIELD, new String[] {"'values'"}),
+                        SensorRejectReason.MISSING_FIELD, new String[] {"'ts'"}),
+                Arguments.of("null values", withValues("null"), SensorRejectReason.MISSING_FIELD, new String[] {"'values'"}),
                 Arguments.of("deviceId as number", record("7", String.valueOf(TS), "[1,2,3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"deviceId", "NUMBER"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"deviceId", "NUMBER"}),
                 Arguments.of("ts as string", record("\"dev-1\"", "\"" + TS + "\"", "[1,2,3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"ts", "\"" + TS + "\""}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"ts", "\"" + TS + "\""}),
                 Arguments.of("ts as float", record("\"dev-1\"", "1764331198500.5", "[1,2,3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"ts", "1.7643311985005E12"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"ts", "1.7643311985005E12"}),
                 Arguments.of("ts beyond long", record("\"dev-1\"", "99999999999999999999", "[1,2,3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"ts", "99999999999999999999"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"ts", "99999999999999999999"}),
                 Arguments.of("values as object", withValues("{\"a\":1}"),
-                        RejectReason.WRONG_TYPE, new String[] {"values", "OBJECT"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values", "OBJECT"}),
                 Arguments.of("values as string", withValues("\"1,2,3,4\""),
-                        RejectReason.WRONG_TYPE, new String[] {"values", "STRING"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values", "STRING"}),
                 Arguments.of("value as string abc", withValues("[1,2,\"abc\",4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"values[2]", "abc"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values[2]", "abc"}),
                 Arguments.of("value as boolean", withValues("[true,2,3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"values[0]", "true"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values[0]", "true"}),
                 Arguments.of("value as null", withValues("[1,2,3,null]"),
-                        RejectReason.WRONG_TYPE, new String[] {"values[3]", "null"}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values[3]", "null"}),
                 Arguments.of("value as numeric string", withValues("[1,\"2\",3,4]"),
-                        RejectReason.WRONG_TYPE, new String[] {"values[1]", "\"2\""}),
+                        SensorRejectReason.WRONG_TYPE, new String[] {"values[1]", "\"2\""}),
                 Arguments.of("three values", withValues("[1,2,3]"),
-                        RejectReason.WRONG_VECTOR_LENGTH, new String[] {"3 entries", "expected 4"}),
+                        SensorRejectReason.WRONG_VECTOR_LENGTH, new String[] {"3 entries", "expected 4"}),
                 Arguments.of("five values", withValues("[1,2,3,4,5]"),
-                        RejectReason.WRONG_VECTOR_LENGTH, new String[] {"5 entries", "expected 4"}),
+                        SensorRejectReason.WRONG_VECTOR_LENGTH, new String[] {"5 entries", "expected 4"}),
                 Arguments.of("empty values", withValues("[]"),
-                        RejectReason.WRONG_VECTOR_LENGTH, new String[] {"0 entries", "expected 4"}),
+                        SensorRejectReason.WRONG_VECTOR_LENGTH, new String[] {"0 entries", "expected 4"}),
                 Arguments.of("bare NaN", withValues("[1,NaN,3,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[1]", "NaN"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[1]", "NaN"}),
                 Arguments.of("bare Infinity", withValues("[1,2,Infinity,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[2]", "Infinity"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[2]", "Infinity"}),
                 Arguments.of("bare -Infinity", withValues("[1,2,3,-Infinity]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[3]", "-Infinity"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[3]", "-Infinity"}),
                 Arguments.of("quoted NaN", withValues("[\"NaN\",2,3,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[0]", "NaN"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[0]", "NaN"}),
                 Arguments.of("quoted Infinity", withValues("[1,\"Infinity\",3,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[1]", "Infinity"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[1]", "Infinity"}),
                 Arguments.of("quoted -Infinity", withValues("[1,2,\"-Infinity\",4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[2]", "-Infinity"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[2]", "-Infinity"}),
                 Arguments.of("1e39 overflows float", withValues("[1,2,3,1e39]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[3]", "E39", "not a finite float"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[3]", "E39", "not a finite float"}),
                 Arguments.of("-1e39 overflows float", withValues("[-1e39,2,3,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[0]", "-1.0E39"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[0]", "-1.0E39"}),
                 Arguments.of("1e400 overflows double", withValues("[1,1e400,3,4]"),
-                        RejectReason.NON_FINITE_VALUE, new String[] {"values[1]"}),
+                        SensorRejectReason.NON_FINITE_VALUE, new String[] {"values[1]"}),
                 Arguments.of("ts before 2000", record("\"dev-1\"", String.valueOf(MIN_TS - 1), "[1,2,3,4]"),
-                        RejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {String.valueOf(MIN_TS - 1)}),
+                        SensorRejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {String.valueOf(MIN_TS - 1)}),
                 Arguments.of("ts zero", record("\"dev-1\"", "0", "[1,2,3,4]"),
-                        RejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {"ts 0 "}),
+                        SensorRejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {"ts 0 "}),
                 Arguments.of("ts in seconds not millis", record("\"dev-1\"", String.valueOf(NOW / 1000), "[1,2,3,4]"),
-                        RejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {String.valueOf(NOW / 1000)}),
+                        SensorRejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {String.valueOf(NOW / 1000)}),
                 Arguments.of("ts beyond future skew",
                         record("\"dev-1\"", String.valueOf(NOW + SKEW.toMillis() + 1), "[1,2,3,4]"),
-                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        SensorRejectReason.TIMESTAMP_OUT_OF_RANGE,
                         new String[] {String.valueOf(NOW + SKEW.toMillis() + 1), String.valueOf(SKEW.toMillis())}),
                 Arguments.of("ts in year 2100", record("\"dev-1\"", "4102444800000", "[1,2,3,4]"),
-                        RejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {"4102444800000"}),
+                        SensorRejectReason.TIMESTAMP_OUT_OF_RANGE, new String[] {"4102444800000"}),
                 Arguments.of("empty deviceId", record("\"\"", String.valueOf(TS), "[1,2,3,4]"),
-                        RejectReason.INVALID_DEVICE_ID, new String[] {"got 0 characters"}),
+                        SensorRejectReason.INVALID_DEVICE_ID, new String[] {"got 0 characters"}),
                 Arguments.of("blank deviceId", record("\"   \"", String.valueOf(TS), "[1,2,3,4]"),
-                        RejectReason.INVALID_DEVICE_ID, new String[] {"non-blank", "got 3 characters"}),
+                        SensorRejectReason.INVALID_DEVICE_ID, new String[] {"non-blank", "got 3 characters"}),
                 Arguments.of("129-character deviceId", record(tooLong, String.valueOf(TS), "[1,2,3,4]"),
-                        RejectReason.INVALID_DEVICE_ID, new String[] {"1..128", "got 129 characters"}));
+                        SensorRejectReason.INVALID_DEVICE_ID, new String[] {"1..128", "got 129 characters"}));
     }
 
     @ParameterizedTest(name = "{0} -> {2}")
     @MethodSource("badRecords")
     void badRecordIsRejectedWithItsReasonAndADetailNamingTheOffendingValue(
-            String name, String value, RejectReason expected, String[] detailFragments) {
+            String name, String value, SensorRejectReason expected, String[] detailFragments) {
         SensorReadingParser.Result result = parse(value);
 
         assertThat(result.isValid()).as(name).isFalse();
@@ -152,11 +152,11 @@ class SensorReadingParserTest {
 
     @Test
     void everyRejectReasonIsProducedByAtLeastOneBadRecord() {
-        // A new RejectReason without a bad-record case above fails here.
-        Set<RejectReason> produced = EnumSet.noneOf(RejectReason.class);
+        // A new SensorRejectReason without a bad-record case above fails here.
+        Set<SensorRejectReason> produced = EnumSet.noneOf(SensorRejectReason.class);
         badRecords().forEach(args -> produced.add(parse((String) args.get()[1]).rejection()));
 
-        assertThat(produced).containsExactlyInAnyOrderElementsOf(EnumSet.allOf(RejectReason.class));
+        assertThat(produced).containsExactlyInAnyOrderElementsOf(EnumSet.allOf(SensorRejectReason.class));
     }
 
     @Test
@@ -165,7 +165,7 @@ class SensorReadingParserTest {
 
         SensorReadingParser.Result result = parser.parse(latin1, KAFKA_TS, NOW);
 
-        assertThat(result.rejection()).isEqualTo(RejectReason.MALFORMED_JSON);
+        assertThat(result.rejection()).isEqualTo(SensorRejectReason.MALFORMED_JSON);
         assertThat(result.detail()).contains("UTF-8");
     }
 
@@ -222,7 +222,7 @@ class SensorReadingParserTest {
         assertThat(padded.getBytes(StandardCharsets.UTF_8)).hasSize(MAX_BYTES);
 
         assertThat(parse(padded).isValid()).isTrue();
-        assertThat(parse(padded + " ").rejection()).isEqualTo(RejectReason.OVERSIZED_RECORD);
+        assertThat(parse(padded + " ").rejection()).isEqualTo(SensorRejectReason.OVERSIZED_RECORD);
     }
 
     @Test
@@ -231,7 +231,7 @@ class SensorReadingParserTest {
         String json = record("\"dev-1\"", String.valueOf(ts), "[1,2,3,4]");
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
 
-        assertThat(parser.parse(bytes, KAFKA_TS, NOW).rejection()).isEqualTo(RejectReason.TIMESTAMP_OUT_OF_RANGE);
+        assertThat(parser.parse(bytes, KAFKA_TS, NOW).rejection()).isEqualTo(SensorRejectReason.TIMESTAMP_OUT_OF_RANGE);
         assertThat(parser.parse(bytes, KAFKA_TS, NOW + 10).isValid()).isTrue();
     }
 

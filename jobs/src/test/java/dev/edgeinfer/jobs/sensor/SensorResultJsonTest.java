@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -117,7 +118,8 @@ class SensorResultJsonTest {
 
     @Test
     void serializerWritesTheJsonKeyedByDeviceIdToTheConfiguredTopic() throws IOException {
-        ProducerRecord<byte[], byte[]> record = new SensorResultSerializer("edge.inference.results").serialize(RESULT, null, 123L);
+        ProducerRecord<byte[], byte[]> record = JsonRecordSerializer.of("edge.inference.results", SensorResult::deviceId, SensorResultJson::toJson)
+                .serialize(RESULT, null, 123L);
 
         assertThat(record.topic()).isEqualTo("edge.inference.results");
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("dev-0007");

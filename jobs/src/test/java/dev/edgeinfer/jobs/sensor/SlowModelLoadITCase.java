@@ -1,5 +1,6 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -81,7 +82,7 @@ class SlowModelLoadITCase {
         SensorJobHarness harness = SensorJobHarness.releasesOnly(CLUSTER, v1, 2);
         // A model cache of its own: one shared with earlier runs would already hold v2 and never
         // ask the slow fetcher for it.
-        harness.conf.set(SensorJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
+        harness.conf.set(KafkaJobOptions.MODEL_CACHE_DIR, modelCache.toAbsolutePath().toString());
         SensorJobConfig config = harness.config();
         int size = config.windowSize();
         int slide = config.windowSlide();

@@ -1,5 +1,7 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import java.util.HashMap;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
 
@@ -11,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Publishes a model file to the blob topic in chunks (layout: {@link BlobTopic}), so that sites
@@ -80,16 +80,13 @@ public final class BlobPublisher implements AutoCloseable {
         }
         this.topic = topic;
         this.chunkSize = chunkSize;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "edgeinfer-blob-publisher");
+        Map<String, String> props = new HashMap<>();
+        // Chunks are many and sent together: a short linger batches them.
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         // Room for one chunk plus key and headers per request.
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(1 << 20, chunkSize + (64 << 10))));
         props.putAll(producerProperties);
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = KafkaClients.producer(bootstrapServers, "edgeinfer-blob-publisher", props);
     }
 
     /** Publishes without progress reports. */

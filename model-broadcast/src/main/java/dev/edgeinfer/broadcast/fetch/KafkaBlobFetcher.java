@@ -1,5 +1,6 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +25,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Fetches {@code kafka-blob:} URIs: reassembles a model from its chunks on the blob topic (see
@@ -106,8 +105,8 @@ public final class KafkaBlobFetcher extends DownloadingFetcher<String> {
         Path temp = FetchSupport.newTempFile(release, directory);
         boolean ok = false;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE);
-                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                        consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> consumer = KafkaClients.reader(
+                        bootstrapServers, "edgeinfer-blob-fetcher", true, consumerOverrides())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, remaining(deadline));
             if (partitions == null || partitions.isEmpty()) {
                 throw new ModelFetchException(Reason.NOT_FOUND, uri, "topic " + topic + " does not exist", null);
@@ -184,14 +183,10 @@ public final class KafkaBlobFetcher extends DownloadingFetcher<String> {
         return topic;
     }
 
-    private Properties consumerProperties() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        // An aborted publish must never be assembled.
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    /** Read committed (an aborted publish must never be assembled), plus these, then the user's properties. */
+    private Map<String, Object> consumerOverrides() {
+        Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "edgeinfer-blob-fetcher");
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(1000, timeoutMs)));
         props.putAll(clientProperties);
         return props;

@@ -1,5 +1,7 @@
 package dev.edgeinfer.simulation.releases;
 
+import java.util.Map;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import ai.onnx.proto.OnnxMl;
 
 import dev.edgeinfer.broadcast.fetch.BlobTopic;
@@ -12,13 +14,11 @@ import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
-import com.google.protobuf.ByteString;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
 
 /**
@@ -184,10 +183,9 @@ public final class BadReleases {
     private static String publishIncompleteBlob(byte[] bytes, String bootstrap, String topic) throws IOException {
         String sha = dev.edgeinfer.broadcast.release.Sha256.of(bytes);
         int chunkSize = (bytes.length + 2) / 3;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        // Kafka's own 5 ms linger: the chunks go out together.
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(
+                bootstrap, "edgeinfer-bad-releases", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"))) {
             int partitions = producer.partitionsFor(topic).size();
             int partition = BlobTopic.partitionFor(sha, partitions);
             for (int chunk : new int[] {0, 2}) {

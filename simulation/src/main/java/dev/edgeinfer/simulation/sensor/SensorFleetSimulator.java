@@ -1,29 +1,22 @@
 package dev.edgeinfer.simulation.sensor;
 
+import dev.edgeinfer.simulation.FleetSimulator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
  * A simulated fleet of sensors writing JSON readings to Kafka at a fixed rate, open-loop: each
@@ -35,7 +28,7 @@ import java.util.function.BooleanSupplier;
  * simulator remembers the ground truth: how many valid readings each device sent and which of
  * them were anomalous, so a consumer can count expected windows and score detection quality.
  */
-public final class SensorFleetSimulator implements AutoCloseable {
+public final class SensorFleetSimulator extends FleetSimulator {
 
     /** The kinds of deliberately bad records the simulator sends. */
     public enum MalformedKind {
@@ -53,15 +46,10 @@ public final class SensorFleetSimulator implements AutoCloseable {
 
     private final String topic;
     private final int channels;
-    private final double ratePerSecond;
     private final double malformedFraction;
-    private final KafkaProducer<byte[], byte[]> producer;
     private final List<Device> devices = new ArrayList<>();
     private final SplittableRandom random;
-    private final AtomicLong sent = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
-    private final AtomicLong sendErrors = new AtomicLong();
-    private final AtomicReference<Exception> firstSendError = new AtomicReference<>();
     private final Map<MalformedKind, AtomicLong> malformedByKind = new EnumMap<>(MalformedKind.class);
     private long malformedRotation;
 
@@ -84,16 +72,10 @@ public final class SensorFleetSimulator implements AutoCloseable {
             double malformedFraction,
             double anomalyRate,
             long seed) {
-        if (devices < 1 || channels < 1 || !(ratePerSecond > 0)) {
-            throw new IllegalArgumentException(
-                    "need devices >= 1, channels >= 1, rate > 0; got " + devices + ", " + channels + ", " + ratePerSecond);
-        }
-        if (!(malformedFraction >= 0 && malformedFraction < 1)) {
-            throw new IllegalArgumentException("malformed fraction must be in [0, 1), got " + malformedFraction);
-        }
+        super(bootstrapServers, "edgeinfer-simulator", Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024)),
+                checked(devices, channels, ratePerSecond, malformedFraction), ratePerSecond);
         this.topic = topic;
         this.channels = channels;
-        this.ratePerSecond = ratePerSecond;
         this.malformedFraction = malformedFraction;
         this.random = new SplittableRandom(seed);
         for (int d = 0; d < devices; d++) {
@@ -105,44 +87,23 @@ public final class SensorFleetSimulator implements AutoCloseable {
         for (MalformedKind kind : MalformedKind.values()) {
             malformedByKind.put(kind, new AtomicLong());
         }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "edgeinfer-simulator");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024));
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /**
-     * Sends at the configured rate until {@code duration} has passed or {@code stop} says so.
-     * Blocking; call from a dedicated thread.
-     */
-    public void run(Duration duration, BooleanSupplier stop) {
-        long periodNanos = (long) (1_000_000_000L / ratePerSecond);
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
-        long next = start;
-        int device = 0;
-        while (!stop.getAsBoolean()) {
-            long now = System.nanoTime();
-            if (now >= end) {
-                break;
-            }
-            if (now < next) {
-                LockSupport.parkNanos(Math.min(next - now, TimeUnit.MILLISECONDS.toNanos(50)));
-                continue;
-            }
-            // Catch up if we fell behind: the schedule, not the sender, sets the load.
-            sendOne(devices.get(device));
-            device = (device + 1) % devices.size();
-            next += periodNanos;
+    /** Checks the arguments before the producer is created, so a bad one leaks nothing; returns {@code devices}. */
+    private static int checked(int devices, int channels, double ratePerSecond, double malformedFraction) {
+        if (devices < 1 || channels < 1 || !(ratePerSecond > 0)) {
+            throw new IllegalArgumentException(
+                    "need devices >= 1, channels >= 1, rate > 0; got " + devices + ", " + channels + ", " + ratePerSecond);
         }
-        producer.flush();
+        if (!(malformedFraction >= 0 && malformedFraction < 1)) {
+            throw new IllegalArgumentException("malformed fraction must be in [0, 1), got " + malformedFraction);
+        }
+        return devices;
     }
 
-    private void sendOne(Device device) {
+    @Override
+    protected ProducerRecord<byte[], byte[]> next(int source) {
+        Device device = devices.get(source);
         long ts = System.currentTimeMillis();
         byte[] key = device.id.getBytes(StandardCharsets.UTF_8);
         byte[] value;
@@ -161,15 +122,7 @@ public final class SensorFleetSimulator implements AutoCloseable {
                 device.valid++;
             }
         }
-        sent.incrementAndGet();
-        producer.send(
-                new ProducerRecord<>(topic, key, value),
-                (metadata, error) -> {
-                    if (error != null) {
-                        sendErrors.incrementAndGet();
-                        firstSendError.compareAndSet(null, error);
-                    }
-                });
+        return new ProducerRecord<>(topic, key, value);
     }
 
     /** Serialises a valid reading the way producers are expected to write it. */
@@ -207,11 +160,6 @@ public final class SensorFleetSimulator implements AutoCloseable {
         return "[" + String.join(",", java.util.Collections.nCopies(n, "0.0")) + "]";
     }
 
-    /** Records sent so far (valid and malformed). */
-    public long sent() {
-        return sent.get();
-    }
-
     /** Deliberately malformed records sent so far. */
     public long malformedInjected() {
         return malformed.get();
@@ -222,15 +170,6 @@ public final class SensorFleetSimulator implements AutoCloseable {
         Map<MalformedKind, Long> out = new EnumMap<>(MalformedKind.class);
         malformedByKind.forEach((k, v) -> out.put(k, v.get()));
         return out;
-    }
-
-    /** Sends Kafka refused (should be 0; anything else means the inputs are not what we think). */
-    public long sendErrors() {
-        return sendErrors.get();
-    }
-
-    public Exception firstSendError() {
-        return firstSendError.get();
     }
 
     /** Valid readings sent so far. */
@@ -272,11 +211,6 @@ public final class SensorFleetSimulator implements AutoCloseable {
         synchronized (device) {
             return LabelledWindows.windowIsAnomalous(i -> device.anomalous.get((int) i), index, windowSize, slide);
         }
-    }
-
-    @Override
-    public void close() {
-        producer.close(Duration.ofSeconds(10));
     }
 
     private static final class Device {

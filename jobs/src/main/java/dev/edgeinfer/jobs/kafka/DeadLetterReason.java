@@ -1,8 +1,8 @@
-package dev.edgeinfer.jobs.sensor;
+package dev.edgeinfer.jobs.kafka;
 
 /**
  * A machine-readable reason for a dead letter: its {@link #name()} goes into the
- * {@code edgeinfer.reason} header. Implemented by each job's reason enum ({@link RejectReason}
+ * {@code edgeinfer.reason} header. Implemented by each job's reason enum ({@code SensorRejectReason}
  * for readings, {@code FrameRejectReason} for frames).
  */
 public interface DeadLetterReason {

@@ -1,4 +1,4 @@
-package dev.edgeinfer.jobs.sensor;
+package dev.edgeinfer.jobs.kafka;
 
 /**
  * A Kafka record exactly as it arrived: the bytes are kept so a rejected record reaches the

@@ -1,5 +1,6 @@
-package dev.edgeinfer.jobs.sensor;
+package dev.edgeinfer.jobs.kafka;
 
+import dev.edgeinfer.jobs.sensor.SensorRejectReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +31,7 @@ class DeadLetterSerializerTest {
         RawRecord raw = new RawRecord(key, value.clone(), "edge.sensor.readings", 3, 1234L, 1_764_280_000_000L);
 
         ProducerRecord<byte[], byte[]> record =
-                serializer.serialize(new DeadLetter(raw, RejectReason.MALFORMED_JSON, "bad"), null, 99L);
+                serializer.serialize(new DeadLetter(raw, SensorRejectReason.MALFORMED_JSON, "bad"), null, 99L);
 
         assertThat(record.key()).containsExactly((byte) 0xff, 0x00, (byte) 0xfe, 'k');
         assertThat(record.value()).containsExactly('{', (byte) 0xc3, (byte) 0x28, 0x00, (byte) 0x80, '}');
@@ -45,7 +46,7 @@ class DeadLetterSerializerTest {
 
         ProducerRecord<byte[], byte[]> record =
                 serializer.serialize(
-                        new DeadLetter(raw, RejectReason.WRONG_VECTOR_LENGTH, "values has 3 entries, expected 4"),
+                        new DeadLetter(raw, SensorRejectReason.WRONG_VECTOR_LENGTH, "values has 3 entries, expected 4"),
                         null,
                         null);
 
@@ -63,7 +64,7 @@ class DeadLetterSerializerTest {
         RawRecord raw = new RawRecord(null, new byte[] {1}, "t", 0, 0L, 0L);
 
         ProducerRecord<byte[], byte[]> record =
-                serializer.serialize(new DeadLetter(raw, RejectReason.INVALID_DEVICE_ID, "deviceId ‘ü’ 😀"), null, null);
+                serializer.serialize(new DeadLetter(raw, SensorRejectReason.INVALID_DEVICE_ID, "deviceId ‘ü’ 😀"), null, null);
 
         assertThat(record.headers().lastHeader("edgeinfer.detail").value())
                 .isEqualTo("deviceId ‘ü’ 😀".getBytes(StandardCharsets.UTF_8));
@@ -74,7 +75,7 @@ class DeadLetterSerializerTest {
         RawRecord raw = new RawRecord(null, null, "edge.sensor.readings", 0, 5L, 11L);
 
         ProducerRecord<byte[], byte[]> record =
-                serializer.serialize(new DeadLetter(raw, RejectReason.EMPTY_RECORD, "record has no value"), null, null);
+                serializer.serialize(new DeadLetter(raw, SensorRejectReason.EMPTY_RECORD, "record has no value"), null, null);
 
         assertThat(record.key()).isNull();
         assertThat(record.value()).isNull();
@@ -85,11 +86,11 @@ class DeadLetterSerializerTest {
     @Test
     void everyRejectReasonIsWrittenByItsName() {
         RawRecord raw = new RawRecord(null, new byte[] {1}, "t", 0, 0L, 0L);
-        for (RejectReason reason : RejectReason.values()) {
+        for (SensorRejectReason reason : SensorRejectReason.values()) {
             ProducerRecord<byte[], byte[]> record = serializer.serialize(new DeadLetter(raw, reason, "d"), null, null);
 
             assertThat(header(record.headers(), "edgeinfer.reason")).isEqualTo(reason.name());
-            assertThat(RejectReason.valueOf(header(record.headers(), "edgeinfer.reason"))).isEqualTo(reason);
+            assertThat(SensorRejectReason.valueOf(header(record.headers(), "edgeinfer.reason"))).isEqualTo(reason);
         }
     }
 }

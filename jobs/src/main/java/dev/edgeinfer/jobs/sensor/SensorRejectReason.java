@@ -1,10 +1,11 @@
 package dev.edgeinfer.jobs.sensor;
 
+import dev.edgeinfer.jobs.kafka.DeadLetterReason;
 /**
  * Why an input record went to the dead-letter topic. The name is the machine-readable reason
  * written in the {@code edgeinfer.reason} header; the detail header says what exactly was wrong.
  */
-public enum RejectReason implements DeadLetterReason {
+public enum SensorRejectReason implements DeadLetterReason {
     /** The record has no value (null or zero bytes). */
     EMPTY_RECORD,
     /** The value is larger than the configured maximum record size. */

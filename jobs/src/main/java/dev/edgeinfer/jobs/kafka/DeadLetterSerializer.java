@@ -1,4 +1,4 @@
-package dev.edgeinfer.jobs.sensor;
+package dev.edgeinfer.jobs.kafka;
 
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a {@link DeadLetter} with the original key and value bytes unchanged and the reason in
- * headers: {@code edgeinfer.reason} (a {@link RejectReason} name), {@code edgeinfer.detail},
+ * headers: {@code edgeinfer.reason} (a {@code SensorRejectReason} name), {@code edgeinfer.detail},
  * {@code edgeinfer.source} ({@code topic/partition/offset}).
  */
 public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {

@@ -1,0 +1,65 @@
+package dev.edgeinfer.cli;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local Flink MiniCluster for the commands that run a job in-process ({@code run}, {@code demo},
+ * {@code bench}): its settings and the checks on the job running in it.
+ */
+public final class LocalCluster {
+
+    private LocalCluster() {}
+
+    /** MiniCluster settings for local runs: one slot per subtask, small managed memory. */
+    public static Configuration config(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(64));
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
+        return conf;
+    }
+
+    /** Waits up to 60 s for {@code job} to run; fails with the job's own error if it ended first. */
+    public static void waitUntilRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+            if (status == JobStatus.RUNNING) {
+                return;
+            }
+            if (status.isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("the job ended before it ran: " + status);
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the job did not reach RUNNING within 60 s");
+    }
+
+    /** Fails (with the job's own error, if it has one) when {@code job} has stopped. */
+    public static void failIfJobDied(JobClient job) throws Exception {
+        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+        if (status.isGloballyTerminalState()) {
+            job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("the Flink job stopped unexpectedly: " + status);
+        }
+    }
+
+    /** Cancels {@code job} if it still runs; best effort, since the MiniCluster goes away with the JVM anyway. */
+    public static void cancelQuietly(JobClient job) {
+        try {
+            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // Nothing to do: the job is gone or the cluster is shutting down.
+        }
+    }
+}

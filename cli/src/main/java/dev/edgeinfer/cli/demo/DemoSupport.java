@@ -1,0 +1,109 @@
+package dev.edgeinfer.cli.demo;
+
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the sensor and the frame demo do alike: the signing key the job trusts, when the rollover
+ * is published, and the report parts built from a {@link ResultTracker}'s books (latency,
+ * rollover check against the release timeline, status counts).
+ */
+final class DemoSupport {
+
+    /** Width of the window around the switch whose p99 is compared with the steady p99. */
+    static final long SWITCH_WINDOW_MS = 5_000;
+    /** Results of the first seconds (JIT warm-up, first model loads) are left out of the steady p99. */
+    static final long WARMUP_MS = 5_000;
+
+    private DemoSupport() {}
+
+    /** A fresh Ed25519 key pair whose public half is written under {@code workDir/trusted-keys} as {@code *.pub}. */
+    record SigningKey(KeyPair pair, Path publicKeyFile) {}
+
+    static SigningKey signingKey(Path workDir) throws IOException, GeneralSecurityException {
+        KeyPair pair = ReleaseSigning.generateKeyPair();
+        Path publicKey = Files.createDirectories(workDir.resolve("trusted-keys")).resolve("demo-" + System.nanoTime() + ".pub");
+        ReleaseSigning.writePublicKey(publicKey, pair.getPublic());
+        return new SigningKey(pair, publicKey);
+    }
+
+    /** The rollover lead, capped at half the run so the switch happens while data flows. */
+    static Duration rolloverLead(Duration duration, Duration lead) {
+        return lead.compareTo(duration.dividedBy(2)) > 0 ? duration.dividedBy(2) : lead;
+    }
+
+    /** Publishing the rollover this long after producing starts puts its activation mid-run. */
+    static long publishAfterMs(Duration duration, Duration lead) {
+        return Math.max(0, duration.toMillis() / 2 - lead.toMillis());
+    }
+
+    static DemoReport.LatencyMs latencyMs(Histogram latency) {
+        return new DemoReport.LatencyMs(ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
+                ms(latency.getMaxValue()), latency.getTotalCount());
+    }
+
+    /** Checks every distinct result against the timeline and measures latency around the switch. */
+    static DemoReport.Rollover rollover(ReleaseTimeline timeline, ModelRelease from, ModelRelease to,
+            List<ResultTracker.Sample> samples, long produceStartWall, Duration lead) {
+        long misrouted = 0;
+        Long maxOld = null;
+        Long minNew = null;
+        Histogram around = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        Histogram steady = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        for (ResultTracker.Sample s : samples) {
+            String expected = timeline.resolve(to.model(), s.eventTime(), s.key()).map(ModelRelease::version).orElse(null);
+            if (!s.version().equals(expected)) {
+                misrouted++;
+            }
+            if (s.version().equals(from.version())) {
+                maxOld = maxOld == null ? s.eventTime() : Math.max(maxOld, s.eventTime());
+            } else if (s.version().equals(to.version())) {
+                minNew = minNew == null ? s.eventTime() : Math.min(minNew, s.eventTime());
+            }
+            long micros = Math.min(s.latencyMicros(), around.getHighestTrackableValue());
+            if (Math.abs(s.eventTime() - to.activateAt()) <= SWITCH_WINDOW_MS / 2) {
+                around.recordValue(micros);
+            } else if (s.eventTime() >= produceStartWall + WARMUP_MS) {
+                steady.recordValue(micros);
+            }
+        }
+        return new DemoReport.Rollover(
+                to.model(), from.version(), to.version(), to.activateAt(), Instant.ofEpochMilli(to.activateAt()).toString(),
+                maxOld, minNew, misrouted,
+                around.getTotalCount() == 0 ? 0 : ms(around.getValueAtPercentile(99)),
+                steady.getTotalCount() == 0 ? 0 : ms(steady.getValueAtPercentile(99)),
+                lead.toMillis() / 1000.0);
+    }
+
+    static Map<String, Long> statusCounts(List<ModelStatus> statuses) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (ModelStatus s : statuses) {
+            counts.merge(s.state().name(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    static double ms(long micros) {
+        return Math.round(micros / 10.0) / 100.0;
+    }
+
+    static String human(Duration d) {
+        return d.toSeconds() + " s";
+    }
+}

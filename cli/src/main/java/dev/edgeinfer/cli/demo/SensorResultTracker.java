@@ -1,0 +1,96 @@
+package dev.edgeinfer.cli.demo;
+
+import dev.edgeinfer.jobs.sensor.SensorResult;
+import dev.edgeinfer.jobs.sensor.SensorResultJson;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The sensor demo's {@link ResultTracker}: reads {@link SensorResult}s (one per device window)
+ * and scores detection quality against the simulator's ground truth, overall and per version.
+ */
+public final class SensorResultTracker extends ResultTracker<SensorResult> {
+
+    /** Ground truth lookup: is window {@code index} of {@code deviceId} anomalous? */
+    @FunctionalInterface
+    public interface Truth {
+        boolean windowIsAnomalous(String deviceId, long index);
+    }
+
+    private final Truth truth;
+    private final Map<String, long[]> confusionPerVersion = new TreeMap<>();
+    private long truePositives;
+    private long falsePositives;
+    private long falseNegatives;
+    private long trueNegatives;
+
+    public SensorResultTracker(
+            String bootstrapServers, String resultsTopic, String deadLetterTopic, String statusTopic, Truth truth) {
+        super(bootstrapServers, "edgeinfer-demo-reader", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
+                resultsTopic, deadLetterTopic, statusTopic);
+        this.truth = truth;
+    }
+
+    @Override
+    protected SensorResult parse(byte[] json) throws IOException {
+        return SensorResultJson.fromJson(json);
+    }
+
+    @Override
+    protected String inputKey(SensorResult result) {
+        return result.deviceId() + "#" + result.window();
+    }
+
+    @Override
+    protected Sample onDistinctResult(SensorResult result, long latencyMicros) {
+        String version = result.model().version();
+        boolean actual = truth.windowIsAnomalous(result.deviceId(), result.window());
+        long[] confusion = confusionPerVersion.computeIfAbsent(version, v -> new long[4]);
+        if (result.anomaly() && actual) {
+            truePositives++;
+            confusion[0]++;
+        } else if (result.anomaly()) {
+            falsePositives++;
+            confusion[1]++;
+        } else if (actual) {
+            falseNegatives++;
+            confusion[2]++;
+        } else {
+            trueNegatives++;
+            confusion[3]++;
+        }
+        return new Sample(result.deviceId(), result.window(), result.windowEnd(), version, latencyMicros);
+    }
+
+    /** Overall detection quality over distinct results. */
+    public synchronized Quality quality() {
+        return new Quality(truePositives, falsePositives, falseNegatives, trueNegatives);
+    }
+
+    /** Detection quality per model version. */
+    public synchronized Map<String, Quality> qualityPerVersion() {
+        Map<String, Quality> out = new TreeMap<>();
+        confusionPerVersion.forEach((v, c) -> out.put(v, new Quality(c[0], c[1], c[2], c[3])));
+        return out;
+    }
+
+    /** Precision and recall with the counts behind them. */
+    public record Quality(long truePositives, long falsePositives, long falseNegatives, long trueNegatives) {
+
+        /** TP / (TP + FP); 1.0 when nothing was flagged. */
+        public double precision() {
+            long flagged = truePositives + falsePositives;
+            return flagged == 0 ? 1.0 : (double) truePositives / flagged;
+        }
+
+        /** TP / (TP + FN); 1.0 when nothing was anomalous. */
+        public double recall() {
+            long actual = truePositives + falseNegatives;
+            return actual == 0 ? 1.0 : (double) truePositives / actual;
+        }
+    }
+}

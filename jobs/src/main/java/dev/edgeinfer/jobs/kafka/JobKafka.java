@@ -1,0 +1,235 @@
+package dev.edgeinfer.jobs.kafka;
+
+import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.control.ControlTopic;
+import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.fetch.HttpModelFetcher;
+import dev.edgeinfer.broadcast.fetch.KafkaBlobFetcher;
+import dev.edgeinfer.broadcast.fetch.ModelFetcher;
+import dev.edgeinfer.broadcast.fetch.SchemeModelFetcher;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.signing.TrustedKeys;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.jobs.config.InvalidConfigurationException;
+import dev.edgeinfer.jobs.config.KafkaJobConfig;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
+import dev.edgeinfer.operators.VersionedInference;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The Kafka wiring every EdgeInfer job shares, built from its {@link KafkaJobConfig}: the
+ * environment's checkpointing for the delivery guarantee, the input source, the control-topic
+ * source and the releases already published on it, the result, dead-letter and status sinks,
+ * and the model fetchers and trusted keys. Each job adds only its own parsing and inference.
+ */
+public final class JobKafka {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobKafka.class);
+
+    private JobKafka() {}
+
+    /**
+     * Parallelism, network buffer timeout, and checkpoints in the mode the delivery guarantee
+     * needs (exactly-once sinks commit their transactions on exactly-once checkpoints).
+     */
+    public static void configure(StreamExecutionEnvironment env, KafkaJobConfig config) {
+        env.setParallelism(config.parallelism());
+        env.setBufferTimeout(config.bufferTimeout().toMillis());
+        env.enableCheckpointing(config.checkpointInterval().toMillis(),
+                config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE
+                        ? CheckpointingMode.EXACTLY_ONCE
+                        : CheckpointingMode.AT_LEAST_ONCE);
+    }
+
+    /**
+     * The input source's settings, ready for a job to add its own: the job's consumer group
+     * and client id, its starting offsets, offsets committed on checkpoints (so a restart resumes
+     * where it stopped) and partition discovery every 30 s.
+     */
+    public static <T> KafkaSourceBuilder<T> source(
+            KafkaJobConfig config, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+        return KafkaSource.<T>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(topic)
+                .setGroupId(config.groupId())
+                .setClientIdPrefix(config.groupId() + "-" + config.siteId())
+                .setStartingOffsets(startingOffsets(config.startingOffsets()))
+                .setDeserializer(deserializer)
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("partition.discovery.interval.ms", "30000");
+    }
+
+    public static OffsetsInitializer startingOffsets(StartingOffsets offsets) {
+        return switch (offsets) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+    }
+
+    /** The model releases on the control topic, one reader for the whole job (uid {@code kafka-source-control}). */
+    public static DataStream<ControlMessage> controlStream(StreamExecutionEnvironment env, KafkaJobConfig config) {
+        return env.fromSource(
+                        ModelBroadcast.controlSource(config.bootstrapServers(), config.controlTopic(),
+                                config.groupId() + "-control-" + config.siteId()),
+                        WatermarkStrategy.noWatermarks(),
+                        "model-control-source")
+                .uid("kafka-source-control")
+                .setParallelism(1);
+    }
+
+    /**
+     * Hands the releases of the configured model now on the control topic to the inference
+     * operator, which receives them on every subtask before any data: a backlog read on a fresh
+     * start or a replay cannot overtake them on the control stream (the operator does not order
+     * its inputs).
+     */
+    public static void addPublishedReleases(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config) {
+        for (ModelRelease published : new ControlTopic(config.bootstrapServers(), config.controlTopic()).readAll(true)) {
+            if (published.model().equals(config.modelName())) {
+                inference.addPublishedRelease(published);
+            }
+        }
+    }
+
+    /**
+     * The inference operator's settings every job takes from its shared configuration: the model
+     * served, ONNX Runtime options, lateness and load limits, where model bytes come from and
+     * which keys must sign them, the model cache, micro-batching, and the operator's uid
+     * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
+     */
+    public static void configureInference(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config,
+            ModelFetcher fetcher, String jobName) {
+        inference.setModelName(config.modelName())
+                .setRunnerOptions(config.onnx())
+                .setAllowedLateness(config.allowedLateness())
+                .setLoadTimeout(config.loadTimeout())
+                .setSite(config.siteId(), jobName)
+                .setModelFetcher(fetcher)
+                .setTrustedKeys(trustedKeys(config))
+                .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
+                .setBatching(config.batchMaxSize(), config.batchMaxDelay())
+                .setUid("onnx-inference");
+    }
+
+    /** Writes rejected inputs to the dead-letter topic (uid {@code kafka-sink-deadletter}). */
+    public static <L> void sinkDeadLetters(
+            DataStream<L> letters, KafkaJobConfig config, KafkaRecordSerializationSchema<L> serializer) {
+        letters.sinkTo(sink(config, serializer, "deadletter"))
+                .uid("kafka-sink-deadletter")
+                .name("dead letters");
+    }
+
+    /**
+     * Writes what the inference operator emits: results to the results topic (uids
+     * {@code kafka-sink-results}) and status reports to the status topic ({@code kafka-sink-status}).
+     */
+    public static <R> void sinkOutputs(VersionedInference.Streams<R> scored, KafkaJobConfig config,
+            KafkaRecordSerializationSchema<R> results) {
+        scored.results()
+                .name("onnx inference " + config.modelName())
+                .sinkTo(sink(config, results, "results"))
+                .uid("kafka-sink-results")
+                .name("results");
+        scored.status()
+                .sinkTo(statusSink(config))
+                .uid("kafka-sink-status")
+                .name("model status");
+    }
+
+    /** Status reports are informational: written at least once, never inside transactions. */
+    public static KafkaSink<ModelStatus> statusSink(KafkaJobConfig config) {
+        return KafkaSink.<ModelStatus>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setRecordSerializer(JsonRecordSerializer.of(config.statusTopic(), ModelStatus::key, ModelStatusJson::toJson))
+                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
+                .setDeliveryGuarantee(org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    /**
+     * A sink with the configured delivery guarantee; exactly-once sinks get their own
+     * transactional id prefix ({@code <prefix>-<name>}) so the job's sinks never fence each other.
+     */
+    public static <T> KafkaSink<T> sink(
+            KafkaJobConfig config, KafkaRecordSerializationSchema<T> serializer, String name) {
+        boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
+        var builder =
+                KafkaSink.<T>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setRecordSerializer(serializer)
+                        // Low latency: send at once instead of Kafka 4's default 5 ms linger.
+                        .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
+                        .setDeliveryGuarantee(
+                                exactlyOnce
+                                        ? org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE
+                                        : org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE);
+        if (exactlyOnce) {
+            builder.setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+                    .setProperty(
+                            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                            String.valueOf(config.transactionTimeout().toMillis()));
+        }
+        return builder.build();
+    }
+
+    /**
+     * Model sources as configured: {@code file:} under {@code model.files-root} (if any),
+     * {@code http(s):} with the size and time limits, and {@code kafka-blob:} from the blobs topic
+     * on the job's own Kafka. Anything else is rejected as an unknown scheme.
+     */
+    public static ModelFetcher modelFetcher(KafkaJobConfig config) {
+        Path downloads = config.modelCacheDir().resolve("downloads");
+        SchemeModelFetcher.Builder fetchers = SchemeModelFetcher.builder()
+                .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout()))
+                .kafkaBlob(new KafkaBlobFetcher(config.bootstrapServers(), config.blobsTopic(), downloads,
+                        config.maxModelBytes(), config.httpTimeout()));
+        if (config.modelsRoot() != null) {
+            fetchers.file(config.modelsRoot());
+        }
+        return fetchers.build();
+    }
+
+    /** The configured trusted keys; warns loudly when there are none. */
+    public static TrustedKeys trustedKeys(KafkaJobConfig config) {
+        if (config.trustedKeys().isEmpty()) {
+            LOG.warn("*** No trusted keys configured ({}): model releases are NOT signature-checked, so anyone who can "
+                    + "write to {} can deploy a model to this job. Configure Ed25519 public keys to require signed releases. ***",
+                    KafkaJobOptions.TRUSTED_KEYS.key(), config.controlTopic());
+            return TrustedKeys.none();
+        }
+        TrustedKeys keys = TrustedKeys.none();
+        try {
+            for (Path path : config.trustedKeys()) {
+                keys = keys.union(Files.isDirectory(path) ? TrustedKeys.fromDirectory(path) : TrustedKeys.fromFiles(path));
+            }
+        } catch (IOException e) {
+            throw new InvalidConfigurationException(KafkaJobOptions.TRUSTED_KEYS.key(), e.getMessage(), e);
+        }
+        if (keys.isEmpty()) {
+            throw new InvalidConfigurationException(KafkaJobOptions.TRUSTED_KEYS.key(),
+                    "no public key found in " + config.trustedKeys());
+        }
+        return keys;
+    }
+}
