@@ -1,12 +1,12 @@
 package dev.edgeinfer.benchmarks;
 
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.simulation.models.SensorModelFactory;
-import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.SensorModelFactory;
+import dev.edgeinfer.simulation.models.SensorModelSpec;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,9 +1,9 @@
 package dev.edgeinfer.benchmarks;
 
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,6 +1,5 @@
 package dev.edgeinfer.cli;
 
-import picocli.CommandLine.Mixin;
 import dev.edgeinfer.cli.bench.BenchChart;
 import dev.edgeinfer.cli.bench.BenchReport;
 import dev.edgeinfer.cli.bench.BenchRunner;
@@ -10,6 +9,7 @@ import dev.edgeinfer.cli.bench.SensorBenchScenario;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.edgeinfer.cli;
 
-import picocli.CommandLine.Mixin;
 import dev.edgeinfer.cli.demo.DemoReport;
-import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.cli.demo.FrameDemo;
 import dev.edgeinfer.cli.demo.SensorDemo;
+import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package dev.edgeinfer.cli;
 
 import org.apache.flink.util.TimeUtils;
-
 import picocli.CommandLine;
 
 import java.time.Duration;

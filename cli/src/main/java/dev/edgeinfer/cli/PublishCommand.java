@@ -1,27 +1,26 @@
 package dev.edgeinfer.cli;
 
-import picocli.CommandLine.Mixin;
 import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
 
+import dev.edgeinfer.broadcast.fetch.BlobPublisher;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.broadcast.fetch.BlobPublisher;
-import dev.edgeinfer.broadcast.signing.ReleaseSigning;
-
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.security.PrivateKey;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,10 +1,10 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -15,7 +15,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-
 import picocli.CommandLine;
 
 import java.io.PrintWriter;

@@ -1,15 +1,14 @@
 package dev.edgeinfer.cli;
 
-import picocli.CommandLine.Mixin;
 import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
 
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

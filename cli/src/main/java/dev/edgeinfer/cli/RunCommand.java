@@ -3,14 +3,13 @@ package dev.edgeinfer.cli;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
-import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -2,11 +2,11 @@ package dev.edgeinfer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.TestingModels;

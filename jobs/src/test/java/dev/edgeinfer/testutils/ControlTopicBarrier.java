@@ -1,8 +1,8 @@
 package dev.edgeinfer.testutils;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.edgeinfer.testutils;
 
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 
 import org.apache.flink.configuration.ConfigOption;

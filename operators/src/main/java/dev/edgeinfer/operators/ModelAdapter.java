@@ -1,7 +1,8 @@
 package dev.edgeinfer.operators;
 
-import ai.djl.translate.Translator;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+
+import ai.djl.translate.Translator;
 
 import java.io.Serializable;
 import java.util.List;

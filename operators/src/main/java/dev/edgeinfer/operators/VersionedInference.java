@@ -1,16 +1,13 @@
 package dev.edgeinfer.operators;
 
-import dev.edgeinfer.operators.internal.InferenceSettings;
-import dev.edgeinfer.operators.internal.VersionedInferenceOperator;
-
 import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
-import dev.edgeinfer.operators.ModelAdapter;
-import dev.edgeinfer.operators.ResultBuilder;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.operators.internal.InferenceSettings;
+import dev.edgeinfer.operators.internal.VersionedInferenceOperator;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.model.OnnxModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
@@ -22,7 +19,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
 
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.edgeinfer.testutils;
 
-import java.util.Map;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,11 +14,11 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 

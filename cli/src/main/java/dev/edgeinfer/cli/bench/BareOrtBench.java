@@ -1,10 +1,10 @@
 package dev.edgeinfer.cli.bench;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import org.HdrHistogram.Histogram;
 

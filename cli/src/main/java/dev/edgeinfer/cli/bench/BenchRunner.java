@@ -1,15 +1,15 @@
 package dev.edgeinfer.cli.bench;
 
-import dev.edgeinfer.cli.LocalCluster;
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.LocalCluster;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;

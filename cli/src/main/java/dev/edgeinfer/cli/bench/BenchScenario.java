@@ -1,11 +1,11 @@
 package dev.edgeinfer.cli.bench;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.Configuration;
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.operators.ModelAdapter;
 
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,19 +1,18 @@
 package dev.edgeinfer.cli.bench;
 
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
-import dev.edgeinfer.simulation.models.FrameModelFactory;
-import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.TopK;
-
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

@@ -1,11 +1,12 @@
 package dev.edgeinfer.cli.bench;
 
-import java.util.Map;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,6 +1,7 @@
 package dev.edgeinfer.cli.bench;
 
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

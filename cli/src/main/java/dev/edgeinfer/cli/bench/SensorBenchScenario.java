@@ -3,20 +3,19 @@ package dev.edgeinfer.cli.bench;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.simulation.models.SensorModelFactory;
-import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.jobs.sensor.SensorResult;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
+import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
+import dev.edgeinfer.operators.sensor.SensorWindow;
+import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.SensorModelFactory;
+import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.simulation.sensor.AnomalyKind;
 import dev.edgeinfer.simulation.sensor.LabelledWindows;
 import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 import dev.edgeinfer.simulation.sensor.SensorSignal;
-import dev.edgeinfer.operators.ModelAdapter;
-import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
-import dev.edgeinfer.operators.sensor.SensorWindow;
-
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

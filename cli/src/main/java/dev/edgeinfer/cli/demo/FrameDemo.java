@@ -1,19 +1,19 @@
 package dev.edgeinfer.cli.demo;
 
-import dev.edgeinfer.cli.LocalCluster;
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
-import dev.edgeinfer.simulation.models.FrameModelFactory;
-import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.frames.FrameFleetSimulator;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;

@@ -1,36 +1,35 @@
 package dev.edgeinfer.cli.demo;
 
-import dev.edgeinfer.cli.LocalCluster;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
-import dev.edgeinfer.simulation.releases.BadReleases;
-
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.LocalCluster;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
+import dev.edgeinfer.simulation.releases.BadReleases;
 import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.PrintStream;
-import java.security.KeyPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -9,13 +9,13 @@ import dev.edgeinfer.jobs.frames.FrameDecoder;
 import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
 import dev.edgeinfer.jobs.frames.RawFrame;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;

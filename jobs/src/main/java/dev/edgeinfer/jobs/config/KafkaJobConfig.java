@@ -2,7 +2,6 @@ package dev.edgeinfer.jobs.config;
 
 import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
-
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package dev.edgeinfer.jobs.examples;
 // example:begin
 import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
-import dev.edgeinfer.operators.VersionedInference;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;

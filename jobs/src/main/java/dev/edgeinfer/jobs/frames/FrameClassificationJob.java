@@ -1,18 +1,18 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
-import dev.edgeinfer.jobs.kafka.JobKafka;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.jobs.kafka.JobKafka;
+import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
+import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
-import dev.edgeinfer.operators.VersionedInference;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;

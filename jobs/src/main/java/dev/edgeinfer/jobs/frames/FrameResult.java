@@ -1,7 +1,7 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.TopK;
 

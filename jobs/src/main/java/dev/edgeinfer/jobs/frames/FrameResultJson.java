@@ -1,9 +1,9 @@
 package dev.edgeinfer.jobs.frames;
 
 import dev.edgeinfer.jobs.ResultJson;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 import dev.edgeinfer.operators.frames.TopK;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.io.IOException;
 import java.util.ArrayList;

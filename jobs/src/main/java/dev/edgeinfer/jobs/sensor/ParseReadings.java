@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.sensor;
 
 import dev.edgeinfer.jobs.kafka.DeadLetter;
 import dev.edgeinfer.jobs.kafka.RawRecord;
+
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;

@@ -1,28 +1,27 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
-import dev.edgeinfer.jobs.kafka.JobKafka;
-import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
-import dev.edgeinfer.jobs.kafka.RawRecordDeserializer;
-import dev.edgeinfer.jobs.kafka.RawRecord;
-import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
+import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
+import dev.edgeinfer.jobs.kafka.JobKafka;
+import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
+import dev.edgeinfer.jobs.kafka.RawRecord;
+import dev.edgeinfer.jobs.kafka.RawRecordDeserializer;
 import dev.edgeinfer.operators.VersionedInference;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.util.ParameterTool;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
 
 import java.io.IOException;
 

@@ -1,8 +1,8 @@
 package dev.edgeinfer.jobs.sensor;
 
 import dev.edgeinfer.jobs.ResultJson;
-import com.fasterxml.jackson.annotation.JsonProperty;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.io.IOException;
 

@@ -3,9 +3,9 @@ package dev.edgeinfer.jobs.frames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.kafka.RawRecord;
+import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
-import dev.edgeinfer.operators.frames.Frame;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;

@@ -1,17 +1,10 @@
 package dev.edgeinfer.jobs.frames;
 
-import dev.edgeinfer.simulation.models.FrameModelFactory;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.simulation.models.FrameModelFactory.Spec;
-import dev.edgeinfer.jobs.frames.FrameDecoder;
-import dev.edgeinfer.jobs.frames.FrameDecoderTest;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.FrameClassifierTranslator;
@@ -19,10 +12,14 @@ import dev.edgeinfer.operators.frames.FrameTensor;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.operators.frames.TopK;
 import dev.edgeinfer.operators.runtime.ModelLoadException;
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.runtime.OnnxSignatures;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.frames.SyntheticFrames;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
+import dev.edgeinfer.simulation.models.FrameModelFactory.Spec;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

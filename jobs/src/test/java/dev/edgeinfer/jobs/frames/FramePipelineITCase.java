@@ -6,24 +6,23 @@ import static dev.edgeinfer.testutils.TestingFrames.HEIGHT;
 import static dev.edgeinfer.testutils.TestingFrames.WIDTH;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
-import dev.edgeinfer.simulation.models.FrameModelFactory;
-import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.frames.SyntheticFrames.BadFrame;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
+import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
-import dev.edgeinfer.testutils.TestingFrames;
 import dev.edgeinfer.testutils.KafkaTestUtils;
+import dev.edgeinfer.testutils.TestingFrames;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,15 +4,15 @@ import static dev.edgeinfer.testutils.TestingFrames.CAMERAS;
 import static dev.edgeinfer.testutils.TestingFrames.FRAMES_PER_CAMERA;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
+import dev.edgeinfer.operators.frames.ImageModelMetadata;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
-import dev.edgeinfer.operators.frames.ImageModelMetadata;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.FrameJobHarness;
@@ -22,7 +22,6 @@ import dev.edgeinfer.testutils.RolloverAssertions;
 import dev.edgeinfer.testutils.TestingFrames;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,8 @@
 package dev.edgeinfer.jobs.kafka;
 
-import dev.edgeinfer.jobs.sensor.SensorRejectReason;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.jobs.sensor.SensorRejectReason;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;

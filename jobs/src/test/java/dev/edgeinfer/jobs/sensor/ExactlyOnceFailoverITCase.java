@@ -2,9 +2,6 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
@@ -13,6 +10,8 @@ import dev.edgeinfer.testutils.TaskManagerFailover;
 import dev.edgeinfer.testutils.TestingModels;
 import dev.edgeinfer.testutils.TestingSensorData;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;

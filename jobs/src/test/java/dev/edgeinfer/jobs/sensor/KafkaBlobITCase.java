@@ -6,15 +6,21 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.edgeinfer.broadcast.fetch.BlobPublisher;
 import dev.edgeinfer.broadcast.fetch.BlobTopic;
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.fetch.KafkaBlobFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetchException;
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
-import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.testutils.EdgeInferCluster;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,12 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Model bytes through the blob topic of a real broker: publish in chunks, reassemble, verify. */
 class KafkaBlobITCase {

@@ -2,14 +2,14 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.ControlTopicBarrier;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.JobOutputs;

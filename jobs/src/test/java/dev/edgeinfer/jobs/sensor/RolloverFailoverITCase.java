@@ -2,13 +2,13 @@ package dev.edgeinfer.jobs.sensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.SensorJobHarness;
 import dev.edgeinfer.testutils.TaskManagerFailover;

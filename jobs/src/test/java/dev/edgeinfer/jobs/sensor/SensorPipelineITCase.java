@@ -1,9 +1,9 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.jobs.config.SensorJobConfig;
+import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
@@ -15,9 +15,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

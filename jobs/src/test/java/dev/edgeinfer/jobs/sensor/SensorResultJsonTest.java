@@ -1,15 +1,14 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 

@@ -1,16 +1,15 @@
 package dev.edgeinfer.jobs.sensor;
 
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
-import dev.edgeinfer.jobs.config.SensorJobOptions;
-import dev.edgeinfer.simulation.models.BuiltModel;
-import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
+import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.testutils.EdgeInferCluster;
 import dev.edgeinfer.testutils.KafkaTestUtils;
 import dev.edgeinfer.testutils.SensorJobHarness;

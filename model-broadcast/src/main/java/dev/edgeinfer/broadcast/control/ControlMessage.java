@@ -1,14 +1,15 @@
 package dev.edgeinfer.broadcast.control;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.JsonFields;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
-import java.io.Serializable;
+
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;

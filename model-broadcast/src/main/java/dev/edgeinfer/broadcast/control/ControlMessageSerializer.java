@@ -1,13 +1,14 @@
 package dev.edgeinfer.broadcast.control;
 
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
-import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
+
+import java.io.IOException;
 
 /**
  * Flink serializer for {@link ControlMessage} (the control source's output type), so the control

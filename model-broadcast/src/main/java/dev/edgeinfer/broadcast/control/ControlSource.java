@@ -1,9 +1,10 @@
 package dev.edgeinfer.broadcast.control;
 
-import java.util.Objects;
-import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+
+import java.util.Objects;
+import java.util.Properties;
 
 /**
  * Builds the Kafka source of the control topic. Kept apart from {@link ModelBroadcast} so that

@@ -1,7 +1,6 @@
 package dev.edgeinfer.broadcast.control;
 
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
-import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;

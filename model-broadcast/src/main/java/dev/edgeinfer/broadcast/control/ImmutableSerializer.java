@@ -1,11 +1,12 @@
 package dev.edgeinfer.broadcast.control;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The parts every serializer of an immutable, variable-length control-plane type shares: no

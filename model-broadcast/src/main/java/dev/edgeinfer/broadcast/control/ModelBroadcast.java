@@ -3,11 +3,12 @@ package dev.edgeinfer.broadcast.control;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 
-import java.util.Properties;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+
+import java.util.Properties;
 
 /**
  * Wiring constants for the model control plane: the broadcast-state descriptor that holds the

@@ -4,11 +4,12 @@ import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 
-import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
+
+import java.io.IOException;
 
 /**
  * Flink serializer for {@link ModelRelease}, used by {@link ModelBroadcast#RELEASES_STATE} and

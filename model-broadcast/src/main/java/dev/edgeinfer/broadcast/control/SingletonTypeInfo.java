@@ -1,9 +1,9 @@
 package dev.edgeinfer.broadcast.control;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.annotation.Internal;
 
 /** TypeInformation that always hands out one fixed, stateless serializer (no Kryo, no POJO analysis). */
 @Internal

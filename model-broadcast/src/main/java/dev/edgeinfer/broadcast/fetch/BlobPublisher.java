@@ -1,9 +1,14 @@
 package dev.edgeinfer.broadcast.fetch;
 
-import java.util.HashMap;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
-import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,17 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Publishes a model file to the blob topic in chunks (layout: {@link BlobTopic}), so that sites

@@ -1,9 +1,11 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.apache.flink.annotation.Internal;
 
 /** The files of a {@link ModelStore} directory: {@code <sha256>.onnx} entries and fetch temp files. */
 @Internal

@@ -2,8 +2,9 @@ package dev.edgeinfer.broadcast.fetch;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import java.nio.file.Path;
 import org.apache.flink.annotation.Internal;
+
+import java.nio.file.Path;
 
 /**
  * A fetcher that downloads into a directory of its own, under a size limit of its own:

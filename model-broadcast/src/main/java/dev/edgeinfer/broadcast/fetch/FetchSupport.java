@@ -1,16 +1,17 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
+import org.apache.flink.annotation.Internal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.flink.annotation.Internal;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Bounded streaming into temp files, shared by the fetchers. */
 @Internal

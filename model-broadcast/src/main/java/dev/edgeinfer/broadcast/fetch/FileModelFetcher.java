@@ -1,8 +1,8 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,8 +1,11 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,8 +24,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Fetches {@code http:} and {@code https:} URIs with the JDK {@link HttpClient}, streaming into a

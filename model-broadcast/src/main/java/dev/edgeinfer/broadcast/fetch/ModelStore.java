@@ -1,9 +1,9 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.edgeinfer.broadcast.fetch;
 
+import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
-import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

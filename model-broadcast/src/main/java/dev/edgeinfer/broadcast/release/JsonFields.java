@@ -1,6 +1,7 @@
 package dev.edgeinfer.broadcast.release;
 
-import org.apache.flink.annotation.Internal;
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,7 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.util.function.Predicate;
 

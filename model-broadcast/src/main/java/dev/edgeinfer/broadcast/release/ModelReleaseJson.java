@@ -1,11 +1,12 @@
 package dev.edgeinfer.broadcast.release;
 
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

@@ -1,11 +1,12 @@
 package dev.edgeinfer.broadcast.release;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Base64;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.apache.flink.annotation.Internal;
 
 /** The field checks of {@link ModelRelease}'s constructor that need more than a line. */
 @Internal

@@ -3,6 +3,8 @@ package dev.edgeinfer.broadcast.signing;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.annotation.Internal;
 
 /** Writes {@link ReleaseSigning#canonicalBytes(ModelRelease)}; the layout is documented there. */
 @Internal

@@ -2,8 +2,8 @@ package dev.edgeinfer.broadcast.signing;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
-
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package dev.edgeinfer.broadcast.status;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.JsonFields;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 
 /**
  * The versioned JSON form of a {@link ModelStatus} on {@code edge.models.status}:

@@ -1,18 +1,15 @@
 package dev.edgeinfer.broadcast.control;
 
-import dev.edgeinfer.broadcast.release.ModelSignature;
-import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.ModelReleaseJson;
-import dev.edgeinfer.broadcast.release.TensorSpec;
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelReleaseJson;
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
@@ -20,6 +17,10 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 class BroadcastSerializerTest {
 

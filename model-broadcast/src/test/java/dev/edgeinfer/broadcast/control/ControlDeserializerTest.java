@@ -1,21 +1,22 @@
 package dev.edgeinfer.broadcast.control;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
 
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
 
 class ControlDeserializerTest {
 

@@ -1,23 +1,24 @@
 package dev.edgeinfer.broadcast.fetch;
 
-import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class BlobAssemblerTest {
 

@@ -1,14 +1,17 @@
 package dev.edgeinfer.broadcast.fetch;
 
-import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.edgeinfer.broadcast.fetch.ModelFetchException.Reason;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ModelStoreTest {
 

@@ -1,19 +1,20 @@
 package dev.edgeinfer.broadcast.release;
 
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import dev.edgeinfer.broadcast.testutils.Releases;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import org.junit.jupiter.api.Test;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Test;
 
 class ModelReleaseJsonTest {
 

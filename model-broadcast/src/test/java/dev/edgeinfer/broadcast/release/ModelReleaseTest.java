@@ -1,15 +1,16 @@
 package dev.edgeinfer.broadcast.release;
 
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static dev.edgeinfer.broadcast.testutils.Releases.release;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
+import org.junit.jupiter.api.Test;
+
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Test;
 
 class ModelReleaseTest {
 

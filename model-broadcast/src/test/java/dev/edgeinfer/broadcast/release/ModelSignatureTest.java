@@ -4,8 +4,9 @@ import static dev.edgeinfer.broadcast.testutils.Releases.release;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 class ModelSignatureTest {
 

@@ -1,12 +1,12 @@
 package dev.edgeinfer.broadcast.release;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.edgeinfer.broadcast.control.ModelReleaseSerializer;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.testutils.Releases;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 

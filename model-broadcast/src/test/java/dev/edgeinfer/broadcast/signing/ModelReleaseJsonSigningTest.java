@@ -1,20 +1,21 @@
 package dev.edgeinfer.broadcast.signing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import dev.edgeinfer.broadcast.control.ModelReleaseSerializer;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
 import java.security.KeyPair;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Test;
 
 class ModelReleaseJsonSigningTest {
 

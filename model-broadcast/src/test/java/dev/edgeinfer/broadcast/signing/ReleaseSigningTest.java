@@ -1,16 +1,20 @@
 package dev.edgeinfer.broadcast.signing;
 
-import dev.edgeinfer.broadcast.release.ModelSignature;
-import dev.edgeinfer.broadcast.release.InvalidReleaseException;
-import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.TensorSpec;
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.edgeinfer.broadcast.release.InvalidReleaseException;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
+import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.apache.flink.util.InstantiationUtil;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ReleaseSigningTest {
 

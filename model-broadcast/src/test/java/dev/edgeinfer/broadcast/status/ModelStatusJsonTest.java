@@ -1,16 +1,17 @@
 package dev.edgeinfer.broadcast.status;
 
-import dev.edgeinfer.broadcast.release.InvalidReleaseException;
-import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.testutils.Releases;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
-import java.nio.charset.StandardCharsets;
+import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.testutils.Releases;
+
 import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
 
 class ModelStatusJsonTest {
 

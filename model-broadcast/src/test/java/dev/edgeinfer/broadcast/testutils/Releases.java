@@ -1,7 +1,7 @@
 package dev.edgeinfer.broadcast.testutils;
 
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 

@@ -1,10 +1,12 @@
 package dev.edgeinfer.broadcast.timeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 /**
  * Property-style checks over random timelines (seeded, so failures reproduce): arrival order and

@@ -1,18 +1,19 @@
 package dev.edgeinfer.broadcast.timeline;
 
-import dev.edgeinfer.broadcast.release.ModelRelease;
-
 import static dev.edgeinfer.broadcast.testutils.Releases.canary;
 import static dev.edgeinfer.broadcast.testutils.Releases.full;
 import static dev.edgeinfer.broadcast.testutils.Releases.release;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.edgeinfer.broadcast.release.ModelRelease;
+
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Test;
 
 class ReleaseTimelineTest {
 

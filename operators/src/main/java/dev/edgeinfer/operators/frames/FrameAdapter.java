@@ -1,8 +1,9 @@
 package dev.edgeinfer.operators.frames;
 
-import ai.djl.translate.Translator;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.operators.ModelAdapter;
+
+import ai.djl.translate.Translator;
 
 import java.util.List;
 

@@ -1,13 +1,14 @@
 package dev.edgeinfer.operators.frames;
 
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.operators.runtime.SignatureAware;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
-import dev.edgeinfer.broadcast.release.ModelSignature;
-import dev.edgeinfer.operators.runtime.SignatureAware;
-import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -2,18 +2,20 @@ package dev.edgeinfer.operators.internal;
 
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
+import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
+
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.function.SerializableFunction;
+
 import java.io.Serializable;
 import java.util.List;
-import org.apache.flink.annotation.Internal;
 
 /**
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s

@@ -1,7 +1,6 @@
 package dev.edgeinfer.operators.runtime;
 
 import ai.onnx.proto.OnnxMl;
-
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 

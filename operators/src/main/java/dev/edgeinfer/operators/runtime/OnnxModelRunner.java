@@ -1,6 +1,9 @@
 package dev.edgeinfer.operators.runtime;
 
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.model.ModelHandler;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -11,9 +14,6 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.onnxruntime.OrtException;
-import dev.edgeinfer.broadcast.release.ModelId;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.operators.model.ModelHandler;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
 package dev.edgeinfer.operators.sensor;
 
-import ai.djl.translate.Translator;
 import dev.edgeinfer.operators.ModelAdapter;
+
+import ai.djl.translate.Translator;
 
 import java.util.List;
 

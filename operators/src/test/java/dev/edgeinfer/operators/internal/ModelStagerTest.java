@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.model.ModelHandler;
 import dev.edgeinfer.operators.runtime.ModelLoadException;

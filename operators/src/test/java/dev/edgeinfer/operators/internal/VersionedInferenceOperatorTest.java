@@ -1,7 +1,5 @@
 package dev.edgeinfer.operators.internal;
 
-import dev.edgeinfer.operators.VersionedInference;
-
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.CHANNELS;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.WINDOW;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.expectedScore;
@@ -12,16 +10,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.release.ModelSignature;
-import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.status.ModelStatus;
-import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;

@@ -1,15 +1,15 @@
 package dev.edgeinfer.operators.runtime;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.assertj.core.api.Assertions.within;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.CHANNELS;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.FEATURES;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.WINDOW;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.linearSigmoidModel;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.weights;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.windows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;

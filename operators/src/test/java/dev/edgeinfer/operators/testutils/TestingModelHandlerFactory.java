@@ -1,11 +1,11 @@
 package dev.edgeinfer.operators.testutils;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.operators.model.ModelHandler;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.ModelLoadException;
-import dev.edgeinfer.broadcast.release.ModelSignature;
-import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

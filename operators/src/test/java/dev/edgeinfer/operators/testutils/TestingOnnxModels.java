@@ -1,11 +1,11 @@
 package dev.edgeinfer.operators.testutils;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.operators.sensor.SensorFeatures;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
+import ai.onnx.proto.OnnxMl;
 import org.tribuo.util.onnx.ONNXContext;
 import org.tribuo.util.onnx.ONNXInitializer;
 import org.tribuo.util.onnx.ONNXOperators;

@@ -1,10 +1,10 @@
 package dev.edgeinfer.simulation.models;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 
+import ai.onnx.proto.OnnxMl;
 import org.tribuo.util.onnx.ONNXContext;
 import org.tribuo.util.onnx.ONNXInitializer;
 import org.tribuo.util.onnx.ONNXNode;

@@ -1,13 +1,14 @@
 package dev.edgeinfer.simulation.models;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.sensor.SensorFeatures;
 import dev.edgeinfer.simulation.sensor.AnomalyKind;
 import dev.edgeinfer.simulation.sensor.LabelledWindow;
 import dev.edgeinfer.simulation.sensor.LabelledWindows;
 import dev.edgeinfer.simulation.sensor.SensorSignal;
-import dev.edgeinfer.operators.sensor.SensorFeatures;
+
+import ai.onnx.proto.OnnxMl;
 import org.tribuo.Example;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.MutableDataset;

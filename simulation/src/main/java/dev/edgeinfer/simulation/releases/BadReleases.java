@@ -1,20 +1,17 @@
 package dev.edgeinfer.simulation.releases;
 
-import java.util.Map;
-import dev.edgeinfer.broadcast.kafka.KafkaClients;
-import ai.onnx.proto.OnnxMl;
-
 import dev.edgeinfer.broadcast.fetch.BlobTopic;
-import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.TensorSpec;
+import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
-import dev.edgeinfer.operators.runtime.ReleaseFactory;
 
-
+import ai.onnx.proto.OnnxMl;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**

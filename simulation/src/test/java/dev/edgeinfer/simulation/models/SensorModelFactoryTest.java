@@ -3,16 +3,21 @@ package dev.edgeinfer.simulation.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.sensor.SensorFeatures;
+import dev.edgeinfer.simulation.sensor.AnomalyKind;
+import dev.edgeinfer.simulation.sensor.LabelledWindow;
+
 import ai.djl.engine.Engine;
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.simulation.sensor.AnomalyKind;
-import dev.edgeinfer.simulation.sensor.LabelledWindow;
-import dev.edgeinfer.operators.sensor.SensorFeatures;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SensorModelFactoryTest {
 
