@@ -1,6 +1,7 @@
 package dev.edgeinfer.operators;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.control.ControlStream;
 import dev.edgeinfer.broadcast.fetch.FileModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -79,11 +80,35 @@ public final class VersionedInference<IN, P, OUT> {
     public record Streams<OUT>(SingleOutputStreamOperator<OUT> results, DataStream<ModelStatus> status) {}
 
     /**
-     * Connects {@code data} with the broadcast {@code control} messages (see
-     * {@code ModelBroadcast.controlSource}) and returns the results and the status side output.
-     * Control records that are not valid releases are reported as REJECTED on the status output.
+     * Connects {@code data} with the broadcast control stream and returns the results and the
+     * status side output. The releases that were on the control topic when {@code control} was
+     * built (this model's) are handed to every subtask before any record, so a backlog cannot be
+     * scored by a version an already published release replaces. Control records that are not
+     * valid releases are reported as REJECTED on the status output.
+     */
+    public Streams<OUT> apply(DataStream<IN> data, ControlStream control) {
+        List<ModelRelease> published = new ArrayList<>(settings.publishedReleases());
+        for (ModelRelease release : control.publishedAtSubmission()) {
+            if (release.model().equals(settings.modelName())) {
+                published.add(release);
+            }
+        }
+        return connect(data, control.messages(), settings.withPublishedReleases(published));
+    }
+
+    /**
+     * Connects {@code data} with raw control messages (e.g. from {@code ModelBroadcast.controlSource}).
+     * Caveat: without the releases published before submission (see {@link ControlStream}), a
+     * backlog read on a fresh start may be scored before those releases arrive; prefer
+     * {@link #apply(DataStream, ControlStream)} unless you add them with
+     * {@link Builder#addPublishedRelease}.
      */
     public Streams<OUT> apply(DataStream<IN> data, DataStream<ControlMessage> control) {
+        return connect(data, control, settings);
+    }
+
+    private Streams<OUT> connect(DataStream<IN> data, DataStream<ControlMessage> control,
+            InferenceSettings<IN, P, OUT> settings) {
         VersionedInferenceOperator<IN, P, OUT> operator = new VersionedInferenceOperator<>(settings);
         SingleOutputStreamOperator<OUT> results =
                 data.connect(control.broadcast())

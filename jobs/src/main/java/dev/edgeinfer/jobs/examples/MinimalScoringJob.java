@@ -1,13 +1,11 @@
 package dev.edgeinfer.jobs.examples;
 
 // example:begin
-import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.control.ControlStream;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -21,10 +19,14 @@ public final class MinimalScoringJob {
 
     public static DataStream<Scored> attach(StreamExecutionEnvironment env, DataStream<SensorWindow> windows,
             String bootstrapServers) {
-        // Releases (and rollbacks) arrive on the compacted control topic, read from the beginning.
-        DataStream<ControlMessage> control = env.fromSource(
-                ModelBroadcast.controlSource(bootstrapServers, "edge.models.control", "my-team-job"),
-                WatermarkStrategy.noWatermarks(), "model releases").uid("my-control-source");
+        // Releases (and rollbacks) arrive on the compacted control topic. Those already on it are
+        // read here, at submission, and reach every subtask before any record.
+        ControlStream control = ControlStream.builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopic("edge.models.control")
+                .setGroupId("my-team-job")
+                .setUid("my-control-source")
+                .build(env);
 
         VersionedInference<SensorWindow, Float, Scored> inference =
                 VersionedInference.<SensorWindow, Float, Scored>builder()

@@ -104,7 +104,6 @@ public final class FrameClassificationJob {
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
-        JobKafka.addPublishedReleases(inference, config);
         JobKafka.sinkOutputs(inference.build().apply(timed, JobKafka.controlStream(env, config)), config,
                 JsonRecordSerializer.of(config.resultsTopic(), FrameResult::cameraId, FrameResultJson::toJson));
     }

@@ -1,13 +1,10 @@
 package dev.edgeinfer.jobs.kafka;
 
-import dev.edgeinfer.broadcast.control.ControlMessage;
-import dev.edgeinfer.broadcast.control.ControlTopic;
-import dev.edgeinfer.broadcast.control.ModelBroadcast;
+import dev.edgeinfer.broadcast.control.ControlStream;
 import dev.edgeinfer.broadcast.fetch.HttpModelFetcher;
 import dev.edgeinfer.broadcast.fetch.KafkaBlobFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.fetch.SchemeModelFetcher;
-import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
@@ -18,7 +15,6 @@ import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.StartingOffsets;
 import dev.edgeinfer.operators.VersionedInference;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -87,29 +83,19 @@ public final class JobKafka {
         };
     }
 
-    /** The model releases on the control topic, one reader for the whole job (uid {@code kafka-source-control}). */
-    public static DataStream<ControlMessage> controlStream(StreamExecutionEnvironment env, KafkaJobConfig config) {
-        return env.fromSource(
-                        ModelBroadcast.controlSource(config.bootstrapServers(), config.controlTopic(),
-                                config.groupId() + "-control-" + config.siteId()),
-                        WatermarkStrategy.noWatermarks(),
-                        "model-control-source")
-                .uid("kafka-source-control")
-                .setParallelism(1);
-    }
-
     /**
-     * Hands the releases of the configured model now on the control topic to the inference
-     * operator, which receives them on every subtask before any data: a backlog read on a fresh
-     * start or a replay cannot overtake them on the control stream (the operator does not order
-     * its inputs).
+     * The model releases on the control topic, one reader for the whole job (uid
+     * {@code kafka-source-control}), with the releases already published on it read now, at
+     * submission: {@code VersionedInference.apply} hands them to every subtask before any data, so
+     * a backlog read on a fresh start or a replay cannot overtake them.
      */
-    public static void addPublishedReleases(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config) {
-        for (ModelRelease published : new ControlTopic(config.bootstrapServers(), config.controlTopic()).readAll(true)) {
-            if (published.model().equals(config.modelName())) {
-                inference.addPublishedRelease(published);
-            }
-        }
+    public static ControlStream controlStream(StreamExecutionEnvironment env, KafkaJobConfig config) {
+        return ControlStream.builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopic(config.controlTopic())
+                .setGroupId(config.groupId() + "-control-" + config.siteId())
+                .setUid("kafka-source-control")
+                .build(env);
     }
 
     /**

@@ -105,7 +105,6 @@ public final class SensorAnomalyJob {
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
-        JobKafka.addPublishedReleases(inference, config);
         JobKafka.sinkOutputs(inference.build().apply(windows, JobKafka.controlStream(env, config)), config,
                 JsonRecordSerializer.of(config.resultsTopic(), SensorResult::deviceId, SensorResultJson::toJson));
     }

@@ -2,11 +2,6 @@ package dev.edgeinfer.jobs.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeinfer.operators.sensor.SensorWindow;
-
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -17,16 +12,6 @@ class MinimalScoringJobDocsTest {
     private static Path repo() {
         Path here = Path.of("").toAbsolutePath();
         return Files.exists(here.resolve("docs")) ? here : here.getParent();
-    }
-
-    @Test
-    void exampleJobBuildsAValidFlinkGraphWithTheVersionedOperator() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<SensorWindow> windows = env.fromData(
-                new SensorWindow("dev-1", 0, 0, 1, 1, 4, new float[64]));
-        MinimalScoringJob.attach(env, windows, "127.0.0.1:9092").print();
-        StreamGraph graph = env.getStreamGraph();
-        assertThat(graph.getStreamNodes()).anyMatch(node -> node.getOperatorName().contains("versioned onnx inference"));
     }
 
     @Test

@@ -46,4 +46,13 @@ public record InferenceSettings<IN, P, OUT>(
             int batchMaxSize,
             long batchMaxDelayMillis,
             ModelHandlerFactory<IN, P> handlerFactory)
-        implements Serializable {}
+        implements Serializable {
+
+    /** These settings with {@code published} as the releases known at submission. */
+    public InferenceSettings<IN, P, OUT> withPublishedReleases(List<ModelRelease> published) {
+        return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
+                allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
+                siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
+                batchMaxDelayMillis, handlerFactory);
+    }
+}

@@ -99,6 +99,11 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         this.settings = settings;
     }
 
+    /** What this operator was built with (the job graph's view; for tests and tooling). */
+    public InferenceSettings<IN, P, OUT> settings() {
+        return settings;
+    }
+
     /** The side output carrying {@link ModelStatus} reports. */
     public OutputTag<ModelStatus> statusTag() {
         return settings.statusTag();
