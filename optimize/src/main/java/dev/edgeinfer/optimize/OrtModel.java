@@ -108,6 +108,11 @@ public final class OrtModel implements AutoCloseable {
         return OnnxProtos.numel(sampleShape);
     }
 
+    /** The first output's name. */
+    public String outputName() {
+        return outputNames.get(0);
+    }
+
     public String inputName() {
         return inputName;
     }
