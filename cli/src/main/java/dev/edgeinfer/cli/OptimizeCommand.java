@@ -56,7 +56,7 @@ final class OptimizeCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--example", description = "Build an example first instead of --model: mobilenetv2 (224x224), "
-            + "mobilenetv2-small (64x64), sensor-teacher.")
+            + "mobilenetv2-small (64x64), sensor (the v2 scorer), sensor-teacher.")
     String example;
 
     @Option(names = "--calibration", description = "Calibration inputs: a directory of JPEG/PNG frames, a .npy or raw float32 file.")
@@ -111,6 +111,9 @@ final class OptimizeCommand implements Callable<Integer> {
         }
         if (model == null) {
             throw new OptimizationException("give --model or --example");
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new OptimizationException("no such model file: " + model);
         }
         OnnxMl.ModelProto proto = OnnxProtos.read(model);
         Map<String, String> meta = new LinkedHashMap<>();
@@ -197,12 +200,16 @@ final class OptimizeCommand implements Callable<Integer> {
                 }
                 pw.printf("built %s and synthetic frames (%s, %s)%n", model, calibration, eval);
             }
+            case "sensor" -> {
+                model = SensorModelFactory.build(SensorModelSpec.v2(), out).file();
+                pw.printf("built %s%n", model);
+            }
             case "sensor-teacher" -> {
                 model = SensorTeacherModelFactory.build(SensorTeacherModelFactory.spec(), out).file();
                 pw.printf("built %s%n", model);
             }
             default -> throw new OptimizationException("unknown --example " + example
-                    + "; known: mobilenetv2, mobilenetv2-small, sensor-teacher");
+                    + "; known: mobilenetv2, mobilenetv2-small, sensor, sensor-teacher");
         }
     }
 

@@ -128,7 +128,11 @@ final class OptimizeReport {
         NumberAxis x = new NumberAxis("p50 latency, ms (ONNX Runtime, 1 intra-op thread, batch 1)");
         NumberAxis y = new NumberAxis("quality (accuracy vs labels; else recall, else agreement)");
         y.setAutoRangeIncludesZero(false);
+        if (all.getItemCount() > 0) {
+            y.setRange(all.getMinY() - 0.05, all.getMaxY() + 0.02);
+        }
         x.setAutoRangeIncludesZero(true);
+        x.setUpperMargin(0.15);
         XYPlot plot = new XYPlot(data, x, y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

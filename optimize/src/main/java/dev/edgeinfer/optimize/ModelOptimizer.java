@@ -131,6 +131,10 @@ public final class ModelOptimizer {
         if (r.distilInputs() != null) {
             try (OrtModel teacher = OrtModel.load(original, 1)) {
                 Distiller.Student s = Distiller.distil(teacher, r.distilInputs(), Distiller.Options.defaults());
+                if (s.model().getSerializedSize() >= original.length) {
+                    throw new OptimizationException("the student (" + s.model().getSerializedSize()
+                            + " bytes) would not be smaller than the model (" + original.length + " bytes)");
+                }
                 add(names, models, notes, "distilled", s.model().toByteArray(), String.format(Locale.ROOT,
                         "logistic regression on %d features and their squares, soft targets from %d inputs", s.features(),
                         r.distilInputs().size()));

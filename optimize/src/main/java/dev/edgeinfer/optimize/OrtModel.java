@@ -27,7 +27,7 @@ import java.util.Map;
  */
 public final class OrtModel implements AutoCloseable {
 
-    private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+    private static final OrtEnvironment ENV = environment();
 
     private final OrtSession session;
     private final String inputName;
@@ -66,6 +66,20 @@ public final class OrtModel implements AutoCloseable {
     /** Loads a model file. */
     public static OrtModel load(Path file, int threads) throws java.io.IOException {
         return load(Files.readAllBytes(file), threads);
+    }
+
+    /**
+     * The process-wide environment. DJL's ONNX Runtime engine creates it with thread-pool options
+     * and fails if one exists already, so where DJL is on the classpath (the CLI, the jobs, their
+     * tests) it goes first; our sessions use their own threads either way.
+     */
+    private static OrtEnvironment environment() {
+        try {
+            Class.forName("ai.djl.engine.Engine").getMethod("getEngine", String.class).invoke(null, "OnnxRuntime");
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // DJL is absent or has no ONNX Runtime engine: the plain environment is all there is.
+        }
+        return OrtEnvironment.getEnvironment();
     }
 
     static OrtSession.SessionOptions options(int threads) throws OrtException {

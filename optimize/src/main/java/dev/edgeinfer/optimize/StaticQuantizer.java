@@ -211,6 +211,7 @@ public final class StaticQuantizer {
         }
         int weights = 0;
         int counter = 0;
+        Set<String> quantizedShared = new HashSet<>();
         for (NodeProto node : graph.getNodeList()) {
             NodeProto.Builder b = node.toBuilder();
             for (int i = 0; i < node.getInputCount(); i++) {
@@ -226,6 +227,9 @@ public final class StaticQuantizer {
                 weights++;
                 String wName = node.getInput(1);
                 boolean conv = node.getOpType().equals("Conv");
+                if (uses.get(wName) > 1 && !quantizedShared.add(wName)) {
+                    throw new OptimizationException("weight " + wName + " is shared by several nodes; not supported");
+                }
                 float[] wScales = quantizeWeight(inits.get(wName), conv && perChannel, options.weightLimit(), newInits, nodes);
                 b.setInput(1, wName + "_dequantized");
                 if (uses.get(wName) == 1) {

@@ -35,6 +35,8 @@ class MobileNetV2StyleModelFactoryTest {
     @Test
     void classifiesSyntheticColourFrames() throws Exception {
         Spec spec = Spec.small();
+        // DJL's engine creates the process-wide environment (with thread pools) and must go first.
+        ai.djl.engine.Engine.getEngine("OnnxRuntime");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         SplittableRandom random = new SplittableRandom(3);
         int correct = 0;
