@@ -1,6 +1,5 @@
 package dev.edgeinfer.cli;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.optimize.ChannelPruner;
 import dev.edgeinfer.optimize.InputFiles;
 import dev.edgeinfer.optimize.ModelOptimizer;
@@ -14,6 +13,7 @@ import dev.edgeinfer.simulation.models.SensorModelSpec;
 import dev.edgeinfer.simulation.models.SensorTeacherModelFactory;
 import dev.edgeinfer.simulation.sensor.LabelledWindow;
 
+import ai.onnx.proto.OnnxMl;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-
 import javax.imageio.ImageIO;
 
 /**
@@ -44,50 +43,83 @@ import javax.imageio.ImageIO;
  * edgeinfer optimize --example sensor-teacher --out variants   # the scorer: pruned features and a distilled student
  * </pre>
  */
-@Command(name = "optimize", mixinStandardHelpOptions = true,
-        description = {"Makes int8 (static QDQ, and 7-bit-weight reduced range), structurally pruned and (for scorers)",
-                "distilled variants of an ONNX model, checks each against the original on held-out inputs, times it",
-                "in bare ONNX Runtime (1 intra-op thread) and writes a table, report.json and a quality/latency chart."})
+@Command(
+        name = "optimize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Makes int8 (static QDQ, and 7-bit-weight reduced range), structurally pruned and (for scorers)",
+            "distilled variants of an ONNX model, checks each against the original on held-out inputs, times it",
+            "in bare ONNX Runtime (1 intra-op thread) and writes a table, report.json and a quality/latency chart."
+        })
 final class OptimizeCommand implements Callable<Integer> {
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", description = "The ONNX model (any single-input float model).")
     Path model;
 
-    @Option(names = "--example", description = "Build an example first instead of --model: mobilenetv2 (224x224), "
-            + "mobilenetv2-small (64x64), sensor (the v2 scorer), sensor-teacher.")
+    @Option(
+            names = "--example",
+            description = "Build an example first instead of --model: mobilenetv2 (224x224), "
+                    + "mobilenetv2-small (64x64), sensor (the v2 scorer), sensor-teacher.")
     String example;
 
-    @Option(names = "--calibration", description = "Calibration inputs: a directory of JPEG/PNG frames, a .npy or raw float32 file.")
+    @Option(
+            names = "--calibration",
+            description = "Calibration inputs: a directory of JPEG/PNG frames, a .npy or raw float32 file.")
     Path calibration;
 
-    @Option(names = "--eval", description = "Held-out inputs, same forms (default: the second half of --calibration). "
-            + "Images named <label>-*.png are labelled with the model's labels.")
+    @Option(
+            names = "--eval",
+            description = "Held-out inputs, same forms (default: the second half of --calibration). "
+                    + "Images named <label>-*.png are labelled with the model's labels.")
     Path eval;
 
-    @Option(names = "--calibration-count", defaultValue = "32", description = "Calibration inputs used at most (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--calibration-count",
+            defaultValue = "32",
+            description = "Calibration inputs used at most (default: ${DEFAULT-VALUE}).")
     int calibrationCount;
 
-    @Option(names = "--prune", split = ",", defaultValue = "0.25,0.5", description = "Pruning ratios (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--prune",
+            split = ",",
+            defaultValue = "0.25,0.5",
+            description = "Pruning ratios (default: ${DEFAULT-VALUE}).")
     List<Double> prune;
 
-    @Option(names = "--ranking", defaultValue = "L1", description = "Filter ranking: L1 or BN_GAMMA (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ranking",
+            defaultValue = "L1",
+            description = "Filter ranking: L1 or BN_GAMMA (default: ${DEFAULT-VALUE}).")
     ChannelPruner.Ranking ranking;
 
     @Option(names = "--no-quantize", description = "Skip the int8 variants.")
     boolean noQuantize;
 
-    @Option(names = "--threshold", defaultValue = "0.5", description = "A scorer's decision threshold (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threshold",
+            defaultValue = "0.5",
+            description = "A scorer's decision threshold (default: ${DEFAULT-VALUE}).")
     double threshold;
 
-    @Option(names = "--latency-runs", defaultValue = "200", description = "Timed runs per measurement (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--latency-runs",
+            defaultValue = "200",
+            description = "Timed runs per measurement (default: ${DEFAULT-VALUE}).")
     int latencyRuns;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "Measurements per variant, median kept (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeats",
+            defaultValue = "3",
+            description = "Measurements per variant, median kept (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--frames", defaultValue = "40", description = "Examples: held-out frames per class (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--frames",
+            defaultValue = "40",
+            description = "Examples: held-out frames per class (default: ${DEFAULT-VALUE}).")
     int framesPerClass;
 
     @Option(names = "--out", required = true, description = "Output directory.")
@@ -124,7 +156,8 @@ final class OptimizeCommand implements Callable<Integer> {
         }
         float[] mean = floats(meta.get("image.mean"));
         float[] std = floats(meta.get("image.std"));
-        List<String> labels = meta.containsKey("labels") ? List.of(meta.get("labels").split(",")) : List.of();
+        List<String> labels =
+                meta.containsKey("labels") ? List.of(meta.get("labels").split(",")) : List.of();
 
         List<float[]> calibrationInputs = List.of();
         InputFiles.Samples heldOut = null;
@@ -145,25 +178,48 @@ final class OptimizeCommand implements Callable<Integer> {
             int channels = Integer.parseInt(meta.get("edgeinfer.channels"));
             int size = Integer.parseInt(meta.get("edgeinfer.window.size"));
             int slide = Integer.parseInt(meta.get("edgeinfer.window.slide"));
-            pw.printf("sensor scorer (%d channels, windows of %d): held-out = the simulated held-out fleet, "
-                    + "distillation on an unlabelled simulated fleet%n", channels, size);
+            pw.printf(
+                    "sensor scorer (%d channels, windows of %d): held-out = the simulated held-out fleet, "
+                            + "distillation on an unlabelled simulated fleet%n",
+                    channels, size);
             if (heldOut == null) {
                 List<LabelledWindow> windows = SensorModelFactory.heldOutWindows(channels, size, slide);
-                heldOut = new InputFiles.Samples(SensorModelFactory.features(windows),
+                heldOut = new InputFiles.Samples(
+                        SensorModelFactory.features(windows),
                         windows.stream().mapToInt(w -> w.anomalous() ? 1 : 0).toArray());
             }
-            SensorModelSpec unlabelled = new SensorModelSpec("unlabelled", "v1", channels, size, slide,
-                    SensorTeacherModelFactory.spec().trainingKinds(), 32, 2_000, SensorModelFactory.HELD_OUT_ANOMALY_RATE, 1, 77);
+            SensorModelSpec unlabelled = new SensorModelSpec(
+                    "unlabelled",
+                    "v1",
+                    channels,
+                    size,
+                    slide,
+                    SensorTeacherModelFactory.spec().trainingKinds(),
+                    32,
+                    2_000,
+                    SensorModelFactory.HELD_OUT_ANOMALY_RATE,
+                    1,
+                    77);
             distil = SensorModelFactory.features(SensorModelFactory.trainingWindows(unlabelled));
         }
         if (heldOut == null) {
             throw new OptimizationException("no held-out inputs: give --calibration and/or --eval");
         }
-        pw.printf("model %s (%d bytes), input %s, %d calibration and %d held-out inputs%n", model, Files.size(model),
-                Arrays.toString(shape), calibrationInputs.size(), heldOut.size());
+        pw.printf(
+                "model %s (%d bytes), input %s, %d calibration and %d held-out inputs%n",
+                model, Files.size(model), Arrays.toString(shape), calibrationInputs.size(), heldOut.size());
         pw.flush();
-        ModelOptimizer.Request request = new ModelOptimizer.Request(model, calibrationInputs, heldOut, prune, ranking,
-                !noQuantize, distil, threshold, latencyRuns, repeats);
+        ModelOptimizer.Request request = new ModelOptimizer.Request(
+                model,
+                calibrationInputs,
+                heldOut,
+                prune,
+                ranking,
+                !noQuantize,
+                distil,
+                threshold,
+                latencyRuns,
+                repeats);
         List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, out, line -> {
             pw.println("  " + line);
             pw.flush();
@@ -180,8 +236,11 @@ final class OptimizeCommand implements Callable<Integer> {
         req.put("latencyRunsPerMeasurement", latencyRuns);
         req.put("repeats", repeats);
         OptimizeReport.json(out.resolve("report.json"), req, variants);
-        OptimizeReport.chart(out.resolve("quality-vs-latency.png"), model.getFileName() + ": quality vs latency", variants);
-        pw.printf("wrote %s, %s and the variants in %s%n", out.resolve("report.json"), out.resolve("quality-vs-latency.png"), out);
+        OptimizeReport.chart(
+                out.resolve("quality-vs-latency.png"), model.getFileName() + ": quality vs latency", variants);
+        pw.printf(
+                "wrote %s, %s and the variants in %s%n",
+                out.resolve("report.json"), out.resolve("quality-vs-latency.png"), out);
         pw.flush();
         return CommandLine.ExitCode.OK;
     }
@@ -190,7 +249,8 @@ final class OptimizeCommand implements Callable<Integer> {
         switch (example) {
             case "mobilenetv2", "mobilenetv2-small" -> {
                 MobileNetV2StyleModelFactory.Spec s = example.equals("mobilenetv2")
-                        ? MobileNetV2StyleModelFactory.Spec.standard() : MobileNetV2StyleModelFactory.Spec.small();
+                        ? MobileNetV2StyleModelFactory.Spec.standard()
+                        : MobileNetV2StyleModelFactory.Spec.small();
                 model = MobileNetV2StyleModelFactory.build(s, out).file();
                 if (calibration == null) {
                     calibration = writeFrames(out.resolve("calibration"), 8, s.size(), 11);
@@ -205,11 +265,13 @@ final class OptimizeCommand implements Callable<Integer> {
                 pw.printf("built %s%n", model);
             }
             case "sensor-teacher" -> {
-                model = SensorTeacherModelFactory.build(SensorTeacherModelFactory.spec(), out).file();
+                model = SensorTeacherModelFactory.build(SensorTeacherModelFactory.spec(), out)
+                        .file();
                 pw.printf("built %s%n", model);
             }
-            default -> throw new OptimizationException("unknown --example " + example
-                    + "; known: mobilenetv2, mobilenetv2-small, sensor, sensor-teacher");
+            default ->
+                throw new OptimizationException("unknown --example " + example
+                        + "; known: mobilenetv2, mobilenetv2-small, sensor, sensor-teacher");
         }
     }
 
@@ -222,9 +284,16 @@ final class OptimizeCommand implements Callable<Integer> {
                 byte[] rgb = SyntheticFrames.rgb(label, size, size, random);
                 BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
                 for (int p = 0; p < size * size; p++) {
-                    img.setRGB(p % size, p / size, (rgb[p * 3] & 0xff) << 16 | (rgb[p * 3 + 1] & 0xff) << 8 | (rgb[p * 3 + 2] & 0xff));
+                    img.setRGB(
+                            p % size,
+                            p / size,
+                            (rgb[p * 3] & 0xff) << 16 | (rgb[p * 3 + 1] & 0xff) << 8 | (rgb[p * 3 + 2] & 0xff));
                 }
-                ImageIO.write(img, "png", dir.resolve(String.format(Locale.ROOT, "%s-%04d.png", label, i)).toFile());
+                ImageIO.write(
+                        img,
+                        "png",
+                        dir.resolve(String.format(Locale.ROOT, "%s-%04d.png", label, i))
+                                .toFile());
             }
         }
         return dir;

@@ -38,18 +38,43 @@ final class OptimizeReport {
 
     static void table(PrintWriter out, List<Variant> variants) {
         Variant original = variants.get(0);
-        out.printf(Locale.ROOT, "%-13s %10s %6s %7s %8s %7s %7s %7s %7s %8s %8s %8s %7s%n", "variant", "size KB", "size",
-                "top1=", "cosine", "acc", "err", "decide=", "recall", "p50 ms", "p99 ms", "per s", "speed");
+        out.printf(
+                Locale.ROOT,
+                "%-13s %10s %6s %7s %8s %7s %7s %7s %7s %8s %8s %8s %7s%n",
+                "variant",
+                "size KB",
+                "size",
+                "top1=",
+                "cosine",
+                "acc",
+                "err",
+                "decide=",
+                "recall",
+                "p50 ms",
+                "p99 ms",
+                "per s",
+                "speed");
         for (Variant v : variants) {
             if (!v.made()) {
                 out.printf(Locale.ROOT, "%-13s %s%n", v.name(), v.note());
                 continue;
             }
             Fidelity f = v.fidelity();
-            out.printf(Locale.ROOT, "%-13s %10.1f %5.2fx %7s %8s %7s %7s %7s %7s %8.2f %8.2f %8.1f %6.2fx%n", v.name(),
-                    v.bytes() / 1024.0, v.sizeRatio(), pct(f.top1Agreement()), num(f.meanCosine(), 5), pct(f.accuracy()),
-                    num(f.meanScoreError(), 4), pct(f.decisionAgreement()), pct(f.recall()), v.latency().p50Ms(),
-                    v.latency().p99Ms(), v.latency().throughputPerSecond(),
+            out.printf(
+                    Locale.ROOT,
+                    "%-13s %10.1f %5.2fx %7s %8s %7s %7s %7s %7s %8.2f %8.2f %8.1f %6.2fx%n",
+                    v.name(),
+                    v.bytes() / 1024.0,
+                    v.sizeRatio(),
+                    pct(f.top1Agreement()),
+                    num(f.meanCosine(), 5),
+                    pct(f.accuracy()),
+                    num(f.meanScoreError(), 4),
+                    pct(f.decisionAgreement()),
+                    pct(f.recall()),
+                    v.latency().p50Ms(),
+                    v.latency().p99Ms(),
+                    v.latency().throughputPerSecond(),
                     v.latency().throughputPerSecond() / original.latency().throughputPerSecond());
         }
         for (Variant v : variants) {
@@ -63,8 +88,17 @@ final class OptimizeReport {
     static void json(Path file, Map<String, Object> request, List<Variant> variants) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("request", request);
-        root.put("machine", Map.of("cpu", cpuName(), "cores", Runtime.getRuntime().availableProcessors(),
-                "os", System.getProperty("os.name") + " " + System.getProperty("os.arch"), "intraOpThreads", 1));
+        root.put(
+                "machine",
+                Map.of(
+                        "cpu",
+                        cpuName(),
+                        "cores",
+                        Runtime.getRuntime().availableProcessors(),
+                        "os",
+                        System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+                        "intraOpThreads",
+                        1));
         List<Map<String, Object>> list = new ArrayList<>();
         List<Integer> front = ModelOptimizer.paretoFront(variants);
         Variant original = variants.get(0);
@@ -91,9 +125,20 @@ final class OptimizeReport {
                 put(fm, "referenceRecall", f.referenceRecall());
                 put(fm, "precision", f.precision());
                 m.put("fidelity", fm);
-                m.put("latency", Map.of("p50Ms", v.latency().p50Ms(), "p99Ms", v.latency().p99Ms(),
-                        "throughputPerSecond", v.latency().throughputPerSecond(), "timedRuns", v.latency().runs(),
-                        "speedup", v.latency().throughputPerSecond() / original.latency().throughputPerSecond()));
+                m.put(
+                        "latency",
+                        Map.of(
+                                "p50Ms",
+                                v.latency().p50Ms(),
+                                "p99Ms",
+                                v.latency().p99Ms(),
+                                "throughputPerSecond",
+                                v.latency().throughputPerSecond(),
+                                "timedRuns",
+                                v.latency().runs(),
+                                "speedup",
+                                v.latency().throughputPerSecond()
+                                        / original.latency().throughputPerSecond()));
                 m.put("paretoOptimal", front.contains(i));
             }
             list.add(m);
@@ -122,7 +167,8 @@ final class OptimizeReport {
         renderer.setSeriesLinesVisible(0, true);
         renderer.setSeriesShapesVisible(0, true);
         renderer.setSeriesPaint(0, new Color(0xD62728));
-        renderer.setSeriesStroke(0, new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f));
+        renderer.setSeriesStroke(
+                0, new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f));
         renderer.setSeriesLinesVisible(1, false);
         renderer.setSeriesPaint(1, new Color(0x1F77B4));
         NumberAxis x = new NumberAxis("p50 latency, ms (ONNX Runtime, 1 intra-op thread, batch 1)");
@@ -139,7 +185,8 @@ final class OptimizeReport {
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         for (Variant v : variants) {
             if (v.made()) {
-                XYTextAnnotation a = new XYTextAnnotation("  " + v.name(), v.latency().p50Ms(), v.fidelity().quality());
+                XYTextAnnotation a = new XYTextAnnotation(
+                        "  " + v.name(), v.latency().p50Ms(), v.fidelity().quality());
                 a.setTextAnchor(TextAnchor.BOTTOM_LEFT);
                 a.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
                 plot.addAnnotation(a);

@@ -20,14 +20,36 @@ import java.util.Set;
 final class ChannelGraph {
 
     /** What a node does to the channels when they are pruned. */
-    enum Role { SOURCE, DEPTHWISE, CHANNEL_PARAMS, GEMM_COLUMNS, MATMUL_ROWS, OTHER }
+    enum Role {
+        SOURCE,
+        DEPTHWISE,
+        CHANNEL_PARAMS,
+        GEMM_COLUMNS,
+        MATMUL_ROWS,
+        OTHER
+    }
 
     /** {@code size} channels of space {@code space}. */
     record Segment(int space, int size) {}
 
-    private static final Set<String> CARRY = Set.of("Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
-            "Tanh", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Elu", "Selu",
-            "Softplus", "PRelu");
+    private static final Set<String> CARRY = Set.of(
+            "Relu",
+            "Clip",
+            "LeakyRelu",
+            "Sigmoid",
+            "HardSigmoid",
+            "HardSwish",
+            "Tanh",
+            "Identity",
+            "Dropout",
+            "MaxPool",
+            "AveragePool",
+            "GlobalAveragePool",
+            "GlobalMaxPool",
+            "Elu",
+            "Selu",
+            "Softplus",
+            "PRelu");
     private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div", "Max", "Min", "Sum");
 
     private final List<Integer> parent = new ArrayList<>();
@@ -56,9 +78,13 @@ final class ChannelGraph {
         }
         for (OnnxMl.ValueInfoProto in : graph.getInputList()) {
             var shape = in.getType().getTensorType().getShape();
-            if (!inits.containsKey(in.getName()) && shape.getDimCount() >= 2 && shape.getDim(1).hasDimValue()) {
-                cg.layouts.put(in.getName(), List.of(new Segment(cg.newSpace((int) shape.getDim(1).getDimValue(), true),
-                        (int) shape.getDim(1).getDimValue())));
+            if (!inits.containsKey(in.getName())
+                    && shape.getDimCount() >= 2
+                    && shape.getDim(1).hasDimValue()) {
+                cg.layouts.put(
+                        in.getName(),
+                        List.of(new Segment(cg.newSpace((int) shape.getDim(1).getDimValue(), true), (int)
+                                shape.getDim(1).getDimValue())));
             }
         }
         for (int i = 0; i < graph.getNodeCount(); i++) {
@@ -70,14 +96,19 @@ final class ChannelGraph {
         return cg;
     }
 
-    private Role visit(NodeProto node, Map<String, TensorProto> inits, Map<String, Integer> uses, Map<String, NodeProto> producers) {
+    private Role visit(
+            NodeProto node,
+            Map<String, TensorProto> inits,
+            Map<String, Integer> uses,
+            Map<String, NodeProto> producers) {
         String op = node.getOpType();
         List<Segment> in = node.getInputCount() > 0 ? layouts.get(node.getInput(0)) : null;
         String out = node.getOutputCount() > 0 ? node.getOutput(0) : "";
         if (op.equals("Conv")) {
             TensorProto w = node.getInputCount() > 1 ? inits.get(node.getInput(1)) : null;
             boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
-            if (w == null || w.getDataType() != TensorProto.DataType.FLOAT.getNumber()
+            if (w == null
+                    || w.getDataType() != TensorProto.DataType.FLOAT.getNumber()
                     || (bias && !inits.containsKey(node.getInput(2)))) {
                 freeze(in);
                 return Role.OTHER;
@@ -109,7 +140,9 @@ final class ChannelGraph {
             boolean ok = node.getInputCount() == 5;
             for (int p = 1; ok && p < 5; p++) {
                 TensorProto t = inits.get(node.getInput(p));
-                ok = t != null && t.getDataType() == TensorProto.DataType.FLOAT.getNumber() && uses.get(t.getName()) == 1;
+                ok = t != null
+                        && t.getDataType() == TensorProto.DataType.FLOAT.getNumber()
+                        && uses.get(t.getName()) == 1;
             }
             layouts.put(out, in);
             if (!ok) {
@@ -119,8 +152,10 @@ final class ChannelGraph {
             return Role.CHANNEL_PARAMS;
         }
         if (CARRY.contains(op)) {
-            boolean constants = node.getInputList().stream().skip(1)
-                    .allMatch(n -> n.isEmpty() || (inits.containsKey(n) && OnnxProtos.numel(OnnxProtos.dims(inits.get(n))) == 1));
+            boolean constants = node.getInputList().stream()
+                    .skip(1)
+                    .allMatch(n -> n.isEmpty()
+                            || (inits.containsKey(n) && OnnxProtos.numel(OnnxProtos.dims(inits.get(n))) == 1));
             if (!constants) {
                 freeze(in);
             }
@@ -173,7 +208,9 @@ final class ChannelGraph {
         }
         if (op.equals("Flatten")) {
             NodeProto p = producers.get(node.getInput(0));
-            boolean pooled = p != null && (p.getOpType().equals("GlobalAveragePool") || p.getOpType().equals("GlobalMaxPool"));
+            boolean pooled = p != null
+                    && (p.getOpType().equals("GlobalAveragePool")
+                            || p.getOpType().equals("GlobalMaxPool"));
             if (pooled && OnnxProtos.intAttr(node, "axis", 1) == 1) {
                 layouts.put(out, in);
             } else {
@@ -183,8 +220,11 @@ final class ChannelGraph {
         }
         if (op.equals("Gemm") || op.equals("MatMul")) {
             TensorProto b = node.getInputCount() > 1 ? inits.get(node.getInput(1)) : null;
-            boolean ok = b != null && b.getDimsCount() == 2 && uses.get(b.getName()) == 1
-                    && b.getDataType() == TensorProto.DataType.FLOAT.getNumber() && OnnxProtos.intAttr(node, "transA", 0) == 0
+            boolean ok = b != null
+                    && b.getDimsCount() == 2
+                    && uses.get(b.getName()) == 1
+                    && b.getDataType() == TensorProto.DataType.FLOAT.getNumber()
+                    && OnnxProtos.intAttr(node, "transA", 0) == 0
                     && (op.equals("Gemm") || !inits.containsKey(node.getInput(0)));
             if (!ok) {
                 freeze(in);

@@ -73,7 +73,8 @@ public final class ChannelPruner {
      * @param channelsBefore output channels of all ordinary convs before
      * @param channelsAfter and after
      */
-    public record Result(OnnxMl.ModelProto model, int groups, int frozenGroups, int channelsBefore, int channelsAfter) {}
+    public record Result(
+            OnnxMl.ModelProto model, int groups, int frozenGroups, int channelsBefore, int channelsAfter) {}
 
     private ChannelPruner() {}
 
@@ -111,7 +112,9 @@ public final class ChannelPruner {
                 for (int i = 0; i < order.length; i++) {
                     order[i] = i;
                 }
-                Arrays.sort(order, (a, b) -> Double.compare(s[b], s[a]) != 0 ? Double.compare(s[b], s[a]) : Integer.compare(a, b));
+                Arrays.sort(
+                        order,
+                        (a, b) -> Double.compare(s[b], s[a]) != 0 ? Double.compare(s[b], s[a]) : Integer.compare(a, b));
                 int[] kept = new int[keep];
                 for (int i = 0; i < keep; i++) {
                     kept[i] = order[i];
@@ -158,18 +161,20 @@ public final class ChannelPruner {
                     changed.put(node.getInput(1), slice(inits.get(node.getInput(1)), transB ? 1 : 0, keepIn));
                 }
                 case MATMUL_ROWS -> changed.put(node.getInput(1), slice(inits.get(node.getInput(1)), 0, keepIn));
-                case OTHER -> { }
+                case OTHER -> {}
             }
             nodes.add(node);
         }
-        GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
+        GraphProto.Builder g =
+                graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
         for (TensorProto t : graph.getInitializerList()) {
             g.addInitializer(changed.getOrDefault(t.getName(), t));
         }
         return new Result(model.toBuilder().setGraph(g).build(), groups, frozen, before, after);
     }
 
-    private static double[] filterScores(NodeProto conv, Map<String, TensorProto> inits, ChannelGraph cg, Ranking ranking) {
+    private static double[] filterScores(
+            NodeProto conv, Map<String, TensorProto> inits, ChannelGraph cg, Ranking ranking) {
         if (ranking == Ranking.BN_GAMMA) {
             NodeProto bn = cg.batchNormAfter(conv.getOutput(0));
             if (bn != null) {
@@ -201,8 +206,8 @@ public final class ChannelPruner {
         }
         long[] dims = OnnxProtos.dims(t);
         if (axis >= dims.length) {
-            throw new OptimizationException("cannot slice axis " + axis + " of tensor " + t.getName() + " with dims "
-                    + Arrays.toString(dims));
+            throw new OptimizationException(
+                    "cannot slice axis " + axis + " of tensor " + t.getName() + " with dims " + Arrays.toString(dims));
         }
         float[] values = OnnxProtos.floats(t);
         int outer = 1;

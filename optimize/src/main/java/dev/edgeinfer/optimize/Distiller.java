@@ -79,7 +79,9 @@ public final class Distiller {
             throw new OptimizationException("distillation needs training inputs, got none");
         }
         int width = inputs.get(0).length;
-        int[] cols = options.features() != null ? options.features() : java.util.stream.IntStream.range(0, width).toArray();
+        int[] cols = options.features() != null
+                ? options.features()
+                : java.util.stream.IntStream.range(0, width).toArray();
         float[] mean = new float[cols.length];
         float[] std = new float[cols.length];
         double[] sum = new double[cols.length];
@@ -127,11 +129,11 @@ public final class Distiller {
             mean2[j] = (float) m;
             std2[j] = s < 1e-6 ? 1f : (float) s;
         }
-        MutableDataset<Label> data = new MutableDataset<>(new SimpleDataSourceProvenance("teacher scores", new LabelFactory()),
-                new LabelFactory());
+        MutableDataset<Label> data = new MutableDataset<>(
+                new SimpleDataSourceProvenance("teacher scores", new LabelFactory()), new LabelFactory());
         if (teacher.run(inputs.get(0)).length != 1) {
-            throw new OptimizationException("the teacher must output one score per input, it outputs "
-                    + teacher.run(inputs.get(0)).length);
+            throw new OptimizationException(
+                    "the teacher must output one score per input, it outputs " + teacher.run(inputs.get(0)).length);
         }
         for (int i = 0; i < inputs.size(); i++) {
             float p = teacher.run(inputs.get(i))[0];
@@ -142,18 +144,26 @@ public final class Distiller {
             addWeighted(data, POSITIVE, names, z, p);
             addWeighted(data, NEGATIVE, names, z, 1 - p);
         }
-        LinearSGDTrainer trainer = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(options.learningRate(), 0.1),
-                options.epochs(), Integer.MAX_VALUE, 1, options.seed());
+        LinearSGDTrainer trainer = new LinearSGDTrainer(
+                new LogMulticlass(),
+                new AdaGrad(options.learningRate(), 0.1),
+                options.epochs(),
+                Integer.MAX_VALUE,
+                1,
+                options.seed());
         LinearSGDModel model = trainer.train(data);
         if (model.getFeatureIDMap().size() != width2) {
-            throw new OptimizationException("the student knows " + model.getFeatureIDMap().size() + " features, expected "
-                    + width2 + " (a feature constant zero in the training data is dropped)");
+            throw new OptimizationException(
+                    "the student knows " + model.getFeatureIDMap().size() + " features, expected " + width2
+                            + " (a feature constant zero in the training data is dropped)");
         }
-        return new Student(export(teacher, model, cols, width, mean, std, options.squares() ? new float[][] {mean2, std2} : null),
+        return new Student(
+                export(teacher, model, cols, width, mean, std, options.squares() ? new float[][] {mean2, std2} : null),
                 cols.length);
     }
 
-    private static void addWeighted(MutableDataset<Label> data, Label label, String[] names, double[] z, double weight) {
+    private static void addWeighted(
+            MutableDataset<Label> data, Label label, String[] names, double[] z, double weight) {
         if (weight > 1e-6) {
             ArrayExample<Label> e = new ArrayExample<>(label, names, z);
             e.setWeight((float) weight);
@@ -161,32 +171,46 @@ public final class Distiller {
         }
     }
 
-    private static OnnxMl.ModelProto export(OrtModel teacher, LinearSGDModel model, int[] cols, int width, float[] mean, float[] std,
+    private static OnnxMl.ModelProto export(
+            OrtModel teacher,
+            LinearSGDModel model,
+            int[] cols,
+            int width,
+            float[] mean,
+            float[] std,
             float[][] second) {
         ONNXContext ctx = new ONNXContext();
         ctx.setName("distilled-student");
         ONNXRef<?> x = ctx.floatInput(teacher.inputName(), width);
         if (cols.length != width) {
-            x = x.apply(ONNXOperators.GATHER, ctx.array("student_columns", java.util.Arrays.stream(cols).asLongStream().toArray()),
+            x = x.apply(
+                    ONNXOperators.GATHER,
+                    ctx.array(
+                            "student_columns",
+                            java.util.Arrays.stream(cols).asLongStream().toArray()),
                     Map.of("axis", 1));
         }
-        ONNXNode z = x.apply(ONNXOperators.SUB, ctx.array("student_mean", mean)).apply(ONNXOperators.DIV, ctx.array("student_std", std));
+        ONNXNode z = x.apply(ONNXOperators.SUB, ctx.array("student_mean", mean))
+                .apply(ONNXOperators.DIV, ctx.array("student_std", std));
         if (second != null) {
             ONNXNode squared = ctx.operation(ONNXOperators.MUL, List.<ONNXRef<?>>of(z, z), "student_squares");
-            z = ctx.operation(ONNXOperators.CONCAT, List.<ONNXRef<?>>of(z, squared), "student_inputs", Map.of("axis", 1))
+            z = ctx.operation(
+                            ONNXOperators.CONCAT, List.<ONNXRef<?>>of(z, squared), "student_inputs", Map.of("axis", 1))
                     .apply(ONNXOperators.SUB, ctx.array("student_mean2", second[0]))
                     .apply(ONNXOperators.DIV, ctx.array("student_std2", second[1]));
         }
         ONNXNode probabilities = model.writeONNXGraph(z);
         int positive = model.getOutputIDInfo().getID(POSITIVE);
-        probabilities.apply(ONNXOperators.GATHER, ctx.array("positive_column", new long[] {positive}), Map.of("axis", 1))
+        probabilities
+                .apply(ONNXOperators.GATHER, ctx.array("positive_column", new long[] {positive}), Map.of("axis", 1))
                 .assignTo(ctx.floatOutput(teacher.outputName(), 1));
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(7)
                 .addOpsetImport(ONNXOperators.getOpsetProto())
                 .setProducerName("edgeinfer-optimize")
                 .setProducerVersion("1")
-                .setDocString("Logistic regression over " + cols.length + " standardised features, distilled from a teacher's scores.")
+                .setDocString("Logistic regression over " + cols.length
+                        + " standardised features, distilled from a teacher's scores.")
                 .setGraph(ctx.buildGraph())
                 .build();
     }

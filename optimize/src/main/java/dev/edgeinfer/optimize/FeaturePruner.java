@@ -51,20 +51,24 @@ public final class FeaturePruner {
         while (linear == null) {
             List<NodeProto> users = consumers.getOrDefault(tensor, List.of());
             if (users.size() != 1) {
-                throw new OptimizationException("input " + input + " does not lead to one linear layer (tensor " + tensor
-                        + " has " + users.size() + " consumers)");
+                throw new OptimizationException("input " + input + " does not lead to one linear layer (tensor "
+                        + tensor + " has " + users.size() + " consumers)");
             }
             NodeProto n = users.get(0);
-            if ((n.getOpType().equals("Gemm") || n.getOpType().equals("MatMul")) && n.getInput(0).equals(tensor)
-                    && inits.containsKey(n.getInput(1)) && OnnxProtos.intAttr(n, "transA", 0) == 0) {
+            if ((n.getOpType().equals("Gemm") || n.getOpType().equals("MatMul"))
+                    && n.getInput(0).equals(tensor)
+                    && inits.containsKey(n.getInput(1))
+                    && OnnxProtos.intAttr(n, "transA", 0) == 0) {
                 linear = n;
-            } else if (PER_FEATURE.contains(n.getOpType()) && n.getInputCount() == 2 && n.getInput(0).equals(tensor)
+            } else if (PER_FEATURE.contains(n.getOpType())
+                    && n.getInputCount() == 2
+                    && n.getInput(0).equals(tensor)
                     && inits.containsKey(n.getInput(1))) {
                 chain.add(n);
                 tensor = n.getOutput(0);
             } else {
-                throw new OptimizationException("not a linear model on its input: " + n.getOpType() + " node " + n.getName()
-                        + " between the input and the first Gemm/MatMul");
+                throw new OptimizationException("not a linear model on its input: " + n.getOpType() + " node "
+                        + n.getName() + " between the input and the first Gemm/MatMul");
             }
         }
         TensorProto w = inits.get(linear.getInput(1));
@@ -84,7 +88,11 @@ public final class FeaturePruner {
         for (int i = 0; i < features; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]) != 0 ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
+        Arrays.sort(
+                order,
+                (a, b) -> Double.compare(score[b], score[a]) != 0
+                        ? Double.compare(score[b], score[a])
+                        : Integer.compare(a, b));
         int[] kept = new int[keep];
         for (int i = 0; i < keep; i++) {
             kept[i] = order[i];
@@ -106,17 +114,23 @@ public final class FeaturePruner {
         String selected = input + "_selected";
         String indices = input + "_kept_indices";
         List<NodeProto> nodes = new ArrayList<>();
-        nodes.add(OnnxProtos.node("Gather", input + "_select", List.of(input, indices), List.of(selected),
+        nodes.add(OnnxProtos.node(
+                "Gather",
+                input + "_select",
+                List.of(input, indices),
+                List.of(selected),
                 OnnxProtos.intAttribute("axis", 1)));
         NodeProto first = chain.isEmpty() ? linear : chain.get(0);
         for (NodeProto n : graph.getNodeList()) {
             nodes.add(n == first ? n.toBuilder().setInput(0, selected).build() : n);
         }
-        GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
+        GraphProto.Builder g =
+                graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
         for (TensorProto t : graph.getInitializerList()) {
             g.addInitializer(changed.getOrDefault(t.getName(), t));
         }
-        g.addInitializer(OnnxProtos.int64Tensor(indices, new long[] {keep}, Arrays.stream(kept).asLongStream().toArray()));
+        g.addInitializer(OnnxProtos.int64Tensor(
+                indices, new long[] {keep}, Arrays.stream(kept).asLongStream().toArray()));
         return new Result(model.toBuilder().setGraph(g).build(), features, kept);
     }
 }

@@ -24,8 +24,17 @@ import java.util.List;
  * @param referenceRecall the original's recall
  * @param precision the variant's precision against labels
  */
-public record Fidelity(int samples, double top1Agreement, double meanCosine, double accuracy, double referenceAccuracy,
-        double meanScoreError, double decisionAgreement, double recall, double referenceRecall, double precision) {
+public record Fidelity(
+        int samples,
+        double top1Agreement,
+        double meanCosine,
+        double accuracy,
+        double referenceAccuracy,
+        double meanScoreError,
+        double decisionAgreement,
+        double recall,
+        double referenceRecall,
+        double precision) {
 
     /**
      * Runs both models on every input and compares.
@@ -33,7 +42,8 @@ public record Fidelity(int samples, double top1Agreement, double meanCosine, dou
      * @param labels class per input (a scorer's: 1 positive, 0 negative), -1 when unknown; or null
      * @param threshold a scorer's decision threshold
      */
-    public static Fidelity measure(OrtModel original, OrtModel variant, List<float[]> inputs, int[] labels, double threshold) {
+    public static Fidelity measure(
+            OrtModel original, OrtModel variant, List<float[]> inputs, int[] labels, double threshold) {
         if (inputs.isEmpty()) {
             throw new OptimizationException("no held-out inputs to compare on");
         }
@@ -89,8 +99,16 @@ public record Fidelity(int samples, double top1Agreement, double meanCosine, dou
         double accuracy = labelled == 0 ? nan : (double) correct / labelled;
         double refAccuracy = labelled == 0 ? nan : (double) refCorrect / labelled;
         if (scorer) {
-            return new Fidelity(n, nan, nan, accuracy, refAccuracy, scoreError / n, (double) agree / n,
-                    positives == 0 ? nan : (double) tp / positives, positives == 0 ? nan : (double) refTp / positives,
+            return new Fidelity(
+                    n,
+                    nan,
+                    nan,
+                    accuracy,
+                    refAccuracy,
+                    scoreError / n,
+                    (double) agree / n,
+                    positives == 0 ? nan : (double) tp / positives,
+                    positives == 0 ? nan : (double) refTp / positives,
                     flagged == 0 ? nan : (double) tp / flagged);
         }
         return new Fidelity(n, (double) agree / n, cosine / n, accuracy, refAccuracy, nan, nan, nan, nan, nan);

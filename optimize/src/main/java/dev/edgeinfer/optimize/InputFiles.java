@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import javax.imageio.ImageIO;
 
 /**
@@ -67,7 +66,8 @@ public final class InputFiles {
      * @param std per-channel std for images (null: 1)
      * @param classLabels class names, to label images by file name (may be empty)
      */
-    public static Samples read(Path path, long[] sampleShape, float[] mean, float[] std, List<String> classLabels) throws IOException {
+    public static Samples read(Path path, long[] sampleShape, float[] mean, float[] std, List<String> classLabels)
+            throws IOException {
         if (Files.isDirectory(path)) {
             return images(path, sampleShape, mean, std, classLabels);
         }
@@ -82,8 +82,9 @@ public final class InputFiles {
         }
         int floats = (bytes.length - offset) / 4;
         if ((bytes.length - offset) % 4 != 0 || floats % size != 0 || floats == 0) {
-            throw new OptimizationException(path + " holds " + (bytes.length - offset) + " bytes of data, not a whole number of "
-                    + "float32 samples of " + size + " values " + java.util.Arrays.toString(sampleShape));
+            throw new OptimizationException(
+                    path + " holds " + (bytes.length - offset) + " bytes of data, not a whole number of "
+                            + "float32 samples of " + size + " values " + java.util.Arrays.toString(sampleShape));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset).order(ByteOrder.LITTLE_ENDIAN);
         List<float[]> out = new ArrayList<>();
@@ -103,12 +104,14 @@ public final class InputFiles {
             throw new OptimizationException(path + " is not a .npy file (bad magic)");
         }
         int major = bytes[6];
-        int headerLen = major == 1 ? (bytes[8] & 0xff) | (bytes[9] & 0xff) << 8
+        int headerLen = major == 1
+                ? (bytes[8] & 0xff) | (bytes[9] & 0xff) << 8
                 : ByteBuffer.wrap(bytes, 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         int start = major == 1 ? 10 : 12;
         String header = new String(bytes, start, headerLen, StandardCharsets.ISO_8859_1);
         if (!header.contains("'descr': '<f4'") || header.contains("'fortran_order': True")) {
-            throw new OptimizationException(path + " must hold little-endian float32 in C order, header: " + header.trim());
+            throw new OptimizationException(
+                    path + " must hold little-endian float32 in C order, header: " + header.trim());
         }
         Matcher m = NPY_SHAPE.matcher(header);
         if (!m.find()) {
@@ -117,16 +120,20 @@ public final class InputFiles {
         return start + headerLen;
     }
 
-    private static Samples images(Path dir, long[] shape, float[] mean, float[] std, List<String> classLabels) throws IOException {
+    private static Samples images(Path dir, long[] shape, float[] mean, float[] std, List<String> classLabels)
+            throws IOException {
         if (shape.length != 4 || shape[1] != 3) {
-            throw new OptimizationException("images need a model input [N, 3, H, W], this model takes "
-                    + java.util.Arrays.toString(shape));
+            throw new OptimizationException(
+                    "images need a model input [N, 3, H, W], this model takes " + java.util.Arrays.toString(shape));
         }
         int h = (int) shape[2];
         int w = (int) shape[3];
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$")).sorted().toList();
+            files = s.filter(p ->
+                            p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$"))
+                    .sorted()
+                    .toList();
         }
         if (files.isEmpty()) {
             throw new OptimizationException("no .jpg/.jpeg/.png images in " + dir);

@@ -27,8 +27,11 @@ public record Latency(double p50Ms, double p99Ms, double throughputPerSecond, in
             long[] nanos = m.time(sample, warmup, iterations);
             long total = Arrays.stream(nanos).sum();
             Arrays.sort(nanos);
-            return new Latency(nanos[(nanos.length - 1) / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6,
-                    nanos.length / (total / 1e9), nanos.length);
+            return new Latency(
+                    nanos[(nanos.length - 1) / 2] / 1e6,
+                    nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6,
+                    nanos.length / (total / 1e9),
+                    nanos.length);
         }
     }
 }

@@ -44,8 +44,16 @@ public final class ModelOptimizer {
      * @param latencyRuns timed runs per measurement (plus a fifth as warm-up)
      * @param repeats measurements per variant (median kept)
      */
-    public record Request(Path model, List<float[]> calibration, InputFiles.Samples heldOut, List<Double> pruneRatios,
-            ChannelPruner.Ranking ranking, boolean quantize, List<float[]> distilInputs, double threshold, int latencyRuns,
+    public record Request(
+            Path model,
+            List<float[]> calibration,
+            InputFiles.Samples heldOut,
+            List<Double> pruneRatios,
+            ChannelPruner.Ranking ranking,
+            boolean quantize,
+            List<float[]> distilInputs,
+            double threshold,
+            int latencyRuns,
             int repeats) {
         public Request {
             Objects.requireNonNull(model, "model");
@@ -56,7 +64,8 @@ public final class ModelOptimizer {
             pruneRatios = List.copyOf(pruneRatios);
             calibration = List.copyOf(calibration);
             if (latencyRuns < 1 || repeats < 1) {
-                throw new OptimizationException("latency runs and repeats must be >= 1, got " + latencyRuns + ", " + repeats);
+                throw new OptimizationException(
+                        "latency runs and repeats must be >= 1, got " + latencyRuns + ", " + repeats);
             }
         }
     }
@@ -72,7 +81,8 @@ public final class ModelOptimizer {
      * @param latency median of the repeats
      * @param note how it was made, or why it was not
      */
-    public record Variant(String name, Path file, long bytes, double sizeRatio, Fidelity fidelity, Latency latency, String note) {
+    public record Variant(
+            String name, Path file, long bytes, double sizeRatio, Fidelity fidelity, Latency latency, String note) {
         public boolean made() {
             return file != null;
         }
@@ -99,11 +109,22 @@ public final class ModelOptimizer {
             for (boolean reduced : new boolean[] {false, true}) {
                 String name = reduced ? "int8-reduced" : "int8";
                 try {
-                    StaticQuantizer.Options o = reduced ? StaticQuantizer.Options.reduced() : StaticQuantizer.Options.standard();
+                    StaticQuantizer.Options o =
+                            reduced ? StaticQuantizer.Options.reduced() : StaticQuantizer.Options.standard();
                     StaticQuantizer.Result q = StaticQuantizer.quantize(original, r.calibration(), o);
-                    add(names, models, notes, name, q.model().toByteArray(), String.format(Locale.ROOT,
-                            "QDQ, %d weighted ops, %d activations, weights ±%d, %d calibration inputs", q.quantizedWeights(),
-                            q.quantizedTensors(), o.weightLimit(), r.calibration().size()));
+                    add(
+                            names,
+                            models,
+                            notes,
+                            name,
+                            q.model().toByteArray(),
+                            String.format(
+                                    Locale.ROOT,
+                                    "QDQ, %d weighted ops, %d activations, weights ±%d, %d calibration inputs",
+                                    q.quantizedWeights(),
+                                    q.quantizedTensors(),
+                                    o.weightLimit(),
+                                    r.calibration().size()));
                 } catch (OptimizationException e) {
                     failed.add(name + ": " + e.getMessage());
                 }
@@ -114,14 +135,31 @@ public final class ModelOptimizer {
             String name = String.format(Locale.ROOT, "pruned-%02d", Math.round(ratio * 100));
             try {
                 if (rank == 4) {
-                    ChannelPruner.Result p = ChannelPruner.prune(proto, new ChannelPruner.Options(ratio, r.ranking(), 8));
-                    add(names, models, notes, name, p.model().toByteArray(), String.format(Locale.ROOT,
-                            "%s ranking, %d groups (%d left whole), conv channels %d -> %d", r.ranking(), p.groups(),
-                            p.frozenGroups(), p.channelsBefore(), p.channelsAfter()));
+                    ChannelPruner.Result p =
+                            ChannelPruner.prune(proto, new ChannelPruner.Options(ratio, r.ranking(), 8));
+                    add(
+                            names,
+                            models,
+                            notes,
+                            name,
+                            p.model().toByteArray(),
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s ranking, %d groups (%d left whole), conv channels %d -> %d",
+                                    r.ranking(),
+                                    p.groups(),
+                                    p.frozenGroups(),
+                                    p.channelsBefore(),
+                                    p.channelsAfter()));
                 } else {
                     FeaturePruner.Result p = FeaturePruner.prune(proto, ratio);
-                    add(names, models, notes, name, p.model().toByteArray(), String.format(Locale.ROOT,
-                            "input features %d -> %d", p.featuresBefore(), p.kept().length));
+                    add(
+                            names,
+                            models,
+                            notes,
+                            name,
+                            p.model().toByteArray(),
+                            String.format(Locale.ROOT, "input features %d -> %d", p.featuresBefore(), p.kept().length));
                 }
             } catch (OptimizationException e) {
                 failed.add(name + ": " + e.getMessage());
@@ -135,9 +173,17 @@ public final class ModelOptimizer {
                     throw new OptimizationException("the student (" + s.model().getSerializedSize()
                             + " bytes) would not be smaller than the model (" + original.length + " bytes)");
                 }
-                add(names, models, notes, "distilled", s.model().toByteArray(), String.format(Locale.ROOT,
-                        "logistic regression on %d features and their squares, soft targets from %d inputs", s.features(),
-                        r.distilInputs().size()));
+                add(
+                        names,
+                        models,
+                        notes,
+                        "distilled",
+                        s.model().toByteArray(),
+                        String.format(
+                                Locale.ROOT,
+                                "logistic regression on %d features and their squares, soft targets from %d inputs",
+                                s.features(),
+                                r.distilInputs().size()));
             } catch (OptimizationException e) {
                 failed.add("distilled: " + e.getMessage());
             }
@@ -148,7 +194,8 @@ public final class ModelOptimizer {
         try (OrtModel ref = OrtModel.load(original, 1)) {
             for (int i = 0; i < models.size(); i++) {
                 try (OrtModel v = OrtModel.load(models.get(i), 1)) {
-                    fidelity.add(Fidelity.measure(ref, v, r.heldOut().inputs(), r.heldOut().labels(), r.threshold()));
+                    fidelity.add(Fidelity.measure(
+                            ref, v, r.heldOut().inputs(), r.heldOut().labels(), r.threshold()));
                 }
                 log.accept("checked " + names.get(i));
             }
@@ -158,7 +205,8 @@ public final class ModelOptimizer {
         float[] sample = r.heldOut().inputs().get(0);
         for (int rep = 0; rep < r.repeats(); rep++) {
             for (int i = 0; i < models.size(); i++) {
-                timings.get(i).add(Latency.measure(models.get(i), sample, Math.max(5, r.latencyRuns() / 5), r.latencyRuns()));
+                timings.get(i)
+                        .add(Latency.measure(models.get(i), sample, Math.max(5, r.latencyRuns() / 5), r.latencyRuns()));
             }
             log.accept("timed all variants, round " + (rep + 1) + "/" + r.repeats());
         }
@@ -166,17 +214,25 @@ public final class ModelOptimizer {
         for (int i = 0; i < models.size(); i++) {
             Path file = outDir.resolve(stem + "-" + names.get(i) + ".onnx");
             Files.write(file, models.get(i));
-            out.add(new Variant(names.get(i), file, models.get(i).length, (double) models.get(i).length / original.length,
-                    fidelity.get(i), median(timings.get(i)), notes.get(i)));
+            out.add(new Variant(
+                    names.get(i),
+                    file,
+                    models.get(i).length,
+                    (double) models.get(i).length / original.length,
+                    fidelity.get(i),
+                    median(timings.get(i)),
+                    notes.get(i)));
         }
         for (String f : failed) {
             int colon = f.indexOf(':');
-            out.add(new Variant(f.substring(0, colon), null, 0, Double.NaN, null, null, "not made:" + f.substring(colon + 1)));
+            out.add(new Variant(
+                    f.substring(0, colon), null, 0, Double.NaN, null, null, "not made:" + f.substring(colon + 1)));
         }
         return out;
     }
 
-    private static void add(List<String> names, List<byte[]> models, List<String> notes, String name, byte[] model, String note) {
+    private static void add(
+            List<String> names, List<byte[]> models, List<String> notes, String name, byte[] model, String note) {
         names.add(name);
         models.add(model);
         notes.add(note);
@@ -189,8 +245,13 @@ public final class ModelOptimizer {
         Latency mid = sorted.get((sorted.size() - 1) / 2);
         double[] p50 = runs.stream().mapToDouble(Latency::p50Ms).sorted().toArray();
         double[] p99 = runs.stream().mapToDouble(Latency::p99Ms).sorted().toArray();
-        return new Latency(p50[(p50.length - 1) / 2], p99[(p99.length - 1) / 2], mid.throughputPerSecond(),
-                Arrays.stream(runs.toArray(new Latency[0])).mapToInt(Latency::runs).sum());
+        return new Latency(
+                p50[(p50.length - 1) / 2],
+                p99[(p99.length - 1) / 2],
+                mid.throughputPerSecond(),
+                Arrays.stream(runs.toArray(new Latency[0]))
+                        .mapToInt(Latency::runs)
+                        .sum());
     }
 
     /** Indices of the variants on the quality/latency Pareto front (no other is both faster and better). */
@@ -203,8 +264,12 @@ public final class ModelOptimizer {
             }
             boolean dominated = false;
             for (Variant b : variants) {
-                if (b != a && b.made() && b.latency().p50Ms() <= a.latency().p50Ms() && b.fidelity().quality() >= a.fidelity().quality()
-                        && (b.latency().p50Ms() < a.latency().p50Ms() || b.fidelity().quality() > a.fidelity().quality())) {
+                if (b != a
+                        && b.made()
+                        && b.latency().p50Ms() <= a.latency().p50Ms()
+                        && b.fidelity().quality() >= a.fidelity().quality()
+                        && (b.latency().p50Ms() < a.latency().p50Ms()
+                                || b.fidelity().quality() > a.fidelity().quality())) {
                     dominated = true;
                     break;
                 }

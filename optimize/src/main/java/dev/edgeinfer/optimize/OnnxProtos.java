@@ -55,7 +55,8 @@ public final class OnnxProtos {
     /** The values of a float tensor (raw or typed storage). */
     public static float[] floats(TensorProto t) {
         if (t.getDataType() != TensorProto.DataType.FLOAT.getNumber()) {
-            throw new OptimizationException("tensor " + t.getName() + " is not float (data type " + t.getDataType() + ")");
+            throw new OptimizationException(
+                    "tensor " + t.getName() + " is not float (data type " + t.getDataType() + ")");
         }
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             throw new OptimizationException("tensor " + t.getName() + " has external data; not supported");
@@ -125,7 +126,8 @@ public final class OnnxProtos {
     /** Raw int8 values of an int8 tensor. */
     public static byte[] int8s(TensorProto t) {
         if (t.getDataType() != TensorProto.DataType.INT8.getNumber()) {
-            throw new OptimizationException("tensor " + t.getName() + " is not int8 (data type " + t.getDataType() + ")");
+            throw new OptimizationException(
+                    "tensor " + t.getName() + " is not int8 (data type " + t.getDataType() + ")");
         }
         if (!t.getRawData().isEmpty()) {
             return t.getRawData().toByteArray();
@@ -167,7 +169,11 @@ public final class OnnxProtos {
 
     /** An INT attribute. */
     public static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     /** An INTS attribute. */
@@ -181,7 +187,11 @@ public final class OnnxProtos {
 
     /** A FLOAT attribute. */
     public static AttributeProto floatAttribute(String name, float value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.FLOAT)
+                .setF(value)
+                .build();
     }
 
     /** {@code node} with attribute {@code name} replaced by (or added as) {@code attribute}. */
@@ -203,8 +213,13 @@ public final class OnnxProtos {
     }
 
     /** A node. */
-    public static NodeProto node(String op, String name, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
-        NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addAllOutput(outputs);
+    public static NodeProto node(
+            String op, String name, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
+        NodeProto.Builder b = NodeProto.newBuilder()
+                .setOpType(op)
+                .setName(name)
+                .addAllInput(inputs)
+                .addAllOutput(outputs);
         for (AttributeProto a : attrs) {
             b.addAttribute(a);
         }
@@ -216,7 +231,8 @@ public final class OnnxProtos {
         return OnnxMl.ValueInfoProto.newBuilder()
                 .setName(name)
                 .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT.getNumber())))
+                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                                .setElemType(TensorProto.DataType.FLOAT.getNumber())))
                 .build();
     }
 

@@ -36,7 +36,8 @@ public final class OrtModel implements AutoCloseable {
 
     private OrtModel(OrtSession session) throws OrtException {
         this.session = session;
-        Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
+        Map.Entry<String, NodeInfo> input =
+                session.getInputInfo().entrySet().iterator().next();
         if (session.getInputInfo().size() != 1) {
             throw new OptimizationException("only single-input models are supported, this one has inputs "
                     + session.getInputInfo().keySet());
@@ -47,8 +48,8 @@ public final class OrtModel implements AutoCloseable {
         this.sampleShape[0] = 1;
         for (int i = 1; i < shape.length; i++) {
             if (shape[i] < 0) {
-                throw new OptimizationException("input " + inputName + " has a dynamic dimension " + i
-                        + " (shape " + java.util.Arrays.toString(shape) + "); only the batch may be dynamic");
+                throw new OptimizationException("input " + inputName + " has a dynamic dimension " + i + " (shape "
+                        + java.util.Arrays.toString(shape) + "); only the batch may be dynamic");
             }
         }
         this.outputNames = List.copyOf(session.getOutputNames());
@@ -75,7 +76,9 @@ public final class OrtModel implements AutoCloseable {
      */
     private static OrtEnvironment environment() {
         try {
-            Class.forName("ai.djl.engine.Engine").getMethod("getEngine", String.class).invoke(null, "OnnxRuntime");
+            Class.forName("ai.djl.engine.Engine")
+                    .getMethod("getEngine", String.class)
+                    .invoke(null, "OnnxRuntime");
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             // DJL is absent or has no ONNX Runtime engine: the plain environment is all there is.
         }
@@ -139,8 +142,8 @@ public final class OrtModel implements AutoCloseable {
     /** Every float output for one sample, by name, flattened. */
     public Map<String, float[]> runAll(float[] sample) {
         if (sample.length != sampleSize()) {
-            throw new OptimizationException("sample has " + sample.length + " values, the model takes "
-                    + sampleSize() + " (" + java.util.Arrays.toString(sampleShape) + ")");
+            throw new OptimizationException("sample has " + sample.length + " values, the model takes " + sampleSize()
+                    + " (" + java.util.Arrays.toString(sampleShape) + ")");
         }
         try (OnnxTensor t = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(sample), sampleShape);
                 OrtSession.Result r = session.run(Map.of(inputName, t))) {

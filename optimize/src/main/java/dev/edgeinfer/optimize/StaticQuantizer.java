@@ -131,11 +131,13 @@ public final class StaticQuantizer {
     }
 
     /** A Relu/Clip that is a tensor's only consumer: quantize its output instead. */
-    private static String absorb(String tensor, Map<String, List<NodeProto>> consumers, Map<String, TensorProto> inits) {
+    private static String absorb(
+            String tensor, Map<String, List<NodeProto>> consumers, Map<String, TensorProto> inits) {
         List<NodeProto> users = consumers.getOrDefault(tensor, List.of());
         if (users.size() == 1 && ABSORBED.contains(users.get(0).getOpType())) {
             NodeProto act = users.get(0);
-            boolean constantBounds = act.getInputList().stream().skip(1).allMatch(n -> n.isEmpty() || inits.containsKey(n));
+            boolean constantBounds =
+                    act.getInputList().stream().skip(1).allMatch(n -> n.isEmpty() || inits.containsKey(n));
             if (constantBounds) {
                 return act.getOutput(0);
             }
@@ -154,7 +156,8 @@ public final class StaticQuantizer {
     }
 
     /** Min/max of each tensor over the samples, each widened to include 0: {@code {min, max}}. */
-    static Map<String, float[]> calibrate(OnnxMl.ModelProto model, Set<String> tensors, List<float[]> samples, int threads) {
+    static Map<String, float[]> calibrate(
+            OnnxMl.ModelProto model, Set<String> tensors, List<float[]> samples, int threads) {
         GraphProto.Builder g = model.getGraph().toBuilder();
         Set<String> existing = new HashSet<>();
         g.getOutputList().forEach(o -> existing.add(o.getName()));
@@ -218,7 +221,8 @@ public final class StaticQuantizer {
                 String in = node.getInput(i);
                 if (ranges.containsKey(in)) {
                     String dq = in + "_dq" + (counter++);
-                    nodes.add(OnnxProtos.node("DequantizeLinear", dq, List.of(in + "_q", in + "_scale", in + "_zp"), List.of(dq)));
+                    nodes.add(OnnxProtos.node(
+                            "DequantizeLinear", dq, List.of(in + "_q", in + "_scale", in + "_zp"), List.of(dq)));
                     b.setInput(i, dq);
                 }
             }
@@ -230,7 +234,8 @@ public final class StaticQuantizer {
                 if (uses.get(wName) > 1 && !quantizedShared.add(wName)) {
                     throw new OptimizationException("weight " + wName + " is shared by several nodes; not supported");
                 }
-                float[] wScales = quantizeWeight(inits.get(wName), conv && perChannel, options.weightLimit(), newInits, nodes);
+                float[] wScales =
+                        quantizeWeight(inits.get(wName), conv && perChannel, options.weightLimit(), newInits, nodes);
                 b.setInput(1, wName + "_dequantized");
                 if (uses.get(wName) == 1) {
                     dropped.add(wName);
@@ -253,7 +258,8 @@ public final class StaticQuantizer {
                 }
             }
         }
-        GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
+        GraphProto.Builder g =
+                graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo().clearInitializer();
         for (TensorProto t : graph.getInitializerList()) {
             if (!dropped.contains(t.getName())) {
                 g.addInitializer(t);
@@ -264,12 +270,16 @@ public final class StaticQuantizer {
     }
 
     private static NodeProto quantizeNode(String tensor) {
-        return OnnxProtos.node("QuantizeLinear", tensor + "_quantize",
-                List.of(tensor, tensor + "_scale", tensor + "_zp"), List.of(tensor + "_q"));
+        return OnnxProtos.node(
+                "QuantizeLinear",
+                tensor + "_quantize",
+                List.of(tensor, tensor + "_scale", tensor + "_zp"),
+                List.of(tensor + "_q"));
     }
 
     /** Symmetric int8 weights, zero-point 0; returns the scales (one, or one per output channel). */
-    private static float[] quantizeWeight(TensorProto w, boolean perChannel, int limit, List<TensorProto> inits, List<NodeProto> nodes) {
+    private static float[] quantizeWeight(
+            TensorProto w, boolean perChannel, int limit, List<TensorProto> inits, List<NodeProto> nodes) {
         float[] values = OnnxProtos.floats(w);
         long[] dims = OnnxProtos.dims(w);
         int channels = perChannel ? (int) dims[0] : 1;
@@ -292,13 +302,17 @@ public final class StaticQuantizer {
         inits.add(OnnxProtos.floatTensor(name + "_wscale", scaleDims, scales));
         inits.add(OnnxProtos.int8Tensor(name + "_wzp", scaleDims, new byte[channels]));
         List<OnnxMl.AttributeProto> attrs = perChannel ? List.of(OnnxProtos.intAttribute("axis", 0)) : List.of();
-        nodes.add(OnnxProtos.node("DequantizeLinear", name + "_dequantize",
-                List.of(name + "_quantized", name + "_wscale", name + "_wzp"), List.of(name + "_dequantized"),
+        nodes.add(OnnxProtos.node(
+                "DequantizeLinear",
+                name + "_dequantize",
+                List.of(name + "_quantized", name + "_wscale", name + "_wzp"),
+                List.of(name + "_dequantized"),
                 attrs.toArray(new OnnxMl.AttributeProto[0])));
         return scales;
     }
 
-    private static void quantizeBias(TensorProto bias, float inputScale, float[] wScales, List<TensorProto> inits, List<NodeProto> nodes) {
+    private static void quantizeBias(
+            TensorProto bias, float inputScale, float[] wScales, List<TensorProto> inits, List<NodeProto> nodes) {
         float[] values = OnnxProtos.floats(bias);
         boolean perChannel = wScales.length > 1;
         float[] scales = new float[perChannel ? values.length : 1];
@@ -314,8 +328,11 @@ public final class StaticQuantizer {
         inits.add(OnnxProtos.floatTensor(name + "_bscale", scaleDims, scales));
         inits.add(OnnxProtos.int32Tensor(name + "_bzp", scaleDims, new int[scales.length]));
         List<OnnxMl.AttributeProto> attrs = perChannel ? List.of(OnnxProtos.intAttribute("axis", 0)) : List.of();
-        nodes.add(OnnxProtos.node("DequantizeLinear", name + "_dequantize",
-                List.of(name + "_quantized", name + "_bscale", name + "_bzp"), List.of(name + "_dequantized"),
+        nodes.add(OnnxProtos.node(
+                "DequantizeLinear",
+                name + "_dequantize",
+                List.of(name + "_quantized", name + "_bscale", name + "_bzp"),
+                List.of(name + "_dequantized"),
                 attrs.toArray(new OnnxMl.AttributeProto[0])));
     }
 }

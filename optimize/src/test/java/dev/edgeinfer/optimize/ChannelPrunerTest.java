@@ -1,17 +1,17 @@
 package dev.edgeinfer.optimize;
 
-import ai.onnx.proto.OnnxMl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.edgeinfer.optimize.ChannelPruner.Options;
 import dev.edgeinfer.optimize.ChannelPruner.Ranking;
 
+import ai.onnx.proto.OnnxMl;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ChannelPrunerTest {
 
@@ -20,7 +20,8 @@ class ChannelPrunerTest {
         OnnxMl.ModelProto net = TestNets.concatResidualNet(1);
         ChannelPruner.Result r = ChannelPruner.prune(net, new Options(0, Ranking.L1, 8));
         List<float[]> inputs = TestNets.randomInputs(5, 4 * TestNets.SIZE * TestNets.SIZE, 2);
-        try (OrtModel a = OrtModel.load(net.toByteArray(), 1); OrtModel b = OrtModel.load(r.model().toByteArray(), 1)) {
+        try (OrtModel a = OrtModel.load(net.toByteArray(), 1);
+                OrtModel b = OrtModel.load(r.model().toByteArray(), 1)) {
             for (float[] x : inputs) {
                 assertThat(b.run(x)).containsExactly(a.run(x), org.assertj.core.data.Offset.offset(1e-6f));
             }
@@ -31,7 +32,8 @@ class ChannelPrunerTest {
     @Test
     void halvesConcatResidualAndDepthwiseChannelsConsistently() {
         ChannelPruner.Result r = ChannelPruner.prune(TestNets.concatResidualNet(1), new Options(0.5, Ranking.L1, 8));
-        Map<String, OnnxMl.TensorProto> inits = OnnxProtos.initializers(r.model().getGraph());
+        Map<String, OnnxMl.TensorProto> inits =
+                OnnxProtos.initializers(r.model().getGraph());
         // a and b: 16 -> 8 each; the concat feeds conv_c 8 + 8 input channels.
         assertThat(OnnxProtos.dims(inits.get("wa"))).containsExactly(8, 4, 1, 1);
         assertThat(OnnxProtos.dims(inits.get("gamma"))).containsExactly(8);
@@ -42,12 +44,15 @@ class ChannelPrunerTest {
         assertThat(OnnxProtos.dims(inits.get("wdw"))).containsExactly(8, 1, 3, 3);
         assertThat(OnnxProtos.dims(inits.get("wfc"))).containsExactly(3, 8);
         OnnxMl.NodeProto dw = r.model().getGraph().getNodeList().stream()
-                .filter(n -> n.getName().equals("conv_dw")).findFirst().orElseThrow();
+                .filter(n -> n.getName().equals("conv_dw"))
+                .findFirst()
+                .orElseThrow();
         assertThat(OnnxProtos.intAttr(dw, "group", 0)).isEqualTo(8);
         assertThat(r.channelsBefore()).isEqualTo(64);
         assertThat(r.channelsAfter()).isEqualTo(32);
         try (OrtModel m = OrtModel.load(r.model().toByteArray(), 1)) {
-            float[] y = m.run(TestNets.randomInputs(1, 4 * TestNets.SIZE * TestNets.SIZE, 3).get(0));
+            float[] y = m.run(TestNets.randomInputs(1, 4 * TestNets.SIZE * TestNets.SIZE, 3)
+                    .get(0));
             assertThat(y).hasSize(3);
         }
     }
@@ -61,8 +66,14 @@ class ChannelPrunerTest {
             assertThat(r.channelsAfter()).isLessThan(r.channelsBefore() * 3 / 4);
             List<Integer> labels = new ArrayList<>();
             List<float[]> frames = TestNets.frames(8, 64, 5, labels);
-            try (OrtModel a = OrtModel.load(net, 1); OrtModel b = OrtModel.load(r.model().toByteArray(), 1)) {
-                Fidelity f = Fidelity.measure(a, b, frames, labels.stream().mapToInt(Integer::intValue).toArray(), 0.5);
+            try (OrtModel a = OrtModel.load(net, 1);
+                    OrtModel b = OrtModel.load(r.model().toByteArray(), 1)) {
+                Fidelity f = Fidelity.measure(
+                        a,
+                        b,
+                        frames,
+                        labels.stream().mapToInt(Integer::intValue).toArray(),
+                        0.5);
                 assertThat(f.top1Agreement()).as(ranking.name()).isGreaterThanOrEqualTo(0.9);
                 assertThat(f.referenceAccuracy()).isGreaterThanOrEqualTo(0.95);
             }
@@ -71,7 +82,9 @@ class ChannelPrunerTest {
 
     @Test
     void rejectsARatioOutOfRange() {
-        assertThatThrownBy(() -> new Options(1.0, Ranking.L1, 8)).isInstanceOf(OptimizationException.class).hasMessageContaining("1.0");
+        assertThatThrownBy(() -> new Options(1.0, Ranking.L1, 8))
+                .isInstanceOf(OptimizationException.class)
+                .hasMessageContaining("1.0");
     }
 
     static OnnxMl.ModelProto parse(byte[] bytes) {

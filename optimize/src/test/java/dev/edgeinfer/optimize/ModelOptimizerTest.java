@@ -1,5 +1,7 @@
 package dev.edgeinfer.optimize;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class ModelOptimizerTest {
 
@@ -18,11 +18,23 @@ class ModelOptimizerTest {
         Files.write(model, TestNets.smallMobileNet());
         List<Integer> labels = new ArrayList<>();
         List<float[]> frames = TestNets.frames(3, 64, 21, labels);
-        InputFiles.Samples heldOut = new InputFiles.Samples(frames, labels.stream().mapToInt(Integer::intValue).toArray());
-        ModelOptimizer.Request request = new ModelOptimizer.Request(model, TestNets.frames(2, 64, 22, new ArrayList<>()), heldOut,
-                List.of(0.5), ChannelPruner.Ranking.BN_GAMMA, true, null, 0.5, 5, 1);
-        List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> { });
-        assertThat(variants).extracting(ModelOptimizer.Variant::name).containsExactly("original", "int8", "int8-reduced", "pruned-50");
+        InputFiles.Samples heldOut = new InputFiles.Samples(
+                frames, labels.stream().mapToInt(Integer::intValue).toArray());
+        ModelOptimizer.Request request = new ModelOptimizer.Request(
+                model,
+                TestNets.frames(2, 64, 22, new ArrayList<>()),
+                heldOut,
+                List.of(0.5),
+                ChannelPruner.Ranking.BN_GAMMA,
+                true,
+                null,
+                0.5,
+                5,
+                1);
+        List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
+        assertThat(variants)
+                .extracting(ModelOptimizer.Variant::name)
+                .containsExactly("original", "int8", "int8-reduced", "pruned-50");
         assertThat(variants).allMatch(ModelOptimizer.Variant::made);
         assertThat(variants.get(0).fidelity().top1Agreement()).isEqualTo(1.0);
         for (ModelOptimizer.Variant v : variants) {

@@ -1,14 +1,13 @@
 package dev.edgeinfer.optimize;
 
-import ai.onnx.proto.OnnxMl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.onnx.proto.OnnxMl;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StaticQuantizerTest {
 
@@ -20,13 +19,20 @@ class StaticQuantizerTest {
         List<float[]> heldOut = TestNets.frames(8, 64, 12, labels);
         StaticQuantizer.Result q = StaticQuantizer.quantize(net, calibration, StaticQuantizer.Options.standard());
         assertThat(q.quantizedWeights()).isGreaterThan(10);
-        assertThat(q.model().getGraph().getNodeList()).noneMatch(n -> n.getOpType().equals("BatchNormalization"));
+        assertThat(q.model().getGraph().getNodeList())
+                .noneMatch(n -> n.getOpType().equals("BatchNormalization"));
         java.util.Map<Integer, Integer> bytes = new java.util.TreeMap<>();
-        q.model().getGraph().getInitializerList().forEach(t -> bytes.merge(t.getDataType(), t.getSerializedSize(), Integer::sum));
-        System.err.println("DIAG " + bytes + " nodes " + q.model().getGraph().getNodeCount() + " total " + q.model().getSerializedSize() + " vs " + net.length);
+        q.model()
+                .getGraph()
+                .getInitializerList()
+                .forEach(t -> bytes.merge(t.getDataType(), t.getSerializedSize(), Integer::sum));
+        System.err.println("DIAG " + bytes + " nodes " + q.model().getGraph().getNodeCount() + " total "
+                + q.model().getSerializedSize() + " vs " + net.length);
         assertThat(q.model().getSerializedSize()).isLessThan(net.length * 3 / 5);
-        try (OrtModel a = OrtModel.load(net, 1); OrtModel b = OrtModel.load(q.model().toByteArray(), 1)) {
-            Fidelity f = Fidelity.measure(a, b, heldOut, labels.stream().mapToInt(Integer::intValue).toArray(), 0.5);
+        try (OrtModel a = OrtModel.load(net, 1);
+                OrtModel b = OrtModel.load(q.model().toByteArray(), 1)) {
+            Fidelity f = Fidelity.measure(
+                    a, b, heldOut, labels.stream().mapToInt(Integer::intValue).toArray(), 0.5);
             assertThat(f.top1Agreement()).isGreaterThanOrEqualTo(0.95);
             assertThat(f.meanCosine()).isGreaterThan(0.95);
         }
@@ -36,9 +42,11 @@ class StaticQuantizerTest {
     void reducedRangeWeightsStayWithin63() {
         OnnxMl.ModelProto net = TestNets.concatResidualNet(4);
         List<float[]> calibration = TestNets.randomInputs(8, 4 * TestNets.SIZE * TestNets.SIZE, 5);
-        StaticQuantizer.Result q = StaticQuantizer.quantize(net.toByteArray(), calibration, StaticQuantizer.Options.reduced());
+        StaticQuantizer.Result q =
+                StaticQuantizer.quantize(net.toByteArray(), calibration, StaticQuantizer.Options.reduced());
         List<OnnxMl.TensorProto> int8 = q.model().getGraph().getInitializerList().stream()
-                .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8.getNumber() && t.getName().endsWith("_quantized"))
+                .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8.getNumber()
+                        && t.getName().endsWith("_quantized"))
                 .toList();
         assertThat(int8).hasSizeGreaterThanOrEqualTo(5);
         int max = 0;
@@ -48,15 +56,19 @@ class StaticQuantizerTest {
             }
         }
         assertThat(max).isEqualTo(63);
-        try (OrtModel a = OrtModel.load(net.toByteArray(), 1); OrtModel b = OrtModel.load(q.model().toByteArray(), 1)) {
-            Fidelity f = Fidelity.measure(a, b, TestNets.randomInputs(20, 4 * TestNets.SIZE * TestNets.SIZE, 6), null, 0.5);
+        try (OrtModel a = OrtModel.load(net.toByteArray(), 1);
+                OrtModel b = OrtModel.load(q.model().toByteArray(), 1)) {
+            Fidelity f =
+                    Fidelity.measure(a, b, TestNets.randomInputs(20, 4 * TestNets.SIZE * TestNets.SIZE, 6), null, 0.5);
             assertThat(f.meanCosine()).isGreaterThan(0.98);
         }
     }
 
     @Test
     void refusesToQuantizeWithoutCalibrationSamples() {
-        assertThatThrownBy(() -> StaticQuantizer.quantize(TestNets.smallMobileNet(), List.of(), StaticQuantizer.Options.standard()))
-                .isInstanceOf(OptimizationException.class).hasMessageContaining("calibration");
+        assertThatThrownBy(() -> StaticQuantizer.quantize(
+                        TestNets.smallMobileNet(), List.of(), StaticQuantizer.Options.standard()))
+                .isInstanceOf(OptimizationException.class)
+                .hasMessageContaining("calibration");
     }
 }

@@ -1,9 +1,10 @@
 package dev.edgeinfer.simulation.models;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
+
+import ai.onnx.proto.OnnxMl;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,8 +71,8 @@ public final class MobileNetV2StyleModelFactory {
     public record Stage(int expansion, int channels, int repeats, int stride) {
         public Stage {
             if (expansion < 1 || channels < 2 * SIGNALS || repeats < 1 || stride < 1 || stride > 2) {
-                throw new IllegalArgumentException("bad stage t=" + expansion + " c=" + channels + " n=" + repeats
-                        + " s=" + stride);
+                throw new IllegalArgumentException(
+                        "bad stage t=" + expansion + " c=" + channels + " n=" + repeats + " s=" + stride);
             }
         }
     }
@@ -87,31 +88,48 @@ public final class MobileNetV2StyleModelFactory {
      * @param headChannels channels of the two concatenated heads together (even)
      * @param seed weight generator seed
      */
-    public record Spec(String name, String version, int size, int stemChannels, List<Stage> stages, int headChannels,
-            long seed) {
+    public record Spec(
+            String name, String version, int size, int stemChannels, List<Stage> stages, int headChannels, long seed) {
 
         public Spec {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(version, "version");
             stages = List.copyOf(stages);
             if (size < 16 || stemChannels < 2 * SIGNALS || headChannels < 4 * SIGNALS || headChannels % 2 != 0) {
-                throw new IllegalArgumentException("bad spec: size " + size + ", stem " + stemChannels + ", head "
-                        + headChannels);
+                throw new IllegalArgumentException(
+                        "bad spec: size " + size + ", stem " + stemChannels + ", head " + headChannels);
             }
         }
 
         /** MobileNetV2 1.0 at 224x224. */
         public static Spec standard() {
-            return new Spec("mobilenetv2-style", "v1", 224, 32, List.of(
-                    new Stage(1, 16, 1, 1), new Stage(6, 24, 2, 2), new Stage(6, 32, 3, 2),
-                    new Stage(6, 64, 4, 2), new Stage(6, 96, 3, 1), new Stage(6, 160, 3, 2),
-                    new Stage(6, 320, 1, 1)), 1280, 2024);
+            return new Spec(
+                    "mobilenetv2-style",
+                    "v1",
+                    224,
+                    32,
+                    List.of(
+                            new Stage(1, 16, 1, 1),
+                            new Stage(6, 24, 2, 2),
+                            new Stage(6, 32, 3, 2),
+                            new Stage(6, 64, 4, 2),
+                            new Stage(6, 96, 3, 1),
+                            new Stage(6, 160, 3, 2),
+                            new Stage(6, 320, 1, 1)),
+                    1280,
+                    2024);
         }
 
         /** A 64x64 net with three stages (residual, depthwise, concat all present), for tests. */
         public static Spec small() {
-            return new Spec("mobilenetv2-small", "v1", 64, 16, List.of(
-                    new Stage(1, 16, 1, 1), new Stage(4, 24, 2, 2), new Stage(4, 32, 2, 2)), 64, 7);
+            return new Spec(
+                    "mobilenetv2-small",
+                    "v1",
+                    64,
+                    16,
+                    List.of(new Stage(1, 16, 1, 1), new Stage(4, 24, 2, 2), new Stage(4, 32, 2, 2)),
+                    64,
+                    7);
         }
 
         public Spec withSize(int size) {
@@ -182,9 +200,15 @@ public final class MobileNetV2StyleModelFactory {
         metadata.put("edgeinfer.input", INPUT_NAME + "[N,3," + spec.size() + "," + spec.size() + "]");
         metadata.put("edgeinfer.output", OUTPUT_NAME + "[N," + classes + "]");
         String doc = "EdgeInfer " + spec.name() + " " + spec.version() + ": MobileNetV2-style CNN (seeded weights, "
-                + "colour signal channels) classifying a " + spec.size() + "x" + spec.size() + " frame into " + LABELS + ".";
-        return g.model(INPUT_NAME, new long[] {-1, 3, spec.size(), spec.size()}, OUTPUT_NAME, new long[] {-1, classes},
-                doc, metadata);
+                + "colour signal channels) classifying a " + spec.size() + "x" + spec.size() + " frame into " + LABELS
+                + ".";
+        return g.model(
+                INPUT_NAME,
+                new long[] {-1, 3, spec.size(), spec.size()},
+                OUTPUT_NAME,
+                new long[] {-1, classes},
+                doc,
+                metadata);
     }
 
     /** The net under construction: graph, generator, and the layer recipes. */
@@ -204,7 +228,8 @@ public final class MobileNetV2StyleModelFactory {
                 float b = FrameModelFactory.COLOUR_BIAS[k];
                 for (int c = 0; c < 3; c++) {
                     for (int tap = 0; tap < 9; tap++) {
-                        w[k * 27 + c * 9 + tap] = FrameModelFactory.COLOUR_WEIGHTS[k][c] * FrameModelFactory.STD[c] / 9f * GAIN;
+                        w[k * 27 + c * 9 + tap] =
+                                FrameModelFactory.COLOUR_WEIGHTS[k][c] * FrameModelFactory.STD[c] / 9f * GAIN;
                     }
                     b += FrameModelFactory.COLOUR_WEIGHTS[k][c] * FrameModelFactory.MEAN[c];
                 }
@@ -271,18 +296,42 @@ public final class MobileNetV2StyleModelFactory {
             return w;
         }
 
-        String convBn(String name, String input, int in, int out, int kernel, int stride, int group, float[] w,
-                boolean clip, int signals) {
+        String convBn(
+                String name,
+                String input,
+                int in,
+                int out,
+                int kernel,
+                int stride,
+                int group,
+                float[] w,
+                boolean clip,
+                int signals) {
             return convBnClip(name, input, in, out, kernel, stride, group, w, clip, signals, new float[signals]);
         }
 
-        String convBnClip(String name, String input, int in, int out, int kernel, int stride, int group, float[] w,
-                boolean clip, int signals, float[] signalBias) {
+        String convBnClip(
+                String name,
+                String input,
+                int in,
+                int out,
+                int kernel,
+                int stride,
+                int group,
+                float[] w,
+                boolean clip,
+                int signals,
+                float[] signalBias) {
             String weights = g.floats(name + "_w", new long[] {out, in / group, kernel, kernel}, w);
             int pad = kernel / 2;
-            String conv = g.node("Conv", name, List.of(input, weights),
-                    ProtoGraphBuilder.ints("kernel_shape", kernel, kernel), ProtoGraphBuilder.ints("strides", stride, stride),
-                    ProtoGraphBuilder.ints("pads", pad, pad, pad, pad), ProtoGraphBuilder.integer("group", group));
+            String conv = g.node(
+                    "Conv",
+                    name,
+                    List.of(input, weights),
+                    ProtoGraphBuilder.ints("kernel_shape", kernel, kernel),
+                    ProtoGraphBuilder.ints("strides", stride, stride),
+                    ProtoGraphBuilder.ints("pads", pad, pad, pad, pad),
+                    ProtoGraphBuilder.integer("group", group));
             float[] gamma = new float[out];
             float[] beta = new float[out];
             float[] mean = new float[out];
@@ -300,9 +349,16 @@ public final class MobileNetV2StyleModelFactory {
                 }
             }
             long[] dims = {out};
-            String bn = g.node("BatchNormalization", name + "_bn", List.of(conv, g.floats(name + "_gamma", dims, gamma),
-                    g.floats(name + "_beta", dims, beta), g.floats(name + "_mean", dims, mean),
-                    g.floats(name + "_var", dims, var)), ProtoGraphBuilder.real("epsilon", BN_EPS));
+            String bn = g.node(
+                    "BatchNormalization",
+                    name + "_bn",
+                    List.of(
+                            conv,
+                            g.floats(name + "_gamma", dims, gamma),
+                            g.floats(name + "_beta", dims, beta),
+                            g.floats(name + "_mean", dims, mean),
+                            g.floats(name + "_var", dims, var)),
+                    ProtoGraphBuilder.real("epsilon", BN_EPS));
             if (!clip) {
                 return bn;
             }

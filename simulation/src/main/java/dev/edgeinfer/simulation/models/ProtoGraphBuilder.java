@@ -39,12 +39,13 @@ public final class ProtoGraphBuilder {
             n *= d;
         }
         if (n != values.length) {
-            throw new IllegalArgumentException("tensor " + name + " has " + values.length + " values for dims "
-                    + java.util.Arrays.toString(dims));
+            throw new IllegalArgumentException(
+                    "tensor " + name + " has " + values.length + " values for dims " + java.util.Arrays.toString(dims));
         }
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber());
+        TensorProto.Builder t =
+                TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber());
         for (long d : dims) {
             t.addDims(d);
         }
@@ -54,7 +55,11 @@ public final class ProtoGraphBuilder {
 
     /** Adds node {@code name} with one output named like the node; returns the output. */
     public String node(String op, String name, List<String> inputs, AttributeProto... attributes) {
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(name);
+        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
+                .setOpType(op)
+                .setName(name)
+                .addAllInput(inputs)
+                .addOutput(name);
         for (AttributeProto a : attributes) {
             n.addAttribute(a);
         }
@@ -71,43 +76,62 @@ public final class ProtoGraphBuilder {
     }
 
     public static AttributeProto integer(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     public static AttributeProto real(String name, float value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.FLOAT)
+                .setF(value)
+                .build();
     }
 
     /**
      * The model: one float input and one float output ({@code -1} dims become a {@code batch}
      * parameter), fixed producer, metadata in key order.
      */
-    public OnnxMl.ModelProto model(String input, long[] inputDims, String output, long[] outputDims, String doc,
+    public OnnxMl.ModelProto model(
+            String input,
+            long[] inputDims,
+            String output,
+            long[] outputDims,
+            String doc,
             Map<String, String> metadata) {
         graph.addInput(valueInfo(input, inputDims)).addOutput(valueInfo(output, outputDims));
         OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(OnnxGraphs.IR_VERSION)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName(OnnxGraphs.PRODUCER_NAME)
                 .setProducerVersion(OnnxGraphs.PRODUCER_VERSION)
                 .setDomain(SensorModelFactory.DOMAIN)
                 .setDocString(doc)
                 .setGraph(graph);
-        new TreeMap<>(metadata).forEach((k, v) -> m.addMetadataProps(
-                OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        new TreeMap<>(metadata)
+                .forEach((k, v) -> m.addMetadataProps(
+                        OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
     }
 
     private static OnnxMl.ValueInfoProto valueInfo(String name, long[] dims) {
         OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
         for (long d : dims) {
-            shape.addDim(d < 0
-                    ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
-                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+            shape.addDim(
+                    d < 0
+                            ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
+                            : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(TensorProto.DataType.FLOAT.getNumber()).setShape(shape)))
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder()
+                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                                .setElemType(TensorProto.DataType.FLOAT.getNumber())
+                                .setShape(shape)))
                 .build();
     }
 }

@@ -1,6 +1,5 @@
 package dev.edgeinfer.simulation.models;
 
-import ai.onnx.proto.OnnxMl;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.operators.sensor.SensorFeatures;
@@ -9,6 +8,7 @@ import dev.edgeinfer.simulation.models.SensorModelFactory.Standardiser;
 import dev.edgeinfer.simulation.sensor.AnomalyKind;
 import dev.edgeinfer.simulation.sensor.LabelledWindow;
 
+import ai.onnx.proto.OnnxMl;
 import org.tribuo.MutableDataset;
 import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
@@ -55,9 +55,18 @@ public final class SensorTeacherModelFactory {
 
     /** The default teacher: all anomaly kinds, 64 devices x 2000 readings, 10 epochs. */
     public static SensorModelSpec spec() {
-        return new SensorModelSpec("sensor-anomaly-teacher", "v1", SensorModelSpec.DEFAULT_CHANNELS,
-                SensorModelSpec.DEFAULT_WINDOW_SIZE, SensorModelSpec.DEFAULT_SLIDE,
-                EnumSet.of(AnomalyKind.SPIKE, AnomalyKind.DRIFT, AnomalyKind.FLATLINE), 64, 2_000, 0.01, 10, 303);
+        return new SensorModelSpec(
+                "sensor-anomaly-teacher",
+                "v1",
+                SensorModelSpec.DEFAULT_CHANNELS,
+                SensorModelSpec.DEFAULT_WINDOW_SIZE,
+                SensorModelSpec.DEFAULT_SLIDE,
+                EnumSet.of(AnomalyKind.SPIKE, AnomalyKind.DRIFT, AnomalyKind.FLATLINE),
+                64,
+                2_000,
+                0.01,
+                10,
+                303);
     }
 
     /** Trains, writes {@code outputDir/<name>-<version>.onnx} and evaluates on the held-out windows. */
@@ -77,29 +86,43 @@ public final class SensorTeacherModelFactory {
             Label label = windows.get(i).anomalous() ? SensorModelFactory.ANOMALY : SensorModelFactory.NORMAL;
             data.add(new ArrayExample<>(label, names, second.applyAsDouble(expanded.get(i))));
         }
-        LinearSGDTrainer trainer = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(0.1, 0.1), spec.epochs(),
-                Integer.MAX_VALUE, 1, spec.seed());
+        LinearSGDTrainer trainer = new LinearSGDTrainer(
+                new LogMulticlass(), new AdaGrad(0.1, 0.1), spec.epochs(), Integer.MAX_VALUE, 1, spec.seed());
         LinearSGDModel model = trainer.train(data);
         SensorModelFactory.checkFeatureOrder(model.getFeatureIDMap(), names);
         int anomaly = model.getOutputIDInfo().getID(SensorModelFactory.ANOMALY);
 
-        List<LabelledWindow> heldOut = SensorModelFactory.heldOutWindows(spec.channels(), spec.windowSize(), spec.slide());
+        List<LabelledWindow> heldOut =
+                SensorModelFactory.heldOutWindows(spec.channels(), spec.windowSize(), spec.slide());
         List<org.tribuo.Example<Label>> examples = new ArrayList<>();
         for (float[] x : SensorModelFactory.features(heldOut)) {
-            examples.add(new ArrayExample<>(SensorModelFactory.NORMAL, names, second.applyAsDouble(expand(first.applyAsDouble(x)))));
+            examples.add(new ArrayExample<>(
+                    SensorModelFactory.NORMAL, names, second.applyAsDouble(expand(first.applyAsDouble(x)))));
         }
         List<Prediction<Label>> predictions = model.predict(examples);
         float[] scores = new float[predictions.size()];
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = (float) predictions.get(i).getOutputScores().get(SensorModelFactory.ANOMALY.getLabel()).getScore();
+            scores[i] = (float) predictions
+                    .get(i)
+                    .getOutputScores()
+                    .get(SensorModelFactory.ANOMALY.getLabel())
+                    .getScore();
         }
         Evaluation evaluation = Evaluation.of(scores, heldOut);
 
         Path file = outputDir.resolve(spec.fileName());
         OnnxGraphs.write(toOnnx(spec, model, anomaly, first, second), file);
-        return new BuiltModel(ModelId.of(spec.name(), spec.version(), Sha256.of(file)), file, spec.channels(),
-                spec.windowSize(), f, SensorModelFactory.INPUT_NAME, SensorModelFactory.OUTPUT_NAME,
-                evaluation.precision(), evaluation.recall(), evaluation.recallByKind());
+        return new BuiltModel(
+                ModelId.of(spec.name(), spec.version(), Sha256.of(file)),
+                file,
+                spec.channels(),
+                spec.windowSize(),
+                f,
+                SensorModelFactory.INPUT_NAME,
+                SensorModelFactory.OUTPUT_NAME,
+                evaluation.precision(),
+                evaluation.recall(),
+                evaluation.recallByKind());
     }
 
     /** {@code z} followed by all products {@code z[i] * z[j]}, row-major, in float like the graph. */
@@ -117,8 +140,8 @@ public final class SensorTeacherModelFactory {
         return out;
     }
 
-    private static OnnxMl.ModelProto toOnnx(SensorModelSpec spec, LinearSGDModel model, int anomaly, Standardiser first,
-            Standardiser second) {
+    private static OnnxMl.ModelProto toOnnx(
+            SensorModelSpec spec, LinearSGDModel model, int anomaly, Standardiser first, Standardiser second) {
         int f = first.mean().length;
         ONNXContext ctx = new ONNXContext();
         ctx.setName(spec.name() + "-" + spec.version());
@@ -128,7 +151,8 @@ public final class SensorTeacherModelFactory {
         ONNXNode row = z.apply(ONNXOperators.UNSQUEEZE, ctx.array("axis_1", new long[] {1}));
         ONNXNode products = ctx.operation(ONNXOperators.MUL, List.<ONNXRef<?>>of(column, row), "outer")
                 .apply(CnnOperators.FLATTEN, Map.of("axis", 1));
-        ONNXNode joined = ctx.operation(ONNXOperators.CONCAT, List.<ONNXRef<?>>of(z, products), "quadratic", Map.of("axis", 1));
+        ONNXNode joined =
+                ctx.operation(ONNXOperators.CONCAT, List.<ONNXRef<?>>of(z, products), "quadratic", Map.of("axis", 1));
         ONNXContext c = ctx;
         ONNXNode standardised = joined.apply(ONNXOperators.SUB, c.array("quadratic_mean", second.mean()))
                 .apply(ONNXOperators.DIV, c.array("quadratic_std", second.std()));
@@ -144,7 +168,8 @@ public final class SensorTeacherModelFactory {
         metadata.put("edgeinfer.features.extractor", SensorFeatures.class.getName());
         metadata.put("edgeinfer.threshold", Double.toString(SensorModelFactory.THRESHOLD));
         String doc = "EdgeInfer " + spec.name() + " " + spec.version() + ": logistic regression over standardised "
-                + "SensorFeatures and their pairwise products (" + (f + f * f) + " inputs); 'score' [N,1] is P(anomaly).";
+                + "SensorFeatures and their pairwise products (" + (f + f * f)
+                + " inputs); 'score' [N,1] is P(anomaly).";
         return OnnxGraphs.reproducibleModel(ctx, SensorModelFactory.DOMAIN, 1, doc, metadata);
     }
 }

@@ -1,18 +1,18 @@
 package dev.edgeinfer.simulation.models;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.models.MobileNetV2StyleModelFactory.Spec;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class MobileNetV2StyleModelFactoryTest {
 
@@ -28,8 +28,10 @@ class MobileNetV2StyleModelFactoryTest {
         assertThat(nodes).anyMatch(n -> n.getOpType().equals("Add"));
         assertThat(nodes).anyMatch(n -> n.getOpType().equals("Concat"));
         assertThat(nodes).anyMatch(n -> n.getOpType().equals("BatchNormalization"));
-        assertThat(nodes).anyMatch(n -> n.getOpType().equals("Conv")
-                && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("group") && a.getI() > 1));
+        assertThat(nodes)
+                .anyMatch(n -> n.getOpType().equals("Conv")
+                        && n.getAttributeList().stream()
+                                .anyMatch(a -> a.getName().equals("group") && a.getI() > 1));
     }
 
     @Test
@@ -41,11 +43,13 @@ class MobileNetV2StyleModelFactoryTest {
         SplittableRandom random = new SplittableRandom(3);
         int correct = 0;
         int total = 0;
-        try (OrtSession session = env.createSession(MobileNetV2StyleModelFactory.toOnnx(spec).toByteArray())) {
+        try (OrtSession session =
+                env.createSession(MobileNetV2StyleModelFactory.toOnnx(spec).toByteArray())) {
             for (String label : SyntheticFrames.LABELS) {
                 for (int i = 0; i < 10; i++) {
                     float[] x = normalise(SyntheticFrames.rgb(label, spec.size(), spec.size(), random), spec.size());
-                    try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, 3, spec.size(), spec.size()});
+                    try (OnnxTensor t = OnnxTensor.createTensor(
+                                    env, FloatBuffer.wrap(x), new long[] {1, 3, spec.size(), spec.size()});
                             OrtSession.Result r = session.run(Map.of(MobileNetV2StyleModelFactory.INPUT_NAME, t))) {
                         float[] p = ((float[][]) r.get(0).getValue())[0];
                         int best = 0;
@@ -65,7 +69,8 @@ class MobileNetV2StyleModelFactoryTest {
         float[] out = new float[3 * size * size];
         for (int p = 0; p < size * size; p++) {
             for (int c = 0; c < 3; c++) {
-                out[c * size * size + p] = ((rgb[p * 3 + c] & 0xff) / 255f - FrameModelFactory.MEAN[c]) / FrameModelFactory.STD[c];
+                out[c * size * size + p] =
+                        ((rgb[p * 3 + c] & 0xff) / 255f - FrameModelFactory.MEAN[c]) / FrameModelFactory.STD[c];
             }
         }
         return out;
