@@ -62,7 +62,7 @@ final class OptimizeReport {
             Fidelity f = v.fidelity();
             out.printf(
                     Locale.ROOT,
-                    "%-13s %10.1f %5.2fx %7s %8s %7s %7s %7s %7s %8.2f %8.2f %8.1f %6.2fx%n",
+                    "%-13s %10.1f %5.2fx %7s %8s %7s %7s %7s %7s %8.3f %8.3f %8.1f %6.2fx%n",
                     v.name(),
                     v.bytes() / 1024.0,
                     v.sizeRatio(),

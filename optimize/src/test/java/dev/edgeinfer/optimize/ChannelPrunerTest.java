@@ -81,6 +81,25 @@ class ChannelPrunerTest {
     }
 
     @Test
+    void leavesChannelsWholeWhereTheyReachAnOpItCannotFollow() {
+        // conv -> Relu -> Flatten (no global pooling first: channels and pixels mixed) -> Gemm.
+        dev.edgeinfer.simulation.models.ProtoGraphBuilder g =
+                new dev.edgeinfer.simulation.models.ProtoGraphBuilder("flat");
+        String c = g.node("Conv", "conv", List.of("x", g.floats("w", new long[] {16, 2, 1, 1}, new float[32])));
+        String r = g.node("Relu", "relu", List.of(c));
+        String f = g.node(
+                "Flatten", "flat", List.of(r), dev.edgeinfer.simulation.models.ProtoGraphBuilder.integer("axis", 1));
+        String y = g.node("Gemm", "fc", List.of(f, g.floats("wfc", new long[] {16 * 4, 2}, new float[128])));
+        OnnxMl.ModelProto net = g.model("x", new long[] {-1, 2, 2, 2}, y, new long[] {-1, 2}, "flat", Map.of());
+        ChannelPruner.Result result = ChannelPruner.prune(net, new Options(0.5, Ranking.L1, 8));
+        assertThat(result.frozenGroups()).isEqualTo(1);
+        assertThat(result.channelsAfter()).isEqualTo(16);
+        assertThat(OnnxProtos.dims(
+                        OnnxProtos.initializers(result.model().getGraph()).get("w")))
+                .containsExactly(16, 2, 1, 1);
+    }
+
+    @Test
     void rejectsARatioOutOfRange() {
         assertThatThrownBy(() -> new Options(1.0, Ranking.L1, 8))
                 .isInstanceOf(OptimizationException.class)
