@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +70,14 @@ final class OptimizeCommand implements Callable<Integer> {
             names = "--calibration",
             description = "Calibration inputs: a directory of JPEG/PNG frames, a .npy or raw float32 file.")
     Path calibration;
+
+    @Option(
+            names = "--calibration-topic",
+            description = "Read calibration frames from this Kafka frame topic instead (needs --bootstrap).")
+    String calibrationTopic;
+
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers for --calibration-topic.")
+    String bootstrap;
 
     @Option(
             names = "--eval",
@@ -161,8 +170,17 @@ final class OptimizeCommand implements Callable<Integer> {
 
         List<float[]> calibrationInputs = List.of();
         InputFiles.Samples heldOut = null;
-        if (calibration != null) {
-            InputFiles.Samples cal = InputFiles.read(calibration, shape, mean, std, labels);
+        if (calibration != null || calibrationTopic != null) {
+            InputFiles.Samples cal;
+            if (calibrationTopic != null) {
+                if (bootstrap == null) {
+                    throw new OptimizationException("--calibration-topic needs --bootstrap");
+                }
+                cal = TopicFrames.read(
+                        bootstrap, calibrationTopic, 2 * calibrationCount, Duration.ofSeconds(30), shape, mean, std);
+            } else {
+                cal = InputFiles.read(calibration, shape, mean, std, labels);
+            }
             if (eval == null && !meta.containsKey("edgeinfer.channels")) {
                 int half = Math.max(1, cal.size() / 2);
                 heldOut = cal.slice(half, cal.size());
@@ -252,7 +270,7 @@ final class OptimizeCommand implements Callable<Integer> {
                         ? MobileNetV2StyleModelFactory.Spec.standard()
                         : MobileNetV2StyleModelFactory.Spec.small();
                 model = MobileNetV2StyleModelFactory.build(s, out).file();
-                if (calibration == null) {
+                if (calibration == null && calibrationTopic == null) {
                     calibration = writeFrames(out.resolve("calibration"), 8, s.size(), 11);
                 }
                 if (eval == null) {

@@ -120,14 +120,43 @@ public final class InputFiles {
         return start + headerLen;
     }
 
-    private static Samples images(Path dir, long[] shape, float[] mean, float[] std, List<String> classLabels)
-            throws IOException {
+    /**
+     * One image as a model input {@code [1, 3, H, W]}: resized (bilinear) and normalised
+     * {@code (pixel / 255 - mean) / std} per channel (null mean: 0, null std: 1).
+     */
+    public static float[] fromImage(BufferedImage img, long[] shape, float[] mean, float[] std) {
         if (shape.length != 4 || shape[1] != 3) {
             throw new OptimizationException(
                     "images need a model input [N, 3, H, W], this model takes " + java.util.Arrays.toString(shape));
         }
         int h = (int) shape[2];
         int w = (int) shape[3];
+        BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, w, h, null);
+        g.dispose();
+        float[] x = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int xx = 0; xx < w; xx++) {
+                int rgb = scaled.getRGB(xx, y);
+                for (int c = 0; c < 3; c++) {
+                    float v = ((rgb >> (16 - 8 * c)) & 0xff) / 255f;
+                    float m = mean == null ? 0 : mean[c];
+                    float s = std == null ? 1 : std[c];
+                    x[c * h * w + y * w + xx] = (v - m) / s;
+                }
+            }
+        }
+        return x;
+    }
+
+    private static Samples images(Path dir, long[] shape, float[] mean, float[] std, List<String> classLabels)
+            throws IOException {
+        if (shape.length != 4 || shape[1] != 3) {
+            throw new OptimizationException(
+                    "images need a model input [N, 3, H, W], this model takes " + java.util.Arrays.toString(shape));
+        }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p ->
@@ -145,23 +174,7 @@ public final class InputFiles {
             if (img == null) {
                 throw new OptimizationException("cannot decode image " + files.get(i));
             }
-            BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = scaled.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(img, 0, 0, w, h, null);
-            g.dispose();
-            float[] x = new float[3 * h * w];
-            for (int y = 0; y < h; y++) {
-                for (int xx = 0; xx < w; xx++) {
-                    int rgb = scaled.getRGB(xx, y);
-                    for (int c = 0; c < 3; c++) {
-                        float v = ((rgb >> (16 - 8 * c)) & 0xff) / 255f;
-                        float m = mean == null ? 0 : mean[c];
-                        float s = std == null ? 1 : std[c];
-                        x[c * h * w + y * w + xx] = (v - m) / s;
-                    }
-                }
-            }
+            float[] x = fromImage(img, shape, mean, std);
             out.add(x);
             String name = files.get(i).getFileName().toString();
             labels[i] = -1;

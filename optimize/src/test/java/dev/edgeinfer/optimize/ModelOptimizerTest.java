@@ -50,12 +50,23 @@ class ModelOptimizerTest {
     void acceptsAModelBuiltElsewhere(@TempDir Path dir) throws Exception {
         // The hand-set demo classifier: Tribuo's graph builder, an unpadded conv with 5 filters, no BatchNorm.
         var spec = dev.edgeinfer.simulation.models.FrameModelFactory.Spec.v2().withSize(32, 32);
-        Path model = dev.edgeinfer.simulation.models.FrameModelFactory.build(spec, dir).file();
+        Path model = dev.edgeinfer.simulation.models.FrameModelFactory.build(spec, dir)
+                .file();
         List<Integer> labels = new ArrayList<>();
         InputFiles.Samples heldOut = new InputFiles.Samples(
-                TestNets.frames(4, 32, 31, labels), labels.stream().mapToInt(Integer::intValue).toArray());
-        ModelOptimizer.Request request = new ModelOptimizer.Request(model, TestNets.frames(2, 32, 32, new ArrayList<>()),
-                heldOut, List.of(0.5), ChannelPruner.Ranking.L1, true, null, 0.5, 5, 1);
+                TestNets.frames(4, 32, 31, labels),
+                labels.stream().mapToInt(Integer::intValue).toArray());
+        ModelOptimizer.Request request = new ModelOptimizer.Request(
+                model,
+                TestNets.frames(2, 32, 32, new ArrayList<>()),
+                heldOut,
+                List.of(0.5),
+                ChannelPruner.Ranking.L1,
+                true,
+                null,
+                0.5,
+                5,
+                1);
         List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
         assertThat(variants).allMatch(ModelOptimizer.Variant::made);
         assertThat(variants.get(1).fidelity().top1Agreement()).isGreaterThanOrEqualTo(0.9);
