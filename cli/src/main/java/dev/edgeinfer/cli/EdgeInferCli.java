@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             KeysCommand.class,
             BenchCommand.class,
             ConfigDocsCommand.class,
+            OptimizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class EdgeInferCli implements Runnable {

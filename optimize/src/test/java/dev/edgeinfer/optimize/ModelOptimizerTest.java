@@ -1,0 +1,88 @@
+package dev.edgeinfer.optimize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+class ModelOptimizerTest {
+
+    @Test
+    void makesChecksAndTimesEveryVariantOfAnImageModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("net.onnx");
+        Files.write(model, TestNets.smallMobileNet());
+        List<Integer> labels = new ArrayList<>();
+        List<float[]> frames = TestNets.frames(3, 64, 21, labels);
+        InputFiles.Samples heldOut = new InputFiles.Samples(
+                frames, labels.stream().mapToInt(Integer::intValue).toArray());
+        ModelOptimizer.Request request = new ModelOptimizer.Request(
+                model,
+                TestNets.frames(2, 64, 22, new ArrayList<>()),
+                heldOut,
+                List.of(0.5),
+                ChannelPruner.Ranking.BN_GAMMA,
+                true,
+                null,
+                0.5,
+                5,
+                1);
+        List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
+        assertThat(variants)
+                .extracting(ModelOptimizer.Variant::name)
+                .containsExactly("original", "int8", "int8-reduced", "pruned-50");
+        assertThat(variants).allMatch(ModelOptimizer.Variant::made);
+        assertThat(variants.get(0).fidelity().top1Agreement()).isEqualTo(1.0);
+        for (ModelOptimizer.Variant v : variants) {
+            assertThat(v.file()).exists();
+            assertThat(v.fidelity().top1Agreement()).as(v.name()).isGreaterThanOrEqualTo(0.9);
+            assertThat(v.latency().p50Ms()).isPositive();
+        }
+        assertThat(variants.get(3).sizeRatio()).isLessThan(0.6);
+        assertThat(ModelOptimizer.paretoFront(variants)).isNotEmpty();
+    }
+
+    @Test
+    void acceptsAModelBuiltElsewhere(@TempDir Path dir) throws Exception {
+        // The hand-set demo classifier: Tribuo's graph builder, an unpadded conv with 5 filters, no BatchNorm.
+        var spec = dev.edgeinfer.simulation.models.FrameModelFactory.Spec.v2().withSize(32, 32);
+        Path model = dev.edgeinfer.simulation.models.FrameModelFactory.build(spec, dir)
+                .file();
+        List<Integer> labels = new ArrayList<>();
+        InputFiles.Samples heldOut = new InputFiles.Samples(
+                TestNets.frames(4, 32, 31, labels),
+                labels.stream().mapToInt(Integer::intValue).toArray());
+        ModelOptimizer.Request request = new ModelOptimizer.Request(
+                model,
+                TestNets.frames(2, 32, 32, new ArrayList<>()),
+                heldOut,
+                List.of(0.5),
+                ChannelPruner.Ranking.L1,
+                true,
+                null,
+                0.5,
+                5,
+                1);
+        List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
+        assertThat(variants).allMatch(ModelOptimizer.Variant::made);
+        assertThat(variants.get(1).fidelity().top1Agreement()).isGreaterThanOrEqualTo(0.9);
+        // Five filters are fewer than one multiple of 8: pruning keeps them all.
+        assertThat(variants.get(3).note()).contains("5 -> 5");
+    }
+
+    @Test
+    void paretoFrontDropsVariantsBothSlowerAndWorse() {
+        Fidelity good = new Fidelity(1, 1, 1, 0.99, 0.99, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        Fidelity bad = new Fidelity(1, 1, 1, 0.90, 0.99, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        List<ModelOptimizer.Variant> v = List.of(
+                new ModelOptimizer.Variant("a", Path.of("a"), 1, 1, good, new Latency(10, 20, 100, 1), ""),
+                new ModelOptimizer.Variant("b", Path.of("b"), 1, 1, good, new Latency(5, 20, 200, 1), ""),
+                new ModelOptimizer.Variant("c", Path.of("c"), 1, 1, bad, new Latency(2, 20, 500, 1), ""),
+                new ModelOptimizer.Variant("d", Path.of("d"), 1, 1, bad, new Latency(6, 20, 150, 1), ""));
+        assertThat(ModelOptimizer.paretoFront(v)).containsExactly(1, 2);
+    }
+}
