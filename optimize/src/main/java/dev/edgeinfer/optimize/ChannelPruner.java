@@ -1,5 +1,7 @@
 package dev.edgeinfer.optimize;
 
+import dev.edgeinfer.onnx.OnnxPieces;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -148,7 +150,7 @@ public final class ChannelPruner {
                         if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
                             changed.put(node.getInput(2), slice(inits.get(node.getInput(2)), 0, keepIn));
                         }
-                        node = OnnxProtos.withAttribute(node, OnnxProtos.intAttribute("group", keepIn.length));
+                        node = OnnxProtos.withAttribute(node, OnnxPieces.intAttribute("group", keepIn.length));
                     }
                 }
                 case CHANNEL_PARAMS -> {
@@ -230,6 +232,6 @@ public final class ChannelPruner {
             }
         }
         dims[axis] = keep.length;
-        return OnnxProtos.floatTensor(t.getName(), dims, out);
+        return OnnxPieces.floatTensor(t.getName(), dims, out);
     }
 }

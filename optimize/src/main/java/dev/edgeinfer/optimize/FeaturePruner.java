@@ -1,5 +1,7 @@
 package dev.edgeinfer.optimize;
 
+import dev.edgeinfer.onnx.OnnxPieces;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -114,12 +116,12 @@ public final class FeaturePruner {
         String selected = input + "_selected";
         String indices = input + "_kept_indices";
         List<NodeProto> nodes = new ArrayList<>();
-        nodes.add(OnnxProtos.node(
+        nodes.add(OnnxPieces.node(
                 "Gather",
                 input + "_select",
                 List.of(input, indices),
                 List.of(selected),
-                OnnxProtos.intAttribute("axis", 1)));
+                OnnxPieces.intAttribute("axis", 1)));
         NodeProto first = chain.isEmpty() ? linear : chain.get(0);
         for (NodeProto n : graph.getNodeList()) {
             nodes.add(n == first ? n.toBuilder().setInput(0, selected).build() : n);
@@ -129,7 +131,7 @@ public final class FeaturePruner {
         for (TensorProto t : graph.getInitializerList()) {
             g.addInitializer(changed.getOrDefault(t.getName(), t));
         }
-        g.addInitializer(OnnxProtos.int64Tensor(
+        g.addInitializer(OnnxPieces.int64Tensor(
                 indices, new long[] {keep}, Arrays.stream(kept).asLongStream().toArray()));
         return new Result(model.toBuilder().setGraph(g).build(), features, kept);
     }

@@ -98,13 +98,9 @@ public final class ModelOptimizer {
         try (OrtModel m = OrtModel.load(original, 1)) {
             rank = m.sampleShape().length;
         }
-        List<String> names = new ArrayList<>();
-        List<byte[]> models = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
+        Made made = new Made();
         List<String> failed = new ArrayList<>();
-        names.add("original");
-        models.add(original);
-        notes.add("fp32, as given");
+        made.add("original", original, "fp32, as given");
         if (r.quantize() && !r.calibration().isEmpty()) {
             for (boolean reduced : new boolean[] {false, true}) {
                 String name = reduced ? "int8-reduced" : "int8";
@@ -112,11 +108,7 @@ public final class ModelOptimizer {
                     StaticQuantizer.Options o =
                             reduced ? StaticQuantizer.Options.reduced() : StaticQuantizer.Options.standard();
                     StaticQuantizer.Result q = StaticQuantizer.quantize(original, r.calibration(), o);
-                    add(
-                            names,
-                            models,
-                            notes,
-                            name,
+                    made.add(name,
                             q.model().toByteArray(),
                             String.format(
                                     Locale.ROOT,
@@ -137,11 +129,7 @@ public final class ModelOptimizer {
                 if (rank == 4) {
                     ChannelPruner.Result p =
                             ChannelPruner.prune(proto, new ChannelPruner.Options(ratio, r.ranking(), 8));
-                    add(
-                            names,
-                            models,
-                            notes,
-                            name,
+                    made.add(name,
                             p.model().toByteArray(),
                             String.format(
                                     Locale.ROOT,
@@ -153,11 +141,7 @@ public final class ModelOptimizer {
                                     p.channelsAfter()));
                 } else {
                     FeaturePruner.Result p = FeaturePruner.prune(proto, ratio);
-                    add(
-                            names,
-                            models,
-                            notes,
-                            name,
+                    made.add(name,
                             p.model().toByteArray(),
                             String.format(Locale.ROOT, "input features %d -> %d", p.featuresBefore(), p.kept().length));
                 }
@@ -173,11 +157,7 @@ public final class ModelOptimizer {
                     throw new OptimizationException("the student (" + s.model().getSerializedSize()
                             + " bytes) would not be smaller than the model (" + original.length + " bytes)");
                 }
-                add(
-                        names,
-                        models,
-                        notes,
-                        "distilled",
+                made.add("distilled",
                         s.model().toByteArray(),
                         String.format(
                                 Locale.ROOT,
@@ -192,36 +172,36 @@ public final class ModelOptimizer {
 
         List<Fidelity> fidelity = new ArrayList<>();
         try (OrtModel ref = OrtModel.load(original, 1)) {
-            for (int i = 0; i < models.size(); i++) {
-                try (OrtModel v = OrtModel.load(models.get(i), 1)) {
+            for (int i = 0; i < made.models.size(); i++) {
+                try (OrtModel v = OrtModel.load(made.models.get(i), 1)) {
                     fidelity.add(Fidelity.measure(
                             ref, v, r.heldOut().inputs(), r.heldOut().labels(), r.threshold()));
                 }
-                log.accept("checked " + names.get(i));
+                log.accept("checked " + made.names.get(i));
             }
         }
         List<List<Latency>> timings = new ArrayList<>();
-        models.forEach(m -> timings.add(new ArrayList<>()));
+        made.models.forEach(m -> timings.add(new ArrayList<>()));
         float[] sample = r.heldOut().inputs().get(0);
         for (int rep = 0; rep < r.repeats(); rep++) {
-            for (int i = 0; i < models.size(); i++) {
+            for (int i = 0; i < made.models.size(); i++) {
                 timings.get(i)
-                        .add(Latency.measure(models.get(i), sample, Math.max(5, r.latencyRuns() / 5), r.latencyRuns()));
+                        .add(Latency.measure(made.models.get(i), sample, Math.max(5, r.latencyRuns() / 5), r.latencyRuns()));
             }
             log.accept("timed all variants, round " + (rep + 1) + "/" + r.repeats());
         }
         List<Variant> out = new ArrayList<>();
-        for (int i = 0; i < models.size(); i++) {
-            Path file = outDir.resolve(stem + "-" + names.get(i) + ".onnx");
-            Files.write(file, models.get(i));
+        for (int i = 0; i < made.models.size(); i++) {
+            Path file = outDir.resolve(stem + "-" + made.names.get(i) + ".onnx");
+            Files.write(file, made.models.get(i));
             out.add(new Variant(
-                    names.get(i),
+                    made.names.get(i),
                     file,
-                    models.get(i).length,
-                    (double) models.get(i).length / original.length,
+                    made.models.get(i).length,
+                    (double) made.models.get(i).length / original.length,
                     fidelity.get(i),
                     median(timings.get(i)),
-                    notes.get(i)));
+                    made.notes.get(i)));
         }
         for (String f : failed) {
             int colon = f.indexOf(':');
@@ -231,11 +211,17 @@ public final class ModelOptimizer {
         return out;
     }
 
-    private static void add(
-            List<String> names, List<byte[]> models, List<String> notes, String name, byte[] model, String note) {
-        names.add(name);
-        models.add(model);
-        notes.add(note);
+    /** The variants made so far: names, model bytes and notes, in step. */
+    private static final class Made {
+        final List<String> names = new ArrayList<>();
+        final List<byte[]> models = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+
+        void add(String name, byte[] model, String note) {
+            names.add(name);
+            models.add(model);
+            notes.add(note);
+        }
     }
 
     /** The measurement with the median throughput (its p50 and p99 go with it). */

@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * Small helpers over the ONNX protobuf classes ({@code ai.onnx.proto.OnnxMl}, from
- * {@code tribuo-util-onnx}): read and write models, read and make tensors, read attributes.
+ * {@code tribuo-util-onnx}): read and write models, read tensors and attributes. Tensors,
+ * attributes and nodes are made with {@link dev.edgeinfer.onnx.OnnxPieces}.
  *
  * <pre>{@code
  * OnnxMl.ModelProto model = OnnxProtos.read(Path.of("m.onnx"));
@@ -92,37 +93,6 @@ public final class OnnxProtos {
         return Math.toIntExact(n);
     }
 
-    /** A float tensor in raw little-endian storage. */
-    public static TensorProto floatTensor(String name, long[] dims, float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return tensor(name, TensorProto.DataType.FLOAT, dims, b.array());
-    }
-
-    /** An int8 tensor. */
-    public static TensorProto int8Tensor(String name, long[] dims, byte[] values) {
-        return tensor(name, TensorProto.DataType.INT8, dims, values.clone());
-    }
-
-    /** A uint8 tensor (values 0..255 stored in bytes). */
-    public static TensorProto uint8Tensor(String name, long[] dims, byte[] values) {
-        return tensor(name, TensorProto.DataType.UINT8, dims, values.clone());
-    }
-
-    /** An int32 tensor. */
-    public static TensorProto int32Tensor(String name, long[] dims, int[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(values);
-        return tensor(name, TensorProto.DataType.INT32, dims, b.array());
-    }
-
-    /** An int64 tensor. */
-    public static TensorProto int64Tensor(String name, long[] dims, long[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        b.asLongBuffer().put(values);
-        return tensor(name, TensorProto.DataType.INT64, dims, b.array());
-    }
-
     /** Raw int8 values of an int8 tensor. */
     public static byte[] int8s(TensorProto t) {
         if (t.getDataType() != TensorProto.DataType.INT8.getNumber()) {
@@ -139,59 +109,25 @@ public final class OnnxProtos {
         return out;
     }
 
-    private static TensorProto tensor(String name, TensorProto.DataType type, long[] dims, byte[] raw) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(type.getNumber());
-        for (long d : dims) {
-            b.addDims(d);
-        }
-        return b.setRawData(com.google.protobuf.ByteString.copyFrom(raw)).build();
-    }
-
     /** An integer attribute, or {@code fallback} when absent. */
     public static long intAttr(NodeProto node, String name, long fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return fallback;
+        AttributeProto a = attribute(node, name);
+        return a == null ? fallback : a.getI();
     }
 
     /** An integer-list attribute, or null when absent. */
     public static List<Long> intsAttr(NodeProto node, String name) {
+        AttributeProto a = attribute(node, name);
+        return a == null ? null : a.getIntsList();
+    }
+
+    private static AttributeProto attribute(NodeProto node, String name) {
         for (AttributeProto a : node.getAttributeList()) {
             if (a.getName().equals(name)) {
-                return a.getIntsList();
+                return a;
             }
         }
         return null;
-    }
-
-    /** An INT attribute. */
-    public static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
-    }
-
-    /** An INTS attribute. */
-    public static AttributeProto intsAttribute(String name, long... values) {
-        AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long v : values) {
-            b.addInts(v);
-        }
-        return b.build();
-    }
-
-    /** A FLOAT attribute. */
-    public static AttributeProto floatAttribute(String name, float value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.FLOAT)
-                .setF(value)
-                .build();
     }
 
     /** {@code node} with attribute {@code name} replaced by (or added as) {@code attribute}. */
@@ -210,30 +146,6 @@ public final class OnnxProtos {
             b.addAttribute(attribute);
         }
         return b.build();
-    }
-
-    /** A node. */
-    public static NodeProto node(
-            String op, String name, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
-        NodeProto.Builder b = NodeProto.newBuilder()
-                .setOpType(op)
-                .setName(name)
-                .addAllInput(inputs)
-                .addAllOutput(outputs);
-        for (AttributeProto a : attrs) {
-            b.addAttribute(a);
-        }
-        return b.build();
-    }
-
-    /** A float tensor value-info with no shape (for extra graph outputs). */
-    public static OnnxMl.ValueInfoProto floatValueInfo(String name) {
-        return OnnxMl.ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(TensorProto.DataType.FLOAT.getNumber())))
-                .build();
     }
 
     /** The default-domain opset the model imports (0 when none). */

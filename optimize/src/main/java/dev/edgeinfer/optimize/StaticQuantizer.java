@@ -1,5 +1,7 @@
 package dev.edgeinfer.optimize;
 
+import dev.edgeinfer.onnx.OnnxPieces;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -163,7 +165,7 @@ public final class StaticQuantizer {
         g.getOutputList().forEach(o -> existing.add(o.getName()));
         for (String t : tensors) {
             if (!existing.contains(t)) {
-                g.addOutput(OnnxProtos.floatValueInfo(t));
+                g.addOutput(OnnxPieces.floatValueInfo(t, null));
             }
         }
         Map<String, float[]> ranges = new HashMap<>();
@@ -204,8 +206,8 @@ public final class StaticQuantizer {
             float scale = max > min ? (max - min) / 255f : 1f;
             int zp = Math.max(0, Math.min(255, Math.round(-min / scale)));
             scales.put(e.getKey(), scale);
-            newInits.add(OnnxProtos.floatTensor(e.getKey() + "_scale", new long[0], new float[] {scale}));
-            newInits.add(OnnxProtos.uint8Tensor(e.getKey() + "_zp", new long[0], new byte[] {(byte) zp}));
+            newInits.add(OnnxPieces.floatTensor(e.getKey() + "_scale", new long[0], new float[] {scale}));
+            newInits.add(OnnxPieces.uint8Tensor(e.getKey() + "_zp", new long[0], new byte[] {(byte) zp}));
         }
         for (OnnxMl.ValueInfoProto in : graph.getInputList()) {
             if (ranges.containsKey(in.getName())) {
@@ -221,7 +223,7 @@ public final class StaticQuantizer {
                 String in = node.getInput(i);
                 if (ranges.containsKey(in)) {
                     String dq = in + "_dq" + (counter++);
-                    nodes.add(OnnxProtos.node(
+                    nodes.add(OnnxPieces.node(
                             "DequantizeLinear", dq, List.of(in + "_q", in + "_scale", in + "_zp"), List.of(dq)));
                     b.setInput(i, dq);
                 }
@@ -270,7 +272,7 @@ public final class StaticQuantizer {
     }
 
     private static NodeProto quantizeNode(String tensor) {
-        return OnnxProtos.node(
+        return OnnxPieces.node(
                 "QuantizeLinear",
                 tensor + "_quantize",
                 List.of(tensor, tensor + "_scale", tensor + "_zp"),
@@ -298,16 +300,13 @@ public final class StaticQuantizer {
         }
         String name = w.getName();
         long[] scaleDims = perChannel ? new long[] {channels} : new long[0];
-        inits.add(OnnxProtos.int8Tensor(name + "_quantized", dims, q));
-        inits.add(OnnxProtos.floatTensor(name + "_wscale", scaleDims, scales));
-        inits.add(OnnxProtos.int8Tensor(name + "_wzp", scaleDims, new byte[channels]));
-        List<OnnxMl.AttributeProto> attrs = perChannel ? List.of(OnnxProtos.intAttribute("axis", 0)) : List.of();
-        nodes.add(OnnxProtos.node(
-                "DequantizeLinear",
-                name + "_dequantize",
-                List.of(name + "_quantized", name + "_wscale", name + "_wzp"),
-                List.of(name + "_dequantized"),
-                attrs.toArray(new OnnxMl.AttributeProto[0])));
+        dequantize(
+                name,
+                OnnxPieces.int8Tensor(name + "_quantized", dims, q),
+                OnnxPieces.floatTensor(name + "_wscale", scaleDims, scales),
+                OnnxPieces.int8Tensor(name + "_wzp", scaleDims, new byte[channels]),
+                inits,
+                nodes);
         return scales;
     }
 
@@ -324,15 +323,37 @@ public final class StaticQuantizer {
         }
         String name = bias.getName();
         long[] scaleDims = perChannel ? new long[] {values.length} : new long[0];
-        inits.add(OnnxProtos.int32Tensor(name + "_quantized", OnnxProtos.dims(bias), q));
-        inits.add(OnnxProtos.floatTensor(name + "_bscale", scaleDims, scales));
-        inits.add(OnnxProtos.int32Tensor(name + "_bzp", scaleDims, new int[scales.length]));
-        List<OnnxMl.AttributeProto> attrs = perChannel ? List.of(OnnxProtos.intAttribute("axis", 0)) : List.of();
-        nodes.add(OnnxProtos.node(
+        dequantize(
+                name,
+                OnnxPieces.int32Tensor(name + "_quantized", OnnxProtos.dims(bias), q),
+                OnnxPieces.floatTensor(name + "_bscale", scaleDims, scales),
+                OnnxPieces.int32Tensor(name + "_bzp", scaleDims, new int[scales.length]),
+                inits,
+                nodes);
+    }
+
+    /**
+     * Adds the quantized tensor, its scale and zero point as initializers and a DequantizeLinear
+     * from them to {@code name_dequantized} (per channel along axis 0 when the scale is a vector).
+     */
+    private static void dequantize(
+            String name,
+            TensorProto quantized,
+            TensorProto scale,
+            TensorProto zeroPoint,
+            List<TensorProto> inits,
+            List<NodeProto> nodes) {
+        inits.add(quantized);
+        inits.add(scale);
+        inits.add(zeroPoint);
+        OnnxMl.AttributeProto[] attrs = scale.getDimsCount() > 0
+                ? new OnnxMl.AttributeProto[] {OnnxPieces.intAttribute("axis", 0)}
+                : new OnnxMl.AttributeProto[0];
+        nodes.add(OnnxPieces.node(
                 "DequantizeLinear",
                 name + "_dequantize",
-                List.of(name + "_quantized", name + "_bscale", name + "_bzp"),
+                List.of(quantized.getName(), scale.getName(), zeroPoint.getName()),
                 List.of(name + "_dequantized"),
-                attrs.toArray(new OnnxMl.AttributeProto[0])));
+                attrs));
     }
 }

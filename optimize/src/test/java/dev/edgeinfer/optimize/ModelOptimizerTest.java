@@ -16,21 +16,7 @@ class ModelOptimizerTest {
     void makesChecksAndTimesEveryVariantOfAnImageModel(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("net.onnx");
         Files.write(model, TestNets.smallMobileNet());
-        List<Integer> labels = new ArrayList<>();
-        List<float[]> frames = TestNets.frames(3, 64, 21, labels);
-        InputFiles.Samples heldOut = new InputFiles.Samples(
-                frames, labels.stream().mapToInt(Integer::intValue).toArray());
-        ModelOptimizer.Request request = new ModelOptimizer.Request(
-                model,
-                TestNets.frames(2, 64, 22, new ArrayList<>()),
-                heldOut,
-                List.of(0.5),
-                ChannelPruner.Ranking.BN_GAMMA,
-                true,
-                null,
-                0.5,
-                5,
-                1);
+        ModelOptimizer.Request request = request(model, 64, 3, 21, ChannelPruner.Ranking.BN_GAMMA);
         List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
         assertThat(variants)
                 .extracting(ModelOptimizer.Variant::name)
@@ -52,26 +38,35 @@ class ModelOptimizerTest {
         var spec = dev.edgeinfer.simulation.models.FrameModelFactory.Spec.v2().withSize(32, 32);
         Path model = dev.edgeinfer.simulation.models.FrameModelFactory.build(spec, dir)
                 .file();
-        List<Integer> labels = new ArrayList<>();
-        InputFiles.Samples heldOut = new InputFiles.Samples(
-                TestNets.frames(4, 32, 31, labels),
-                labels.stream().mapToInt(Integer::intValue).toArray());
-        ModelOptimizer.Request request = new ModelOptimizer.Request(
-                model,
-                TestNets.frames(2, 32, 32, new ArrayList<>()),
-                heldOut,
-                List.of(0.5),
-                ChannelPruner.Ranking.L1,
-                true,
-                null,
-                0.5,
-                5,
-                1);
+        ModelOptimizer.Request request = request(model, 32, 4, 31, ChannelPruner.Ranking.L1);
         List<ModelOptimizer.Variant> variants = ModelOptimizer.run(request, dir.resolve("out"), line -> {});
         assertThat(variants).allMatch(ModelOptimizer.Variant::made);
         assertThat(variants.get(1).fidelity().top1Agreement()).isGreaterThanOrEqualTo(0.9);
         // Five filters are fewer than one multiple of 8: pruning keeps them all.
         assertThat(variants.get(3).note()).contains("5 -> 5");
+    }
+
+    /**
+     * A request with 0.5 pruning and quantization: {@code heldOutPerClass} labelled frames of each
+     * colour from {@code seed}, two per colour for calibration from {@code seed + 1}.
+     */
+    private static ModelOptimizer.Request request(
+            Path model, int size, int heldOutPerClass, long seed, ChannelPruner.Ranking ranking) {
+        List<Integer> labels = new ArrayList<>();
+        InputFiles.Samples heldOut = new InputFiles.Samples(
+                TestNets.frames(heldOutPerClass, size, seed, labels),
+                labels.stream().mapToInt(Integer::intValue).toArray());
+        return new ModelOptimizer.Request(
+                model,
+                TestNets.frames(2, size, seed + 1, new ArrayList<>()),
+                heldOut,
+                List.of(0.5),
+                ranking,
+                true,
+                null,
+                0.5,
+                5,
+                1);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.edgeinfer.simulation.models;
 
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.onnx.OnnxPieces;
 import dev.edgeinfer.operators.frames.ImageModelMetadata;
 
 import ai.onnx.proto.OnnxMl;
@@ -14,7 +15,6 @@ import org.tribuo.util.onnx.ONNXRef;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -195,27 +195,31 @@ public final class FrameModelFactory {
                 .apply(ONNXOperators.SOFTMAX, Map.of("axis", 1))
                 .assignTo(output);
 
-        Map<String, String> metadata = new LinkedHashMap<>(spec.releaseMetadata());
-        metadata.put("edgeinfer.model", spec.name());
-        metadata.put("edgeinfer.version", spec.version());
-        metadata.put("edgeinfer.input", INPUT_NAME + "[N,3," + spec.height() + "," + spec.width() + "]");
-        metadata.put("edgeinfer.output", OUTPUT_NAME + "[N," + classes + "]");
+        Map<String, String> metadata =
+                classifierMetadata(spec.releaseMetadata(), spec.name(), spec.version(), spec.height(), spec.width());
         String doc = "EdgeInfer " + spec.name() + " " + spec.version() + ": hand-set CNN (Conv3x3 -> Relu -> "
                 + "GlobalAveragePool -> Gemm -> Softmax) classifying the dominant colour of a "
                 + spec.height() + "x" + spec.width() + " frame into " + LABELS + ".";
         OnnxMl.ModelProto model = OnnxGraphs.reproducibleModel(ctx, SensorModelFactory.DOMAIN,
                 versionNumber(spec.version()), doc, metadata);
-        OnnxMl.ValueInfoProto image = OnnxMl.ValueInfoProto.newBuilder()
-                .setName(INPUT_NAME)
-                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(OnnxMl.TensorShapeProto.newBuilder()
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(3))
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(spec.height()))
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(spec.width())))))
-                .build();
+        OnnxMl.ValueInfoProto image =
+                OnnxPieces.floatValueInfo(INPUT_NAME, new long[] {-1, 3, spec.height(), spec.width()});
         return model.toBuilder().setGraph(model.getGraph().toBuilder().setInput(0, image)).build();
+    }
+
+    /**
+     * The metadata of a frame classifier ({@link #INPUT_NAME} {@code [N,3,H,W]} to
+     * {@link #OUTPUT_NAME} {@code [N,}{@link #LABELS}{@code ]}): the release metadata, name,
+     * version, input and output. The model writers sort it by key.
+     */
+    static Map<String, String> classifierMetadata(
+            Map<String, String> release, String name, String version, int height, int width) {
+        Map<String, String> metadata = new TreeMap<>(release);
+        metadata.put("edgeinfer.model", name);
+        metadata.put("edgeinfer.version", version);
+        metadata.put("edgeinfer.input", INPUT_NAME + "[N,3," + height + "," + width + "]");
+        metadata.put("edgeinfer.output", OUTPUT_NAME + "[N," + LABELS.size() + "]");
+        return metadata;
     }
 
     /**

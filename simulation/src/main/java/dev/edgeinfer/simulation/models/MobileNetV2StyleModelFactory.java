@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 
 /**
  * A MobileNetV2-style image classifier in ONNX: realistic structure and cost, known behaviour.
@@ -176,8 +175,8 @@ public final class MobileNetV2StyleModelFactory {
             }
         }
         int half = spec.headChannels() / 2;
-        String a = net.convBn("head_a", x, channels, half, 1, 1, 1, net.copyRows(half, channels, 0), true, SIGNALS);
-        String b = net.convBn("head_b", x, channels, half, 1, 1, 1, net.noiseRows(half, channels, 1f, 0), true, 0);
+        String a = net.convBn("head_a", x, channels, half, 1, 1, 1, net.copyRows(half, channels, 0), true, SIGNALS, null);
+        String b = net.convBn("head_b", x, channels, half, 1, 1, 1, net.noiseRows(half, channels, 1f, 0), true, 0, null);
         ProtoGraphBuilder g = net.g;
         String concat = g.node("Concat", "head_concat", List.of(a, b), ProtoGraphBuilder.integer("axis", 1));
         String pooled = g.node("GlobalAveragePool", "pool", List.of(concat));
@@ -194,11 +193,8 @@ public final class MobileNetV2StyleModelFactory {
         String logits = g.node("Gemm", "fc", List.of(flat, w, bias), ProtoGraphBuilder.integer("transB", 1));
         g.node("Softmax", OUTPUT_NAME, List.of(logits), ProtoGraphBuilder.integer("axis", 1));
 
-        Map<String, String> metadata = new TreeMap<>(spec.releaseMetadata());
-        metadata.put("edgeinfer.model", spec.name());
-        metadata.put("edgeinfer.version", spec.version());
-        metadata.put("edgeinfer.input", INPUT_NAME + "[N,3," + spec.size() + "," + spec.size() + "]");
-        metadata.put("edgeinfer.output", OUTPUT_NAME + "[N," + classes + "]");
+        Map<String, String> metadata = FrameModelFactory.classifierMetadata(
+                spec.releaseMetadata(), spec.name(), spec.version(), spec.size(), spec.size());
         String doc = "EdgeInfer " + spec.name() + " " + spec.version() + ": MobileNetV2-style CNN (seeded weights, "
                 + "colour signal channels) classifying a " + spec.size() + "x" + spec.size() + " frame into " + LABELS
                 + ".";
@@ -235,7 +231,7 @@ public final class MobileNetV2StyleModelFactory {
                 }
                 signalBias[k] = b * GAIN;
             }
-            return convBnClip("stem", input, 3, out, 3, 2, 1, w, true, SIGNALS, signalBias);
+            return convBn("stem", input, 3, out, 3, 2, 1, w, true, SIGNALS, signalBias);
         }
 
         String invertedResidual(String name, String input, int in, int out, int expansion, int stride) {
@@ -249,7 +245,7 @@ public final class MobileNetV2StyleModelFactory {
                     float[] copies = copyRows(SIGNALS, in, 0);
                     System.arraycopy(copies, 0, w, SIGNALS * in, copies.length);
                 }
-                x = convBn(name + "_expand", x, in, hidden, 1, 1, 1, w, true, signals);
+                x = convBn(name + "_expand", x, in, hidden, 1, 1, 1, w, true, signals, null);
             } else {
                 hidden = in;
                 signals = SIGNALS;
@@ -259,14 +255,14 @@ public final class MobileNetV2StyleModelFactory {
             for (int k = 0; k < signals; k++) {
                 java.util.Arrays.fill(dw, k * 9, k * 9 + 9, 1f / 9);
             }
-            x = convBn(name + "_dw", x, hidden, hidden, 3, stride, hidden, dw, true, signals);
+            x = convBn(name + "_dw", x, hidden, hidden, 3, stride, hidden, dw, true, signals, null);
             float[] project = copyRows(out, hidden, 0);
             if (residual) {
                 for (int k = 0; k < SIGNALS; k++) {
                     project[k * hidden + SIGNALS + k] = -1f;
                 }
             }
-            x = convBn(name + "_project", x, hidden, out, 1, 1, 1, project, false, SIGNALS);
+            x = convBn(name + "_project", x, hidden, out, 1, 1, 1, project, false, SIGNALS, null);
             return residual ? g.node("Add", name + "_add", List.of(input, x)) : x;
         }
 
@@ -296,21 +292,8 @@ public final class MobileNetV2StyleModelFactory {
             return w;
         }
 
+        /** Conv, BatchNorm and (if {@code clip}) ReLU6; {@code signalBias} null means zero BN betas for the signals. */
         String convBn(
-                String name,
-                String input,
-                int in,
-                int out,
-                int kernel,
-                int stride,
-                int group,
-                float[] w,
-                boolean clip,
-                int signals) {
-            return convBnClip(name, input, in, out, kernel, stride, group, w, clip, signals, new float[signals]);
-        }
-
-        String convBnClip(
                 String name,
                 String input,
                 int in,
@@ -340,7 +323,7 @@ public final class MobileNetV2StyleModelFactory {
                 if (c < signals) {
                     var[c] = SIGNAL_VAR;
                     gamma[c] = (float) Math.sqrt(SIGNAL_VAR + BN_EPS);
-                    beta[c] = signalBias[c];
+                    beta[c] = signalBias == null ? 0f : signalBias[c];
                 } else {
                     gamma[c] = (float) (0.5 + random.nextDouble());
                     var[c] = (float) (0.5 + random.nextDouble());

@@ -1,11 +1,10 @@
 package dev.edgeinfer.simulation.models;
 
+import dev.edgeinfer.onnx.OnnxPieces;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,53 +41,26 @@ public final class ProtoGraphBuilder {
             throw new IllegalArgumentException(
                     "tensor " + name + " has " + values.length + " values for dims " + java.util.Arrays.toString(dims));
         }
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        TensorProto.Builder t =
-                TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber());
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        graph.addInitializer(t.setRawData(com.google.protobuf.ByteString.copyFrom(b.array())));
+        graph.addInitializer(OnnxPieces.floatTensor(name, dims, values));
         return name;
     }
 
     /** Adds node {@code name} with one output named like the node; returns the output. */
     public String node(String op, String name, List<String> inputs, AttributeProto... attributes) {
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
-                .setOpType(op)
-                .setName(name)
-                .addAllInput(inputs)
-                .addOutput(name);
-        for (AttributeProto a : attributes) {
-            n.addAttribute(a);
-        }
-        graph.addNode(n);
+        graph.addNode(OnnxPieces.node(op, name, inputs, List.of(name), attributes));
         return name;
     }
 
     public static AttributeProto ints(String name, long... values) {
-        AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long v : values) {
-            b.addInts(v);
-        }
-        return b.build();
+        return OnnxPieces.intsAttribute(name, values);
     }
 
     public static AttributeProto integer(String name, long value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
+        return OnnxPieces.intAttribute(name, value);
     }
 
     public static AttributeProto real(String name, float value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.FLOAT)
-                .setF(value)
-                .build();
+        return OnnxPieces.floatAttribute(name, value);
     }
 
     /**
@@ -102,7 +74,8 @@ public final class ProtoGraphBuilder {
             long[] outputDims,
             String doc,
             Map<String, String> metadata) {
-        graph.addInput(valueInfo(input, inputDims)).addOutput(valueInfo(output, outputDims));
+        graph.addInput(OnnxPieces.floatValueInfo(input, inputDims))
+                .addOutput(OnnxPieces.floatValueInfo(output, outputDims));
         OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(OnnxGraphs.IR_VERSION)
                 .addOpsetImport(
@@ -116,22 +89,5 @@ public final class ProtoGraphBuilder {
                 .forEach((k, v) -> m.addMetadataProps(
                         OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
-    }
-
-    private static OnnxMl.ValueInfoProto valueInfo(String name, long[] dims) {
-        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
-        for (long d : dims) {
-            shape.addDim(
-                    d < 0
-                            ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
-                            : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return OnnxMl.ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(TensorProto.DataType.FLOAT.getNumber())
-                                .setShape(shape)))
-                .build();
     }
 }

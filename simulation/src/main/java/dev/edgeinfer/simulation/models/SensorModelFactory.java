@@ -29,11 +29,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -247,17 +247,9 @@ public final class SensorModelFactory {
             ONNXNode probabilities = model.writeONNXGraph(standardised);
             OnnxGraphs.column(probabilities, anomalyIndex).assignTo(ctx.floatOutput(OUTPUT_NAME, 1));
 
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("edgeinfer.model", spec.name());
-            metadata.put("edgeinfer.version", spec.version());
-            metadata.put("edgeinfer.channels", Integer.toString(spec.channels()));
-            metadata.put("edgeinfer.window.size", Integer.toString(spec.windowSize()));
-            metadata.put("edgeinfer.window.slide", Integer.toString(spec.slide()));
-            metadata.put("edgeinfer.features", Integer.toString(featureCount()));
-            metadata.put("edgeinfer.features.extractor", SensorFeatures.class.getName());
+            Map<String, String> metadata = scorerMetadata(spec, featureCount());
             metadata.put("edgeinfer.input", INPUT_NAME);
             metadata.put("edgeinfer.output", OUTPUT_NAME);
-            metadata.put("edgeinfer.threshold", Double.toString(THRESHOLD));
             metadata.put("edgeinfer.training.kinds", spec.trainingKinds().stream().sorted()
                     .map(AnomalyKind::name).collect(Collectors.joining(",")));
             metadata.put("edgeinfer.training.windows",
@@ -314,5 +306,22 @@ public final class SensorModelFactory {
                     anomalous == 0 ? 0 : (double) truePositives / anomalous,
                     recallByKind);
         }
+    }
+
+    /**
+     * The metadata every anomaly scorer over {@link SensorFeatures} carries: name, version, window
+     * shape, feature count and extractor, threshold. The model writer sorts it by key.
+     */
+    static Map<String, String> scorerMetadata(SensorModelSpec spec, int features) {
+        Map<String, String> metadata = new TreeMap<>();
+        metadata.put("edgeinfer.model", spec.name());
+        metadata.put("edgeinfer.version", spec.version());
+        metadata.put("edgeinfer.channels", Integer.toString(spec.channels()));
+        metadata.put("edgeinfer.window.size", Integer.toString(spec.windowSize()));
+        metadata.put("edgeinfer.window.slide", Integer.toString(spec.slide()));
+        metadata.put("edgeinfer.features", Integer.toString(features));
+        metadata.put("edgeinfer.features.extractor", SensorFeatures.class.getName());
+        metadata.put("edgeinfer.threshold", Double.toString(THRESHOLD));
+        return metadata;
     }
 }

@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A bigger sensor anomaly scorer to distil from: logistic regression over the standardised
@@ -158,15 +157,7 @@ public final class SensorTeacherModelFactory {
                 .apply(ONNXOperators.DIV, c.array("quadratic_std", second.std()));
         ONNXNode probabilities = model.writeONNXGraph(standardised);
         OnnxGraphs.column(probabilities, anomaly).assignTo(ctx.floatOutput(SensorModelFactory.OUTPUT_NAME, 1));
-        Map<String, String> metadata = new TreeMap<>();
-        metadata.put("edgeinfer.model", spec.name());
-        metadata.put("edgeinfer.version", spec.version());
-        metadata.put("edgeinfer.channels", Integer.toString(spec.channels()));
-        metadata.put("edgeinfer.window.size", Integer.toString(spec.windowSize()));
-        metadata.put("edgeinfer.window.slide", Integer.toString(spec.slide()));
-        metadata.put("edgeinfer.features", Integer.toString(f));
-        metadata.put("edgeinfer.features.extractor", SensorFeatures.class.getName());
-        metadata.put("edgeinfer.threshold", Double.toString(SensorModelFactory.THRESHOLD));
+        Map<String, String> metadata = SensorModelFactory.scorerMetadata(spec, f);
         String doc = "EdgeInfer " + spec.name() + " " + spec.version() + ": logistic regression over standardised "
                 + "SensorFeatures and their pairwise products (" + (f + f * f)
                 + " inputs); 'score' [N,1] is P(anomaly).";
