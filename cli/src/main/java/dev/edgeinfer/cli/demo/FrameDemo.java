@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ConsoleRun;
 import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
@@ -21,7 +22,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -39,24 +39,20 @@ import java.util.concurrent.TimeUnit;
  * signed v1 → v2 rollover of the CNN mid-run, and a summary that counts every frame and checks
  * every result's version against the release timeline (reusing {@link SensorDemo}'s helpers).
  */
-public final class FrameDemo {
+public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
 
     /** Demo settings (the CLI's flags). */
     public record Settings(Duration duration, int parallelism, int cameras, double fps, int frameWidth,
             int frameHeight, int modelSize, double badFraction, long seed, KafkaJobOptions.DeliveryGuarantee delivery,
             Duration drainTimeout, Path workDir, boolean rollover, Duration rolloverLead) {}
 
-    private final Settings settings;
-    private final PrintStream out;
-
     public FrameDemo(Settings settings, PrintStream out) {
-        this.settings = settings;
-        this.out = out;
+        super(settings, out);
     }
 
     public FrameDemoReport run() throws Exception {
         long started = System.nanoTime();
-        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-frame-demo");
+        Path workDir = workDir(settings.workDir(), "edgeinfer-frame-demo");
         out.printf(Locale.ROOT, "EdgeInfer frame demo: %s, parallelism %d, %d cameras x %.0f fps (%dx%d JPEG), model %dx%d%s%n",
                 DemoSupport.human(settings.duration()), settings.parallelism(), settings.cameras(), settings.fps(),
                 settings.frameWidth(), settings.frameHeight(), settings.modelSize(), settings.modelSize(),

@@ -3,12 +3,12 @@ package dev.edgeinfer.cli.demo;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.cli.ConsumerPoller;
 import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -40,7 +40,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
     public record Sample(String key, long window, long eventTime, String version, long latencyMicros) {}
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ConsumerPoller poller;
     private final String resultsTopic;
     private final String deadLetterTopic;
     private final String statusTopic;
@@ -56,8 +56,6 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private long results;
     private long duplicates;
     private long deadLettered;
-    private volatile boolean stopped;
-    private Thread thread;
 
     /**
      * Assigns every partition of the three topics, from the beginning.
@@ -71,10 +69,11 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
         this.deadLetterTopic = deadLetterTopic;
         this.statusTopic = statusTopic;
         this.threadName = clientId;
-        this.consumer = KafkaClients.reader(bootstrapServers, clientId, true, readerOverrides);
+        KafkaConsumer<byte[], byte[]> consumer = KafkaClients.reader(bootstrapServers, clientId, true, readerOverrides);
         List<TopicPartition> partitions =
                 KafkaClients.assignAll(consumer, List.of(resultsTopic, deadLetterTopic, statusTopic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
+        this.poller = new ConsumerPoller(consumer, Duration.ofMillis(50), System::currentTimeMillis, this, this::onRecord);
     }
 
     /** Reads one result record's value. */
@@ -91,25 +90,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     /** Starts polling on a background thread until {@link #close()}. */
     public void start() {
-        thread = new Thread(this::run, threadName);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        try {
-            while (!stopped) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
-                long now = System.currentTimeMillis();
-                synchronized (this) {
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        onRecord(record, now);
-                    }
-                }
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.start(threadName);
     }
 
     private void onRecord(ConsumerRecord<byte[], byte[]> record, long now) {
@@ -201,11 +182,6 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     @Override
     public void close() throws InterruptedException {
-        stopped = true;
-        if (thread != null) {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } else {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.close();
     }
 }

@@ -6,6 +6,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ConsoleRun;
 import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
@@ -27,7 +28,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
  * a JSON report) that counts every input and output and checks every result's version against
  * the release timeline.
  */
-public final class SensorDemo {
+public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
 
     /** Demo settings (the CLI's flags). */
     public record Settings(
@@ -65,19 +65,14 @@ public final class SensorDemo {
             Duration rolloverLead,
             boolean badReleases) {}
 
-    private final Settings settings;
-    private final PrintStream out;
-
     public SensorDemo(Settings settings, PrintStream out) {
-        this.settings = settings;
-        this.out = out;
+        super(settings, out);
     }
 
     /** Runs the demo end to end and returns its report. */
     public SensorDemoReport run() throws Exception {
         long started = System.nanoTime();
-        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
-        Files.createDirectories(workDir);
+        Path workDir = workDir(settings.workDir(), "edgeinfer-demo");
         out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%s%n",
                 DemoSupport.human(settings.duration()), settings.parallelism(), settings.devices(),
                 settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
