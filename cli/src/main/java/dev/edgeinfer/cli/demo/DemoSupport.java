@@ -106,4 +106,27 @@ final class DemoSupport {
     static String human(Duration d) {
         return d.toSeconds() + " s";
     }
+
+    /**
+     * The simulator producing on its own thread, and when it started: monotonic time to schedule
+     * the rollover by, wall-clock time to place it on the event-time axis in the report.
+     */
+    record Production(Thread thread, long startNanos, long startWallMs) {
+
+        /** Starts {@code produce} on a thread named {@code name}. */
+        static Production start(String name, Runnable produce) {
+            Thread thread = new Thread(produce, name);
+            Production production = new Production(thread, System.nanoTime(), System.currentTimeMillis());
+            thread.start();
+            return production;
+        }
+
+        boolean isAlive() {
+            return thread.isAlive();
+        }
+
+        void join(long millis) throws InterruptedException {
+            thread.join(millis);
+        }
+    }
 }

@@ -107,16 +107,13 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                             config.deadLetterTopic(), config.statusTopic(), cameras)) {
                 tracker.start();
                 out.printf("[5/5] streaming for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
-                Thread producer = new Thread(() -> cameras.run(settings.duration(), () -> false), "edgeinfer-cameras");
-                long produceStart = System.nanoTime();
-                long produceStartWall = System.currentTimeMillis();
-                producer.start();
+                DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-cameras", () -> cameras.run(settings.duration(), () -> false));
                 Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
                 long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
                 ModelRelease next = null;
                 while (producer.isAlive()) {
                     producer.join(1000);
-                    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart);
+                    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos());
                     if (settings.rollover() && next == null && elapsed >= publishAfterMs) {
                         long activateAt = System.currentTimeMillis() + lead.toMillis();
                         next = ReleaseSigning.sign(ReleaseFactory.fromFile(config.modelName(), "v2", v2.file(), activateAt,
@@ -146,7 +143,7 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                     throw new IllegalStateException("unreadable or unknown output: " + tracker.unreadable() + ", "
                             + tracker.unknownFrames() + " results for frames never sent");
                 }
-                FrameDemoReport report = report(cameras, tracker, published, first, next, produceStartWall, lead, started, v1, v2);
+                FrameDemoReport report = report(cameras, tracker, published, first, next, producer.startWallMs(), lead, started, v1, v2);
                 printSummary(report);
                 return report;
             }

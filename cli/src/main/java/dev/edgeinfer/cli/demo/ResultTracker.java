@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Reads everything a job writes (results, dead letters, model status) as a downstream consumer
@@ -37,6 +38,12 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class ResultTracker<R extends JobResult> implements AutoCloseable {
 
+    /** Reads one result record's value. */
+    @FunctionalInterface
+    protected interface ResultParser<R> {
+        R parse(byte[] json) throws IOException;
+    }
+
     /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
     public record Sample(String key, long window, long eventTime, String version, long latencyMicros) {}
 
@@ -45,6 +52,8 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private final String deadLetterTopic;
     private final String statusTopic;
     private final String threadName;
+    private final ResultParser<R> parser;
+    private final Function<R, String> inputKey;
     private final List<Sample> samples = new ArrayList<>();
     private final List<ModelStatus> statuses = new ArrayList<>();
     private final Set<String> seen = new HashSet<>();
@@ -62,9 +71,11 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
      *
      * @param clientId the reader's Kafka client id (also its thread's name)
      * @param readerOverrides consumer settings over {@link KafkaClients#reader}'s defaults
+     * @param parser reads one result record's value (the job's result JSON)
+     * @param inputKey what identifies the input a result belongs to: a second result with the same key is a duplicate
      */
-    protected ResultTracker(String bootstrapServers, String clientId, Map<String, ?> readerOverrides,
-            String resultsTopic, String deadLetterTopic, String statusTopic) {
+    protected ResultTracker(String bootstrapServers, String clientId, Map<String, ?> readerOverrides, ResultParser<R> parser,
+            Function<R, String> inputKey, String resultsTopic, String deadLetterTopic, String statusTopic) {
         this.resultsTopic = resultsTopic;
         this.deadLetterTopic = deadLetterTopic;
         this.statusTopic = statusTopic;
@@ -74,19 +85,15 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
                 KafkaClients.assignAll(consumer, List.of(resultsTopic, deadLetterTopic, statusTopic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
         this.poller = new ConsumerPoller(consumer, Duration.ofMillis(50), System::currentTimeMillis, this, this::onRecord);
+        this.parser = parser;
+        this.inputKey = inputKey;
     }
-
-    /** Reads one result record's value. */
-    protected abstract R parse(byte[] json) throws IOException;
-
-    /** What identifies the input a result belongs to: a second result with the same key is a duplicate. */
-    protected abstract String inputKey(R result);
 
     /**
      * Books a distinct result against the ground truth (called with this tracker's lock held)
      * and returns the sample kept for it.
      */
-    protected abstract Sample onDistinctResult(R result, long latencyMicros);
+    protected abstract Sample onDistinctResult(R result, String version, long latencyMicros);
 
     /** Starts polling on a background thread until {@link #close()}. */
     public void start() {
@@ -96,7 +103,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private void onRecord(ConsumerRecord<byte[], byte[]> record, long now) {
         try {
             if (record.topic().equals(resultsTopic)) {
-                onResult(parse(record.value()), now);
+                onResult(parser.parse(record.value()), now);
             } else if (record.topic().equals(deadLetterTopic)) {
                 onDeadLetter(record);
             } else if (record.topic().equals(statusTopic)) {
@@ -109,15 +116,16 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     private void onResult(R result, long now) {
         results++;
-        if (!seen.add(inputKey(result))) {
+        if (!seen.add(inputKey.apply(result))) {
             duplicates++;
             return;
         }
         long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
         latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
-        perVersion.merge(result.model().version(), 1L, Long::sum);
-        samples.add(onDistinctResult(result, micros));
+        String version = result.model().version();
+        perVersion.merge(version, 1L, Long::sum);
+        samples.add(onDistinctResult(result, version, micros));
     }
 
     private void onDeadLetter(ConsumerRecord<byte[], byte[]> record) {

@@ -148,10 +148,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                                             simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
                 tracker.start();
                 out.printf("[5/5] producing for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
-                Thread producer = new Thread(() -> simulator.run(settings.duration(), () -> false), "edgeinfer-simulator");
-                long produceStart = System.nanoTime();
-                long produceStartWall = System.currentTimeMillis();
-                producer.start();
+                DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-simulator", () -> simulator.run(settings.duration(), () -> false));
 
                 Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
                 long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
@@ -161,7 +158,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                 int statusesShown = 0;
                 while (producer.isAlive()) {
                     if (settings.badReleases() && bad.isEmpty()
-                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= Math.min(badAfterMs, publishAfterMs)) {
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos()) >= Math.min(badAfterMs, publishAfterMs)) {
                         bad = BadReleases.prepare(v2, v1.file().getParent(), signingKey, System.currentTimeMillis() + lead.toMillis(),
                                 kafka.bootstrapServers(), config.blobsTopic());
                         publishBad(control, bad, kafka.bootstrapServers(), config.controlTopic());
@@ -169,9 +166,9 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                                 bad.stream().map(BadReleases.BadRelease::expectedReason).distinct().collect(Collectors.joining(", ")));
                         continue;
                     }
-                    producer.join(Math.min(2000, Math.max(1, remainingUntil(produceStart, publishAfterMs, next))));
+                    producer.join(Math.min(2000, Math.max(1, remainingUntil(producer.startNanos(), publishAfterMs, next))));
                     if (settings.rollover() && next == null
-                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos()) >= publishAfterMs) {
                         long activateAt = System.currentTimeMillis() + lead.toMillis();
                         next = ReleaseSigning.sign(ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(),
                                 activateAt, 100, "edgeinfer-demo", System.currentTimeMillis()), signingKey);
@@ -183,7 +180,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                         continue;
                     }
                     statusesShown = printStatuses(tracker, statusesShown);
-                    printProgress(simulator, tracker, config, produceStart);
+                    printProgress(simulator, tracker, config, producer.startNanos());
                     LocalCluster.failIfJobDied(job);
                 }
                 long expected = simulator.expectedWindows(config.windowSize(), config.windowSlide());
@@ -226,7 +223,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                                 tracker.deadLetterReasons(),
                                 next == null ? null
                                         : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
-                                                produceStartWall, lead),
+                                                producer.startWallMs(), lead),
                                 settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
                                 DemoSupport.statusCounts(tracker.statuses()),
                                 new SensorDemoReport.Run(
