@@ -19,7 +19,6 @@ import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -57,15 +56,9 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                 DemoSupport.human(settings.duration()), settings.parallelism(), settings.cameras(), settings.fps(),
                 settings.frameWidth(), settings.frameHeight(), settings.modelSize(), settings.modelSize(),
                 settings.rollover() ? ", rollover v1 -> v2" : "");
-        out.print("[1/5] starting Kafka (KRaft) ... ");
-        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
-            out.println(kafka.bootstrapServers());
-            Configuration conf = new Configuration();
-            conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            kafka.createTopics(4, conf.get(FrameJobOptions.FRAMES_TOPIC), conf.get(FrameJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(KafkaJobOptions.STATUS_TOPIC),
-                    conf.get(KafkaJobOptions.BLOBS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(KafkaJobOptions.CONTROL_TOPIC));
+        try (EmbeddedKafkaBroker kafka = DemoSupport.startKafka(out)) {
+            Configuration conf = DemoSupport.jobOnBroker(
+                    kafka, FrameJobOptions.FRAMES_TOPIC, FrameJobOptions.RESULTS_TOPIC, FrameJobOptions.DEADLETTER_TOPIC);
 
             out.println("[2/5] building the CNN classifiers (Conv -> Relu -> GlobalAveragePool -> Gemm -> Softmax, ONNX)");
             int size = settings.modelSize();
@@ -93,13 +86,12 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
             out.printf("[3/5] published %s v1 with metadata %s (signed by %s)%n", first.model(), first.metadata(), first.signedBy());
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
-            FrameClassificationJob.build(env, config);
-            JobClient job = env.executeAsync(FrameClassificationJob.JOB_NAME);
-            LocalCluster.waitUntilRunning(job);
+            JobClient job = LocalCluster.startJob(settings.parallelism(), env -> FrameClassificationJob.build(env, config), FrameClassificationJob.JOB_NAME);
             out.println("running (job " + job.getJobID() + ")");
 
+            // When v2 is published: the same lead and moment for every demo, see DemoSupport.
+            Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+            long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
             try (FrameFleetSimulator cameras = new FrameFleetSimulator(kafka.bootstrapServers(), config.framesTopic(),
                             settings.cameras(), settings.fps(), settings.frameWidth(), settings.frameHeight(),
                             settings.badFraction(), config.maxRecordBytes(), settings.seed());
@@ -108,8 +100,6 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                 tracker.start();
                 out.printf("[5/5] streaming for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-cameras", () -> cameras.run(settings.duration(), () -> false));
-                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
-                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
                 ModelRelease next = null;
                 while (producer.isAlive()) {
                     producer.join(1000);

@@ -23,7 +23,6 @@ import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -78,15 +77,9 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                 settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
                 settings.badReleases() ? ", bad releases" : "");
 
-        out.print("[1/5] starting Kafka (KRaft) ... ");
-        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
-            out.println(kafka.bootstrapServers());
-            Configuration jobConf = new Configuration();
-            jobConf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(KafkaJobOptions.STATUS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
-            kafka.createTopics(1, jobConf.get(KafkaJobOptions.BLOBS_TOPIC));
+        try (EmbeddedKafkaBroker kafka = DemoSupport.startKafka(out)) {
+            Configuration jobConf = DemoSupport.jobOnBroker(
+                    kafka, SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC, SensorJobOptions.DEADLETTER_TOPIC);
 
             out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
@@ -121,13 +114,12 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
             SensorJobConfig config = SensorJobConfig.from(jobConf);
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
-            SensorAnomalyJob.build(env, config);
-            JobClient job = env.executeAsync(SensorAnomalyJob.JOB_NAME);
-            LocalCluster.waitUntilRunning(job);
+            JobClient job = LocalCluster.startJob(settings.parallelism(), env -> SensorAnomalyJob.build(env, config), SensorAnomalyJob.JOB_NAME);
             out.println("running (job " + job.getJobID() + ")");
 
+            // When v2 is published: the same lead and moment for every demo, see DemoSupport.
+            Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+            long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
             try (SensorFleetSimulator simulator =
                             new SensorFleetSimulator(
                                     kafka.bootstrapServers(),
@@ -149,9 +141,6 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                 tracker.start();
                 out.printf("[5/5] producing for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-simulator", () -> simulator.run(settings.duration(), () -> false));
-
-                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
-                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
                 ModelRelease next = null;
                 List<BadReleases.BadRelease> bad = List.of();
                 long badAfterMs = settings.duration().toMillis() / 4;
