@@ -5,6 +5,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -36,11 +37,11 @@ public final class ConsumerPoller implements AutoCloseable {
      */
     public ConsumerPoller(KafkaConsumer<byte[], byte[]> consumer, Duration pollTimeout, LongSupplier clock, Object lock,
             RecordHandler handler) {
-        this.consumer = consumer;
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.pollTimeout = pollTimeout;
         this.clock = clock;
         this.lock = lock;
-        this.handler = handler;
+        this.handler = Objects.requireNonNull(handler, "handler");
     }
 
     /** Starts polling on a daemon thread named {@code threadName}. */
