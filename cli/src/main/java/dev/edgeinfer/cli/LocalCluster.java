@@ -5,8 +5,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A local Flink MiniCluster for the commands that run a job in-process ({@code run}, {@code demo},
@@ -24,6 +26,19 @@ public final class LocalCluster {
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
         return conf;
+    }
+
+    /**
+     * Starts a job on a fresh local MiniCluster of {@code parallelism} slots: {@code graph} adds
+     * the job to the environment; returns once the job runs (see {@link #waitUntilRunning}).
+     */
+    public static JobClient startJob(int parallelism, Consumer<StreamExecutionEnvironment> graph, String jobName)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config(parallelism));
+        graph.accept(env);
+        JobClient job = env.executeAsync(jobName);
+        waitUntilRunning(job);
+        return job;
     }
 
     /** Waits up to 60 s for {@code job} to run; fails with the job's own error if it ended first. */

@@ -87,12 +87,12 @@ final class PublishCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
-        PrintWriter out = cmd.getOut();
-        PrintWriter err = cmd.getErr();
         if (canary < 1 || canary > 100) {
             throw new CommandLine.ParameterException(cmd,
                     "--canary must be a percentage of keys in 1..100 (100 = full activation), got " + canary);
         }
+        PrintWriter out = cmd.getOut();
+        PrintWriter err = cmd.getErr();
         long now = System.currentTimeMillis();
         long activationTime = target.activationTime(cmd, now);
         String model = target.model;

@@ -46,12 +46,12 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
+        String model = target.model;
+        String topic = target.topic;
         PrintWriter out = cmd.getOut();
         PrintWriter err = cmd.getErr();
         long now = System.currentTimeMillis();
         long activationTime = target.activationTime(cmd, now);
-        String model = target.model;
-        String topic = target.topic;
         return ReleaseCommandSupport.exitCode("rollback", err, () -> {
             List<ModelRelease> existing = target.readTimeline(err);
             ReleaseTimeline before = ReleaseTimeline.of(existing);

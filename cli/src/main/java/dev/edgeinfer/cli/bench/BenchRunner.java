@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ConsoleRun;
 import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * time to its output being readable by a consumer). Everything runs in this JVM: an embedded
  * KRaft broker, a local MiniCluster, the load generator and the reader, as in the demo.
  */
-public final class BenchRunner {
+public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
 
     /** Key prefixes: backlog inputs and open-loop inputs never share a key (or a window). */
     static final String BACKLOG_PREFIX = "sat-";
@@ -81,12 +82,8 @@ public final class BenchRunner {
         }
     }
 
-    private final Settings settings;
-    private final PrintStream out;
-
     public BenchRunner(Settings settings, PrintStream out) {
-        this.settings = settings;
-        this.out = out;
+        super(settings, out);
     }
 
     public BenchReport run() throws Exception {
@@ -101,8 +98,7 @@ public final class BenchRunner {
                     + LoadSchedule.minDevices(settings.rate()));
         }
         boolean operatorBatching = true;
-        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-bench");
-        Files.createDirectories(workDir);
+        Path workDir = workDir(settings.workDir(), "edgeinfer-bench");
         OnnxRunnerOptions onnx = jobOnnxOptions();
         out.printf(Locale.ROOT, "EdgeInfer bench: scenario %s, %.0f records/s for %d s, parallelism %d, batch %d%s, %d devices, %d cores, Java %s%n",
                 scenario.name(), settings.rate(), settings.duration().toSeconds(), settings.parallelism(), settings.batchSize(),

@@ -94,17 +94,37 @@ public interface BenchScenario<IN, P> {
      */
     long expectedOutputs(long inputsPerDevice, int devices, boolean pipeline);
 
+    /** How this scenario's jobs are configured and built: the real job and its pass-through. */
+    BenchJobs<?> jobs();
+
+    /** Settings of this scenario's own a bench job adds to {@link #jobs()}'s (e.g. the window geometry); none by default. */
+    default void configureJob(Configuration conf) {}
+
     /** Adds the full pipeline to {@code env}: input topic to results topic, models from the control topic. */
-    void buildPipeline(StreamExecutionEnvironment env, JobSpec spec);
+    default void buildPipeline(StreamExecutionEnvironment env, JobSpec spec) {
+        buildJob(env, spec, true);
+    }
 
     /** Adds the pass-through to {@code env}: the pipeline's source, parse and sink, no model. */
-    void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec);
+    default void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
+        buildJob(env, spec, false);
+    }
+
+    private void buildJob(StreamExecutionEnvironment env, JobSpec spec, boolean pipeline) {
+        Topics topics = topics();
+        Configuration conf = jobs().configuration(spec, pipeline ? topics.pipelineInput() : topics.passthroughInput(),
+                pipeline ? topics.pipelineOutput() : topics.passthroughOutput());
+        configureJob(conf);
+        jobs().build(env, conf, pipeline);
+    }
 
     /** Which input completed this pipeline output, or {@code null} to ignore it. */
     Output decodePipelineOutput(ConsumerRecord<byte[], byte[]> record) throws Exception;
 
     /** Which input this pass-through output carries, or {@code null} to ignore it. */
-    Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception;
+    default Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        return PassthroughJob.decode(record);
+    }
 
     /** Topic names. */
     record Topics(
@@ -113,7 +133,20 @@ public interface BenchScenario<IN, P> {
             String passthroughInput,
             String passthroughOutput,
             String control,
-            List<String> otherPipelineTopics) {}
+            List<String> otherPipelineTopics) {
+
+        /**
+         * A job's topics under their default names (the pipeline reads and writes where a deployed
+         * job would), with the pass-through on its own pair so its records never mix with the pipeline's.
+         */
+        static Topics withDefaultNames(ConfigOption<String> inputKey, ConfigOption<String> resultsKey,
+                ConfigOption<String> deadLetterKey, String passthroughInput, String passthroughOutput) {
+            Configuration defaults = new Configuration();
+            return new Topics(defaults.get(inputKey), defaults.get(resultsKey), passthroughInput, passthroughOutput,
+                    defaults.get(KafkaJobOptions.CONTROL_TOPIC), List.of(defaults.get(deadLetterKey),
+                            defaults.get(KafkaJobOptions.STATUS_TOPIC), defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
+        }
+    }
 
     /**
      * A model file the scenario built.

@@ -2,7 +2,6 @@ package dev.edgeinfer.cli.bench;
 
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
-import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
@@ -14,8 +13,6 @@ import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -43,6 +40,12 @@ import java.util.SplittableRandom;
  */
 public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
+    /** The frame classification job and its pass-through, serving the default frame model. */
+    private static final BenchJobs<FrameJobConfig> JOBS = new BenchJobs<>(FrameJobOptions.GROUP_ID,
+            FrameJobOptions.STARTING_OFFSETS, FrameJobOptions.FRAMES_TOPIC, FrameJobOptions.RESULTS_TOPIC,
+            FrameJobOptions.MODEL_NAME, FrameModelFactory.DEFAULT_NAME, FrameJobConfig::from, FrameClassificationJob::build,
+            PassthroughJob::frames);
+
     public static final int DEFAULT_MODEL_SIZE = 96;
     public static final int DEFAULT_CAMERAS = 4;
     public static final int DEFAULT_FPS = 30;
@@ -67,15 +70,8 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
                     + " pixels (96 and 224 are the usual ones), got " + modelSize);
         }
         this.size = modelSize;
-        Configuration defaults = new Configuration();
-        this.topics = new Topics(
-                defaults.get(FrameJobOptions.FRAMES_TOPIC),
-                defaults.get(FrameJobOptions.RESULTS_TOPIC),
-                "edge.bench.frames.passthrough.in",
-                "edge.bench.frames.passthrough.out",
-                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(FrameJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
-                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
+        this.topics = Topics.withDefaultNames(FrameJobOptions.FRAMES_TOPIC, FrameJobOptions.RESULTS_TOPIC, FrameJobOptions.DEADLETTER_TOPIC,
+                "edge.bench.frames.passthrough.in", "edge.bench.frames.passthrough.out");
     }
 
     @Override
@@ -191,34 +187,13 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     }
 
     @Override
-    public void buildPipeline(StreamExecutionEnvironment env, JobSpec spec) {
-        FrameClassificationJob.build(env, FrameJobConfig.from(configuration(spec, topics.pipelineInput(), topics.pipelineOutput())));
-    }
-
-    @Override
-    public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        PassthroughJob.frames(env, FrameJobConfig.from(
-                configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
-    }
-
-    /** The frame job's configuration for a bench job (the same for pipeline and pass-through). */
-    Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = spec.jobConfiguration(FrameJobOptions.GROUP_ID);
-        conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
-        conf.set(FrameJobOptions.FRAMES_TOPIC, input);
-        conf.set(FrameJobOptions.RESULTS_TOPIC, output);
-        conf.set(FrameJobOptions.MODEL_NAME, FrameModelFactory.DEFAULT_NAME);
-        return conf;
+    public BenchJobs<?> jobs() {
+        return JOBS;
     }
 
     @Override
     public Output decodePipelineOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
         FrameResult r = FrameResultJson.fromJson(record.value());
         return new Output(r.cameraId(), -1, r.frameTs(), r.model().version());
-    }
-
-    @Override
-    public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        return PassthroughJob.decode(record);
     }
 }

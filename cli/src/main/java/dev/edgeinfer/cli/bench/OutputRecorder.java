@@ -1,11 +1,11 @@
 package dev.edgeinfer.cli.bench;
 
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+import dev.edgeinfer.cli.ConsumerPoller;
 
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads a job's output topic as a downstream consumer would ({@code read_committed}, from the
@@ -33,13 +32,11 @@ final class OutputRecorder implements AutoCloseable {
         BenchScenario.Output decode(ConsumerRecord<byte[], byte[]> record) throws Exception;
     }
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ConsumerPoller poller;
     private final Decoder decoder;
     private final String backlogPrefix;
     private final String loadPrefix;
     private volatile LoadSchedule schedule;
-    private volatile boolean stopped;
-    private Thread thread;
 
     private final List<Long> backlogArrivals = new ArrayList<>();
     private final List<LatencySample> samples = new ArrayList<>();
@@ -54,10 +51,12 @@ final class OutputRecorder implements AutoCloseable {
         this.decoder = decoder;
         this.backlogPrefix = backlogPrefix;
         this.loadPrefix = loadPrefix;
-        this.consumer = KafkaClients.reader(bootstrapServers, "edgeinfer-bench-reader", true,
+        KafkaConsumer<byte[], byte[]> consumer = KafkaClients.reader(bootstrapServers, "edgeinfer-bench-reader", true,
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"));
         List<TopicPartition> partitions = KafkaClients.assignAll(consumer, List.of(topic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
+        // Arrival times in nanoTime: LoadSchedule converts them to epoch micros for the latency.
+        this.poller = new ConsumerPoller(consumer, Duration.ofMillis(20), System::nanoTime, this, this::onRecord);
     }
 
     /** The open-loop schedule; outputs of load keys are matched against it from now on. */
@@ -66,28 +65,7 @@ final class OutputRecorder implements AutoCloseable {
     }
 
     void start() {
-        thread = new Thread(this::run, "edgeinfer-bench-reader");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        try {
-            while (!stopped) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
-                if (records.isEmpty()) {
-                    continue;
-                }
-                long now = System.nanoTime();
-                synchronized (this) {
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        onRecord(record, now);
-                    }
-                }
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.start("edgeinfer-bench-reader");
     }
 
     private void onRecord(ConsumerRecord<byte[], byte[]> record, long arrivalNanos) {
@@ -179,11 +157,6 @@ final class OutputRecorder implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        stopped = true;
-        if (thread != null) {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } else {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.close();
     }
 }

@@ -18,7 +18,6 @@ import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 import dev.edgeinfer.simulation.sensor.SensorSignal;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -38,6 +37,11 @@ import java.util.Locale;
  */
 public final class SensorBenchScenario implements BenchScenario<SensorWindow, Float> {
 
+    /** The sensor anomaly job and its pass-through, serving the default sensor model. */
+    private static final BenchJobs<SensorJobConfig> JOBS = new BenchJobs<>(SensorJobOptions.GROUP_ID,
+            SensorJobOptions.STARTING_OFFSETS, SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC,
+            SensorJobOptions.MODEL_NAME, SensorModelSpec.DEFAULT_NAME, SensorJobConfig::from, SensorAnomalyJob::build,
+            PassthroughJob::sensor);
 
     private final int channels = SensorModelSpec.DEFAULT_CHANNELS;
     private final int windowSize = SensorModelSpec.DEFAULT_WINDOW_SIZE;
@@ -45,15 +49,8 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
     private final Topics topics;
 
     public SensorBenchScenario() {
-        Configuration defaults = new Configuration();
-        this.topics = new Topics(
-                defaults.get(SensorJobOptions.READINGS_TOPIC),
-                defaults.get(SensorJobOptions.RESULTS_TOPIC),
-                "edge.bench.passthrough.in",
-                "edge.bench.passthrough.out",
-                defaults.get(KafkaJobOptions.CONTROL_TOPIC),
-                List.of(defaults.get(SensorJobOptions.DEADLETTER_TOPIC), defaults.get(KafkaJobOptions.STATUS_TOPIC),
-                        defaults.get(KafkaJobOptions.BLOBS_TOPIC)));
+        this.topics = Topics.withDefaultNames(SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC, SensorJobOptions.DEADLETTER_TOPIC,
+                "edge.bench.passthrough.in", "edge.bench.passthrough.out");
     }
 
     @Override
@@ -153,27 +150,16 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
     }
 
     @Override
-    public void buildPipeline(StreamExecutionEnvironment env, JobSpec spec) {
-        SensorAnomalyJob.build(env, SensorJobConfig.from(configuration(spec, topics.pipelineInput(), topics.pipelineOutput())));
+    public BenchJobs<?> jobs() {
+        return JOBS;
     }
 
+    /** This scenario's window geometry, which the job must window readings by as the models were trained. */
     @Override
-    public void buildPassthrough(StreamExecutionEnvironment env, JobSpec spec) {
-        PassthroughJob.sensor(env, SensorJobConfig.from(
-                configuration(spec, topics.passthroughInput(), topics.passthroughOutput())));
-    }
-
-    /** The sensor job's configuration for a bench job (the same for pipeline and pass-through). */
-    Configuration configuration(JobSpec spec, String input, String output) {
-        Configuration conf = spec.jobConfiguration(SensorJobOptions.GROUP_ID);
-        conf.set(SensorJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
-        conf.set(SensorJobOptions.READINGS_TOPIC, input);
-        conf.set(SensorJobOptions.RESULTS_TOPIC, output);
+    public void configureJob(Configuration conf) {
         conf.set(SensorJobOptions.CHANNELS, channels);
         conf.set(SensorJobOptions.WINDOW_SIZE, windowSize);
         conf.set(SensorJobOptions.WINDOW_SLIDE, slide);
-        conf.set(SensorJobOptions.MODEL_NAME, SensorModelSpec.DEFAULT_NAME);
-        return conf;
     }
 
     /** The job's default micro-batch size ({@code batch.max-size}). */
@@ -191,10 +177,5 @@ public final class SensorBenchScenario implements BenchScenario<SensorWindow, Fl
         SensorResult r = SensorResultJson.fromJson(record.value());
         // Window k holds the device's readings [k*slide, k*slide + size): its newest completed it.
         return new Output(r.deviceId(), r.window() * slide + windowSize - 1, r.windowEnd(), r.model().version());
-    }
-
-    @Override
-    public Output decodePassthroughOutput(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        return PassthroughJob.decode(record);
     }
 }

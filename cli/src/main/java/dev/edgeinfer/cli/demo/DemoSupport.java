@@ -4,10 +4,15 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.jobs.config.KafkaJobOptions;
+import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 
 import org.HdrHistogram.Histogram;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -105,5 +110,51 @@ final class DemoSupport {
 
     static String human(Duration d) {
         return d.toSeconds() + " s";
+    }
+
+    /** Step 1 of both demos: starts the embedded broker, saying so on {@code out}. */
+    static EmbeddedKafkaBroker startKafka(PrintStream out) {
+        out.print("[1/5] starting Kafka (KRaft) ... ");
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start();
+        out.println(kafka.bootstrapServers());
+        return kafka;
+    }
+
+    /**
+     * A job configuration pointing at {@code kafka}, whose topics (under their default names) are
+     * created there first: input and results with 4 partitions, so every subtask reads and writes,
+     * dead letters, status and blobs with 1, the control topic compacted.
+     */
+    static Configuration jobOnBroker(EmbeddedKafkaBroker kafka, ConfigOption<String> inputTopic,
+            ConfigOption<String> resultsTopic, ConfigOption<String> deadLetterTopic) {
+        Configuration conf = new Configuration();
+        conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        kafka.createTopics(4, conf.get(inputTopic), conf.get(resultsTopic));
+        kafka.createTopics(1, conf.get(deadLetterTopic), conf.get(KafkaJobOptions.STATUS_TOPIC), conf.get(KafkaJobOptions.BLOBS_TOPIC));
+        kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(KafkaJobOptions.CONTROL_TOPIC));
+        return conf;
+    }
+
+    /**
+     * The simulator producing on its own thread, and when it started: monotonic time to schedule
+     * the rollover by, wall-clock time to place it on the event-time axis in the report.
+     */
+    record Production(Thread thread, long startNanos, long startWallMs) {
+
+        /** Starts {@code produce} on a thread named {@code name}. */
+        static Production start(String name, Runnable produce) {
+            Thread thread = new Thread(produce, name);
+            Production production = new Production(thread, System.nanoTime(), System.currentTimeMillis());
+            thread.start();
+            return production;
+        }
+
+        boolean isAlive() {
+            return thread.isAlive();
+        }
+
+        void join(long millis) throws InterruptedException {
+            thread.join(millis);
+        }
     }
 }

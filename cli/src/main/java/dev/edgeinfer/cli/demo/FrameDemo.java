@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ConsoleRun;
 import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
@@ -18,10 +19,8 @@ import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -39,37 +38,27 @@ import java.util.concurrent.TimeUnit;
  * signed v1 → v2 rollover of the CNN mid-run, and a summary that counts every frame and checks
  * every result's version against the release timeline (reusing {@link SensorDemo}'s helpers).
  */
-public final class FrameDemo {
+public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
 
     /** Demo settings (the CLI's flags). */
     public record Settings(Duration duration, int parallelism, int cameras, double fps, int frameWidth,
             int frameHeight, int modelSize, double badFraction, long seed, KafkaJobOptions.DeliveryGuarantee delivery,
             Duration drainTimeout, Path workDir, boolean rollover, Duration rolloverLead) {}
 
-    private final Settings settings;
-    private final PrintStream out;
-
     public FrameDemo(Settings settings, PrintStream out) {
-        this.settings = settings;
-        this.out = out;
+        super(settings, out);
     }
 
     public FrameDemoReport run() throws Exception {
         long started = System.nanoTime();
-        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-frame-demo");
+        Path workDir = workDir(settings.workDir(), "edgeinfer-frame-demo");
         out.printf(Locale.ROOT, "EdgeInfer frame demo: %s, parallelism %d, %d cameras x %.0f fps (%dx%d JPEG), model %dx%d%s%n",
                 DemoSupport.human(settings.duration()), settings.parallelism(), settings.cameras(), settings.fps(),
                 settings.frameWidth(), settings.frameHeight(), settings.modelSize(), settings.modelSize(),
                 settings.rollover() ? ", rollover v1 -> v2" : "");
-        out.print("[1/5] starting Kafka (KRaft) ... ");
-        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
-            out.println(kafka.bootstrapServers());
-            Configuration conf = new Configuration();
-            conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            kafka.createTopics(4, conf.get(FrameJobOptions.FRAMES_TOPIC), conf.get(FrameJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, conf.get(FrameJobOptions.DEADLETTER_TOPIC), conf.get(KafkaJobOptions.STATUS_TOPIC),
-                    conf.get(KafkaJobOptions.BLOBS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), conf.get(KafkaJobOptions.CONTROL_TOPIC));
+        try (EmbeddedKafkaBroker kafka = DemoSupport.startKafka(out)) {
+            Configuration conf = DemoSupport.jobOnBroker(
+                    kafka, FrameJobOptions.FRAMES_TOPIC, FrameJobOptions.RESULTS_TOPIC, FrameJobOptions.DEADLETTER_TOPIC);
 
             out.println("[2/5] building the CNN classifiers (Conv -> Relu -> GlobalAveragePool -> Gemm -> Softmax, ONNX)");
             int size = settings.modelSize();
@@ -97,13 +86,12 @@ public final class FrameDemo {
             out.printf("[3/5] published %s v1 with metadata %s (signed by %s)%n", first.model(), first.metadata(), first.signedBy());
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
-            FrameClassificationJob.build(env, config);
-            JobClient job = env.executeAsync(FrameClassificationJob.JOB_NAME);
-            LocalCluster.waitUntilRunning(job);
+            JobClient job = LocalCluster.startJob(settings.parallelism(), env -> FrameClassificationJob.build(env, config), FrameClassificationJob.JOB_NAME);
             out.println("running (job " + job.getJobID() + ")");
 
+            // When v2 is published: the same lead and moment for every demo, see DemoSupport.
+            Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+            long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
             try (FrameFleetSimulator cameras = new FrameFleetSimulator(kafka.bootstrapServers(), config.framesTopic(),
                             settings.cameras(), settings.fps(), settings.frameWidth(), settings.frameHeight(),
                             settings.badFraction(), config.maxRecordBytes(), settings.seed());
@@ -111,16 +99,11 @@ public final class FrameDemo {
                             config.deadLetterTopic(), config.statusTopic(), cameras)) {
                 tracker.start();
                 out.printf("[5/5] streaming for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
-                Thread producer = new Thread(() -> cameras.run(settings.duration(), () -> false), "edgeinfer-cameras");
-                long produceStart = System.nanoTime();
-                long produceStartWall = System.currentTimeMillis();
-                producer.start();
-                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
-                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
+                DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-cameras", () -> cameras.run(settings.duration(), () -> false));
                 ModelRelease next = null;
                 while (producer.isAlive()) {
                     producer.join(1000);
-                    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart);
+                    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos());
                     if (settings.rollover() && next == null && elapsed >= publishAfterMs) {
                         long activateAt = System.currentTimeMillis() + lead.toMillis();
                         next = ReleaseSigning.sign(ReleaseFactory.fromFile(config.modelName(), "v2", v2.file(), activateAt,
@@ -150,7 +133,7 @@ public final class FrameDemo {
                     throw new IllegalStateException("unreadable or unknown output: " + tracker.unreadable() + ", "
                             + tracker.unknownFrames() + " results for frames never sent");
                 }
-                FrameDemoReport report = report(cameras, tracker, published, first, next, produceStartWall, lead, started, v1, v2);
+                FrameDemoReport report = report(cameras, tracker, published, first, next, producer.startWallMs(), lead, started, v1, v2);
                 printSummary(report);
                 return report;
             }

@@ -4,7 +4,6 @@ import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
 import dev.edgeinfer.simulation.frames.FrameFleetSimulator;
 
-import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -20,23 +19,13 @@ public final class FrameResultTracker extends ResultTracker<FrameResult> {
 
     public FrameResultTracker(String bootstrapServers, String resultsTopic, String deadLetterTopic, String statusTopic,
             FrameFleetSimulator truth) {
-        super(bootstrapServers, "edgeinfer-frame-demo-reader", Map.of(), resultsTopic, deadLetterTopic, statusTopic);
+        super(bootstrapServers, "edgeinfer-frame-demo-reader", Map.of(), FrameResultJson::fromJson,
+                r -> FrameFleetSimulator.frameId(r.cameraId(), r.frameTs()), resultsTopic, deadLetterTopic, statusTopic);
         this.truth = truth;
     }
 
     @Override
-    protected FrameResult parse(byte[] json) throws IOException {
-        return FrameResultJson.fromJson(json);
-    }
-
-    @Override
-    protected String inputKey(FrameResult result) {
-        return FrameFleetSimulator.frameId(result.cameraId(), result.frameTs());
-    }
-
-    @Override
-    protected Sample onDistinctResult(FrameResult result, long latencyMicros) {
-        String version = result.model().version();
+    protected Sample onDistinctResult(FrameResult result, String version, long latencyMicros) {
         String label = truth.label(result.cameraId(), result.frameTs());
         if (label == null) {
             unknownFrames++;

@@ -3,12 +3,12 @@ package dev.edgeinfer.cli.demo;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.cli.ConsumerPoller;
 import dev.edgeinfer.jobs.JobResult;
 import dev.edgeinfer.jobs.kafka.DeadLetterSerializer;
 
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Reads everything a job writes (results, dead letters, model status) as a downstream consumer
@@ -37,14 +38,22 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class ResultTracker<R extends JobResult> implements AutoCloseable {
 
+    /** Reads one result record's value. */
+    @FunctionalInterface
+    protected interface ResultParser<R> {
+        R parse(byte[] json) throws IOException;
+    }
+
     /** One distinct result, kept for analyses after the run (rollover boundaries, misrouting). */
     public record Sample(String key, long window, long eventTime, String version, long latencyMicros) {}
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ConsumerPoller poller;
     private final String resultsTopic;
     private final String deadLetterTopic;
     private final String statusTopic;
     private final String threadName;
+    private final ResultParser<R> parser;
+    private final Function<R, String> inputKey;
     private final List<Sample> samples = new ArrayList<>();
     private final List<ModelStatus> statuses = new ArrayList<>();
     private final Set<String> seen = new HashSet<>();
@@ -56,66 +65,45 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private long results;
     private long duplicates;
     private long deadLettered;
-    private volatile boolean stopped;
-    private Thread thread;
 
     /**
      * Assigns every partition of the three topics, from the beginning.
      *
      * @param clientId the reader's Kafka client id (also its thread's name)
      * @param readerOverrides consumer settings over {@link KafkaClients#reader}'s defaults
+     * @param parser reads one result record's value (the job's result JSON)
+     * @param inputKey what identifies the input a result belongs to: a second result with the same key is a duplicate
      */
-    protected ResultTracker(String bootstrapServers, String clientId, Map<String, ?> readerOverrides,
-            String resultsTopic, String deadLetterTopic, String statusTopic) {
+    protected ResultTracker(String bootstrapServers, String clientId, Map<String, ?> readerOverrides, ResultParser<R> parser,
+            Function<R, String> inputKey, String resultsTopic, String deadLetterTopic, String statusTopic) {
         this.resultsTopic = resultsTopic;
         this.deadLetterTopic = deadLetterTopic;
         this.statusTopic = statusTopic;
         this.threadName = clientId;
-        this.consumer = KafkaClients.reader(bootstrapServers, clientId, true, readerOverrides);
+        KafkaConsumer<byte[], byte[]> consumer = KafkaClients.reader(bootstrapServers, clientId, true, readerOverrides);
         List<TopicPartition> partitions =
                 KafkaClients.assignAll(consumer, List.of(resultsTopic, deadLetterTopic, statusTopic), Duration.ofSeconds(30));
         consumer.seekToBeginning(partitions);
+        this.poller = new ConsumerPoller(consumer, Duration.ofMillis(50), System::currentTimeMillis, this, this::onRecord);
+        this.parser = parser;
+        this.inputKey = inputKey;
     }
-
-    /** Reads one result record's value. */
-    protected abstract R parse(byte[] json) throws IOException;
-
-    /** What identifies the input a result belongs to: a second result with the same key is a duplicate. */
-    protected abstract String inputKey(R result);
 
     /**
      * Books a distinct result against the ground truth (called with this tracker's lock held)
      * and returns the sample kept for it.
      */
-    protected abstract Sample onDistinctResult(R result, long latencyMicros);
+    protected abstract Sample onDistinctResult(R result, String version, long latencyMicros);
 
     /** Starts polling on a background thread until {@link #close()}. */
     public void start() {
-        thread = new Thread(this::run, threadName);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        try {
-            while (!stopped) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
-                long now = System.currentTimeMillis();
-                synchronized (this) {
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        onRecord(record, now);
-                    }
-                }
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.start(threadName);
     }
 
     private void onRecord(ConsumerRecord<byte[], byte[]> record, long now) {
         try {
             if (record.topic().equals(resultsTopic)) {
-                onResult(parse(record.value()), now);
+                onResult(parser.parse(record.value()), now);
             } else if (record.topic().equals(deadLetterTopic)) {
                 onDeadLetter(record);
             } else if (record.topic().equals(statusTopic)) {
@@ -128,15 +116,16 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     private void onResult(R result, long now) {
         results++;
-        if (!seen.add(inputKey(result))) {
+        if (!seen.add(inputKey.apply(result))) {
             duplicates++;
             return;
         }
         long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
         latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
-        perVersion.merge(result.model().version(), 1L, Long::sum);
-        samples.add(onDistinctResult(result, micros));
+        String version = result.model().version();
+        perVersion.merge(version, 1L, Long::sum);
+        samples.add(onDistinctResult(result, version, micros));
     }
 
     private void onDeadLetter(ConsumerRecord<byte[], byte[]> record) {
@@ -201,11 +190,6 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     @Override
     public void close() throws InterruptedException {
-        stopped = true;
-        if (thread != null) {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } else {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        poller.close();
     }
 }

@@ -6,6 +6,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.ConsoleRun;
 import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
@@ -22,12 +23,10 @@ import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -47,7 +46,7 @@ import java.util.stream.Collectors;
  * a JSON report) that counts every input and output and checks every result's version against
  * the release timeline.
  */
-public final class SensorDemo {
+public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
 
     /** Demo settings (the CLI's flags). */
     public record Settings(
@@ -65,33 +64,22 @@ public final class SensorDemo {
             Duration rolloverLead,
             boolean badReleases) {}
 
-    private final Settings settings;
-    private final PrintStream out;
-
     public SensorDemo(Settings settings, PrintStream out) {
-        this.settings = settings;
-        this.out = out;
+        super(settings, out);
     }
 
     /** Runs the demo end to end and returns its report. */
     public SensorDemoReport run() throws Exception {
         long started = System.nanoTime();
-        Path workDir = settings.workDir() != null ? settings.workDir() : Files.createTempDirectory("edgeinfer-demo");
-        Files.createDirectories(workDir);
+        Path workDir = workDir(settings.workDir(), "edgeinfer-demo");
         out.printf("EdgeInfer demo: %s, parallelism %d, %d devices at %.0f readings/s, %s%s%s%n",
                 DemoSupport.human(settings.duration()), settings.parallelism(), settings.devices(),
                 settings.ratePerSecond(), settings.deliveryGuarantee(), settings.rollover() ? ", rollover v1 -> v2" : "",
                 settings.badReleases() ? ", bad releases" : "");
 
-        out.print("[1/5] starting Kafka (KRaft) ... ");
-        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
-            out.println(kafka.bootstrapServers());
-            Configuration jobConf = new Configuration();
-            jobConf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            kafka.createTopics(4, jobConf.get(SensorJobOptions.READINGS_TOPIC), jobConf.get(SensorJobOptions.RESULTS_TOPIC));
-            kafka.createTopics(1, jobConf.get(SensorJobOptions.DEADLETTER_TOPIC), jobConf.get(KafkaJobOptions.STATUS_TOPIC));
-            kafka.createTopics(1, Map.of("cleanup.policy", "compact"), jobConf.get(KafkaJobOptions.CONTROL_TOPIC));
-            kafka.createTopics(1, jobConf.get(KafkaJobOptions.BLOBS_TOPIC));
+        try (EmbeddedKafkaBroker kafka = DemoSupport.startKafka(out)) {
+            Configuration jobConf = DemoSupport.jobOnBroker(
+                    kafka, SensorJobOptions.READINGS_TOPIC, SensorJobOptions.RESULTS_TOPIC, SensorJobOptions.DEADLETTER_TOPIC);
 
             out.println("[2/5] building the sensor anomaly models (Tribuo logistic regression -> ONNX)");
             BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
@@ -126,13 +114,12 @@ public final class SensorDemo {
             SensorJobConfig config = SensorJobConfig.from(jobConf);
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(settings.parallelism()));
-            SensorAnomalyJob.build(env, config);
-            JobClient job = env.executeAsync(SensorAnomalyJob.JOB_NAME);
-            LocalCluster.waitUntilRunning(job);
+            JobClient job = LocalCluster.startJob(settings.parallelism(), env -> SensorAnomalyJob.build(env, config), SensorAnomalyJob.JOB_NAME);
             out.println("running (job " + job.getJobID() + ")");
 
+            // When v2 is published: the same lead and moment for every demo, see DemoSupport.
+            Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
+            long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
             try (SensorFleetSimulator simulator =
                             new SensorFleetSimulator(
                                     kafka.bootstrapServers(),
@@ -153,20 +140,14 @@ public final class SensorDemo {
                                             simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
                 tracker.start();
                 out.printf("[5/5] producing for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
-                Thread producer = new Thread(() -> simulator.run(settings.duration(), () -> false), "edgeinfer-simulator");
-                long produceStart = System.nanoTime();
-                long produceStartWall = System.currentTimeMillis();
-                producer.start();
-
-                Duration lead = DemoSupport.rolloverLead(settings.duration(), settings.rolloverLead());
-                long publishAfterMs = DemoSupport.publishAfterMs(settings.duration(), lead);
+                DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-simulator", () -> simulator.run(settings.duration(), () -> false));
                 ModelRelease next = null;
                 List<BadReleases.BadRelease> bad = List.of();
                 long badAfterMs = settings.duration().toMillis() / 4;
                 int statusesShown = 0;
                 while (producer.isAlive()) {
                     if (settings.badReleases() && bad.isEmpty()
-                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= Math.min(badAfterMs, publishAfterMs)) {
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos()) >= Math.min(badAfterMs, publishAfterMs)) {
                         bad = BadReleases.prepare(v2, v1.file().getParent(), signingKey, System.currentTimeMillis() + lead.toMillis(),
                                 kafka.bootstrapServers(), config.blobsTopic());
                         publishBad(control, bad, kafka.bootstrapServers(), config.controlTopic());
@@ -174,9 +155,9 @@ public final class SensorDemo {
                                 bad.stream().map(BadReleases.BadRelease::expectedReason).distinct().collect(Collectors.joining(", ")));
                         continue;
                     }
-                    producer.join(Math.min(2000, Math.max(1, remainingUntil(produceStart, publishAfterMs, next))));
+                    producer.join(Math.min(2000, Math.max(1, remainingUntil(producer.startNanos(), publishAfterMs, next))));
                     if (settings.rollover() && next == null
-                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart) >= publishAfterMs) {
+                            && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - producer.startNanos()) >= publishAfterMs) {
                         long activateAt = System.currentTimeMillis() + lead.toMillis();
                         next = ReleaseSigning.sign(ReleaseFactory.fromFile(v2.id().name(), v2.id().version(), v2.file(),
                                 activateAt, 100, "edgeinfer-demo", System.currentTimeMillis()), signingKey);
@@ -188,7 +169,7 @@ public final class SensorDemo {
                         continue;
                     }
                     statusesShown = printStatuses(tracker, statusesShown);
-                    printProgress(simulator, tracker, config, produceStart);
+                    printProgress(simulator, tracker, config, producer.startNanos());
                     LocalCluster.failIfJobDied(job);
                 }
                 long expected = simulator.expectedWindows(config.windowSize(), config.windowSlide());
@@ -231,7 +212,7 @@ public final class SensorDemo {
                                 tracker.deadLetterReasons(),
                                 next == null ? null
                                         : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
-                                                produceStartWall, lead),
+                                                producer.startWallMs(), lead),
                                 settings.badReleases() ? badReleaseSummary(bad, tracker.statuses()) : null,
                                 DemoSupport.statusCounts(tracker.statuses()),
                                 new SensorDemoReport.Run(

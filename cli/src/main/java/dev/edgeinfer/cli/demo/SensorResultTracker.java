@@ -5,7 +5,6 @@ import dev.edgeinfer.jobs.sensor.SensorResultJson;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
-import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -31,23 +30,12 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
     public SensorResultTracker(
             String bootstrapServers, String resultsTopic, String deadLetterTopic, String statusTopic, Truth truth) {
         super(bootstrapServers, "edgeinfer-demo-reader", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
-                resultsTopic, deadLetterTopic, statusTopic);
+                SensorResultJson::fromJson, r -> r.deviceId() + "#" + r.window(), resultsTopic, deadLetterTopic, statusTopic);
         this.truth = truth;
     }
 
     @Override
-    protected SensorResult parse(byte[] json) throws IOException {
-        return SensorResultJson.fromJson(json);
-    }
-
-    @Override
-    protected String inputKey(SensorResult result) {
-        return result.deviceId() + "#" + result.window();
-    }
-
-    @Override
-    protected Sample onDistinctResult(SensorResult result, long latencyMicros) {
-        String version = result.model().version();
+    protected Sample onDistinctResult(SensorResult result, String version, long latencyMicros) {
         boolean actual = truth.windowIsAnomalous(result.deviceId(), result.window());
         long[] confusion = confusionPerVersion.computeIfAbsent(version, v -> new long[4]);
         if (result.anomaly() && actual) {

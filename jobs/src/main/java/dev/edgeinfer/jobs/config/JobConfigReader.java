@@ -146,11 +146,7 @@ final class JobConfigReader {
     }
 
     static int nonNegative(Configuration conf, ConfigOption<Integer> option) {
-        int value = get(conf, option);
-        if (value < 0) {
-            throw new InvalidConfigurationException(option.key(), "must be >= 0, got " + value);
-        }
-        return value;
+        return atLeast(conf, option, 0);
     }
 
     static long positiveBytes(Configuration conf, ConfigOption<MemorySize> option) {
@@ -202,9 +198,13 @@ final class JobConfigReader {
     }
 
     static int positive(Configuration conf, ConfigOption<Integer> option) {
+        return atLeast(conf, option, 1);
+    }
+
+    private static int atLeast(Configuration conf, ConfigOption<Integer> option, int min) {
         int value = get(conf, option);
-        if (value < 1) {
-            throw new InvalidConfigurationException(option.key(), "must be >= 1, got " + value);
+        if (value < min) {
+            throw new InvalidConfigurationException(option.key(), "must be >= " + min + ", got " + value);
         }
         return value;
     }

@@ -44,12 +44,14 @@ class RollbackAndManyRolloversITCase {
     @RegisterExtension
     static final EdgeInferCluster CLUSTER = EdgeInferCluster.builder().miniCluster(1, PARALLELISM).build();
 
+    // Both tests roll between the same two sensor models.
+    private final BuiltModel v1 = TestingModels.v1();
+    private final BuiltModel v2 = TestingModels.v2();
+    private final String model = v1.id().name();
+
     @Test
     void rollbackToV1AtALaterEventTimeScoresEachWindowByTheTimelinesVersionAndReusesTheLoadedV1Session()
             throws Exception {
-        BuiltModel v1 = TestingModels.v1();
-        BuiltModel v2 = TestingModels.v2();
-        String model = v1.id().name();
         SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(300));
         SensorJobConfig config = harness.config();
         String bootstrap = CLUSTER.bootstrapServers();
@@ -126,9 +128,6 @@ class RollbackAndManyRolloversITCase {
 
     @Test
     void fiftyAlternatingRolloversScoreEveryWindowByTheTimelinesVersionWhileOpenSessionsStayBounded() throws Exception {
-        BuiltModel v1 = TestingModels.v1();
-        BuiltModel v2 = TestingModels.v2();
-        String model = v1.id().name();
         SensorJobHarness harness = harness(v1, Duration.ofSeconds(2), Duration.ofMillis(200));
         SensorJobConfig config = harness.config();
         String bootstrap = CLUSTER.bootstrapServers();

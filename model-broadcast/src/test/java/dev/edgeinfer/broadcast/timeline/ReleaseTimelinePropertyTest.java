@@ -87,11 +87,23 @@ class ReleaseTimelinePropertyTest {
         return out;
     }
 
+    /** A property checked on one random set of releases. */
+    @FunctionalInterface
+    private interface Trial {
+        void check(int trial, Random rnd, List<ModelRelease> releases);
+    }
+
+    /** Checks {@code trial} on {@value #TRIALS} random release sets drawn from one seeded random, so a failure reproduces. */
+    private static void forRandomReleases(long seed, Trial trial) {
+        Random rnd = new Random(seed);
+        for (int n = 0; n < TRIALS; n++) {
+            trial.check(n, rnd, randomReleases(rnd));
+        }
+    }
+
     @Test
     void everyArrivalOrderAndAnyDuplicatesGiveIdenticalAnswers() {
-        Random rnd = new Random(20261127L);
-        for (int trial = 0; trial < TRIALS; trial++) {
-            List<ModelRelease> releases = randomReleases(rnd);
+        forRandomReleases(20261127L, (trial, rnd, releases) -> {
             ReleaseTimeline reference = ReleaseTimeline.of(releases);
             List<String> expected = answers(reference);
             for (int shuffle = 0; shuffle < 3; shuffle++) {
@@ -109,28 +121,25 @@ class ReleaseTimelinePropertyTest {
                 assertThat(answers(incremental)).as("trial %d shuffle %d", trial, shuffle).isEqualTo(expected);
                 assertThat(answers(ReleaseTimeline.of(arrival))).isEqualTo(expected);
             }
-        }
+        });
     }
 
     @Test
     void resolverMatchesANaiveReadingOfTheContract() {
-        Random rnd = new Random(42L);
-        for (int trial = 0; trial < TRIALS; trial++) {
-            List<ModelRelease> releases = randomReleases(rnd);
+        forRandomReleases(42L, (trial, rnd, releases) -> {
             ReleaseTimeline t = ReleaseTimeline.of(releases);
             List<ModelRelease> distinct = dedupe(releases);
             int n = trial;
             forEveryQuery((model, time, key) -> assertThat(t.resolve(model, time, key))
                     .as("trial %d %s t=%d key=%s", n, model, time, key)
                     .isEqualTo(naiveResolve(distinct, model, time, key)));
-        }
+        });
     }
 
     @Test
     void neededReleaseIdsAreExactlyWhatLateEnoughRecordsResolveTo() {
-        Random rnd = new Random(7L);
-        for (int trial = 0; trial < TRIALS; trial++) {
-            ReleaseTimeline t = ReleaseTimeline.of(randomReleases(rnd));
+        forRandomReleases(7L, (trial, rnd, releases) -> {
+            ReleaseTimeline t = ReleaseTimeline.of(releases);
             long watermark = rnd.nextInt((int) MAX_T + 30) - 10;
             long lateness = rnd.nextInt(40);
             Set<String> bruteForce = new HashSet<>();
@@ -153,7 +162,7 @@ class ReleaseTimelinePropertyTest {
             assertThat(needed).as("trial %d never drops a release that a record can resolve to", trial)
                     .containsAll(bruteForce);
             assertThat(bruteForce).as("trial %d drops everything superseded", trial).containsAll(needed);
-        }
+        });
     }
 
     // --- naive reference, written from the rollover contract (docs/architecture.md) without the production data structures ---

@@ -21,8 +21,7 @@ class ActivationTimelineTest {
 
     @Test
     void recordsResolveToTheReleaseActiveAtTheirEventTimeWhateverTheOrderReleasesArrivedIn() {
-        ActivationTimeline inOrder = new ActivationTimeline(MODEL);
-        inOrder.addAll(List.of(V1, V2));
+        ActivationTimeline inOrder = timeline(V1, V2);
         ActivationTimeline reversed = new ActivationTimeline(MODEL);
         reversed.add(V2);
         reversed.add(V1);
@@ -36,10 +35,7 @@ class ActivationTimelineTest {
 
     @Test
     void aLateReleaseAppliesOnlyFromItsBoundaryAndThereAtItsOwnActivation() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
-        t.scored(1_500);
-        t.addLate(V3, 1_501);
+        ActivationTimeline t = v1AndV2ThenV3Late();
 
         assertThat(version(t, 1_200)).as("before the boundary: as scored before").isEqualTo("v2");
         assertThat(version(t, 1_500)).isEqualTo("v2");
@@ -50,8 +46,7 @@ class ActivationTimelineTest {
 
     @Test
     void aLateReleaseNeverOvertakesANewerActivationAfterItsBoundary() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
+        ActivationTimeline t = timeline(V1, V2);
         t.scored(500);
         ModelRelease old = release("v0", 100, "0");
         t.addLate(old, 501);
@@ -72,8 +67,7 @@ class ActivationTimelineTest {
 
     @Test
     void aRejectedReleaseLeavesTheTimelineAndRecordsFallBack() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
+        ActivationTimeline t = timeline(V1, V2);
 
         t.reject(V2.releaseId());
 
@@ -84,8 +78,7 @@ class ActivationTimelineTest {
 
     @Test
     void theReleasesToStageNowAreTheCurrentOneAndEveryLaterActivation() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2, V3));
+        ActivationTimeline t = timeline(V1, V2, V3);
 
         assertThat(t.toStageNow(Long.MIN_VALUE)).containsExactly(V1, V2, V3);
         assertThat(t.toStageNow(1_100)).containsExactly(V2, V3);
@@ -95,8 +88,7 @@ class ActivationTimelineTest {
 
     @Test
     void aVersionIsNeededUntilTheWatermarkPassesTheNextActivationPlusTheLateness() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
+        ActivationTimeline t = timeline(V1, V2);
 
         assertThat(t.neededReleaseIds(1_100, 200)).containsExactlyInAnyOrder(V1.releaseId(), V2.releaseId());
         assertThat(t.neededReleaseIds(1_200, 200)).containsExactly(V2.releaseId());
@@ -105,10 +97,7 @@ class ActivationTimelineTest {
 
     @Test
     void aLateReleasesSegmentKeepsTheVersionsBeforeItsBoundaryNeeded() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
-        t.scored(1_500);
-        t.addLate(V3, 1_501);
+        ActivationTimeline t = v1AndV2ThenV3Late();
 
         assertThat(t.neededReleaseIds(1_600, 200)).as("records at 1400..1500 still resolve to v2")
                 .containsExactlyInAnyOrder(V2.releaseId(), V3.releaseId());
@@ -117,10 +106,7 @@ class ActivationTimelineTest {
 
     @Test
     void progressRoundTripsTheLateBoundariesAndTheNewestScoredEventTime() {
-        ActivationTimeline t = new ActivationTimeline(MODEL);
-        t.addAll(List.of(V1, V2));
-        t.scored(1_500);
-        t.addLate(V3, 1_501);
+        ActivationTimeline t = v1AndV2ThenV3Late();
 
         SubtaskProgress progress = t.progress(3);
         ActivationTimeline restored = new ActivationTimeline(MODEL, progress);
@@ -130,6 +116,20 @@ class ActivationTimelineTest {
         assertThat(restored.newestScoredEventTime()).isEqualTo(1_500);
         assertThat(version(restored, 1_200)).isEqualTo("v2");
         assertThat(version(restored, 1_501)).isEqualTo("v3");
+    }
+
+    private static ActivationTimeline timeline(ModelRelease... releases) {
+        ActivationTimeline t = new ActivationTimeline(MODEL);
+        t.addAll(List.of(releases));
+        return t;
+    }
+
+    /** v1 and v2 known, records scored up to 1500, then v3 (activating at 1200) arrives late, from boundary 1501. */
+    private static ActivationTimeline v1AndV2ThenV3Late() {
+        ActivationTimeline t = timeline(V1, V2);
+        t.scored(1_500);
+        t.addLate(V3, 1_501);
+        return t;
     }
 
     private static String version(ActivationTimeline t, long eventTime) {

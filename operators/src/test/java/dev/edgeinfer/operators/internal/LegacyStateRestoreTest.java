@@ -1,7 +1,5 @@
 package dev.edgeinfer.operators.internal;
 
-import static dev.edgeinfer.operators.testutils.TestingOnnxModels.CHANNELS;
-import static dev.edgeinfer.operators.testutils.TestingOnnxModels.WINDOW;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.expectedScore;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignature;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.window;
@@ -19,8 +17,6 @@ import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
-import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
-import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 import dev.edgeinfer.operators.testutils.TestingOnnxModels;
 
@@ -258,20 +254,8 @@ class LegacyStateRestoreTest {
         @SuppressWarnings("unchecked")
         private VersionedInferenceOperator<SensorWindow, Float, TestingResult> operator() throws Exception {
             VersionedInference<SensorWindow, Float, TestingResult> inference =
-                    VersionedInference.<SensorWindow, Float, TestingResult>builder()
-                            .setModelName(MODEL)
-                            .setAdapter(new SensorAnomalyAdapter(CHANNELS, WINDOW))
-                            .setEventTime(SensorWindow::endTs)
-                            .setRoutingKey(SensorWindow::deviceId)
-                            .setResultBuilder(TestingResult::of)
-                            .setResultType(TestingResult.class)
-                            .setAllowedLateness(Duration.ofMillis(200))
-                            .setLoadTimeout(Duration.ofSeconds(30))
-                            .setHeartbeatInterval(Duration.ZERO)
-                            .setModelFetcher(new FileModelFetcher())
-                            .setRunnerOptions(new OnnxRunnerOptions(1, 1, "ALL_OPT", 1))
-                            .setSite("test-site", "test-job")
-                            .setModelCache(cacheDir, 16L << 20, 3)
+                    TestingSensorInference.builder(MODEL, TestingResult::of, TestingResult.class, Duration.ofMillis(200),
+                                    new FileModelFetcher(), cacheDir)
                             .build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             DataStream<SensorWindow> data = env.fromData(WINDOW_TYPE, window("unused", 0));

@@ -1,7 +1,5 @@
 package dev.edgeinfer.operators.internal;
 
-import static dev.edgeinfer.operators.testutils.TestingOnnxModels.CHANNELS;
-import static dev.edgeinfer.operators.testutils.TestingOnnxModels.WINDOW;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.expectedScore;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignature;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.window;
@@ -22,8 +20,6 @@ import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.runtime.OnnxModelRunner;
-import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
-import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
 import dev.edgeinfer.operators.sensor.SensorWindow;
 import dev.edgeinfer.operators.testutils.TestingDelayingFetcher;
 import dev.edgeinfer.operators.testutils.TestingOnnxModels;
@@ -130,9 +126,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void recordsBeforeTheActivationAreScoredByV1AndFromItOnByV2CarryingTheVersionsSha256() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(v2);
+        Rig rig = rigWith(v1, v2);
 
         for (long t : new long[] {0, 500, T - 1, T, T + 500}) {
             rig.record("dev-a", t);
@@ -160,9 +154,7 @@ class VersionedInferenceOperatorTest {
     @Test
     void versionsAreStagedThenActiveOnFirstUseThenRetiredOnceTheWatermarkPassesTheNextActivationPlusLateness()
             throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(v2);
+        Rig rig = rigWith(v1, v2);
 
         rig.awaitStatus(s -> s.state() == ModelStatus.State.STAGED && "v1".equals(s.version()));
         rig.awaitStatus(s -> s.state() == ModelStatus.State.STAGED && "v2".equals(s.version()));
@@ -214,10 +206,8 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void releaseNotAfterTheNewestScoredEventTimeIsALateActivationAppliedFromNewestPlusOne() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.record("dev-a", 5_000);
-        ModelRelease late = release("v2", v2File, 3_000);
+        Rig rig = rigWithV1ThatScoredDevAAt5000();
+        ModelRelease late = lateV2();
 
         rig.release(late);
 
@@ -238,10 +228,8 @@ class VersionedInferenceOperatorTest {
     @Test
     void versionReplacedByALateActivationIsRetiredOnceTheWatermarkPassesTheEffectiveBoundaryPlusLateness()
             throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.record("dev-a", 5_000);
-        rig.release(release("v2", v2File, 3_000)); // applied from 5001
+        Rig rig = rigWithV1ThatScoredDevAAt5000();
+        rig.release(lateV2()); // applied from 5001
         rig.record("dev-a", 5_001);
 
         rig.watermark(5_001 + LATENESS_MS - 1);
@@ -256,8 +244,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void releaseActivatingExactlyAfterTheNewestScoredEventTimeIsNotLate() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
+        Rig rig = rigWith(v1);
         rig.record("dev-a", T - 1);
 
         rig.release(v2);
@@ -313,9 +300,7 @@ class VersionedInferenceOperatorTest {
     }
 
     private void assertRejectedAndV1KeepsServing(ModelRelease bad, String reason, String detail) throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(bad);
+        Rig rig = rigWith(v1, bad);
 
         rig.awaitStatus(s -> s.state() == ModelStatus.State.REJECTED);
         for (long t : new long[] {T - 1, T, T + 500}) {
@@ -338,8 +323,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void recordNeedingARejectedVersionWhileItStillLoadsFallsBackToV1() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
+        Rig rig = rigWith(v1);
         rig.record("dev-a", 0);
         // No waiting for the verdict: the record itself finds out.
         rig.release(v2.toBuilder().sha256(Sha256.of("other bytes".getBytes())).build());
@@ -352,8 +336,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void releaseOfAnotherModelIsRejectedAsNotServedAndChangesNothing() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
+        Rig rig = rigWith(v1);
         ModelRelease other = v2.toBuilder().model("another-model").activateAt(500).build();
 
         rig.release(other);
@@ -376,8 +359,7 @@ class VersionedInferenceOperatorTest {
         ControlMessage garbage =
                 ControlMessage.decode(null, "{\"schema\":1, garbage".getBytes(), CONTROL_TOPIC, 0, 42, true);
         assertThat(garbage).isInstanceOf(ControlMessage.Rejected.class);
-        Rig rig = rig();
-        rig.release(v1);
+        Rig rig = rigWith(v1);
 
         rig.control(garbage);
         rig.release(v2);
@@ -398,9 +380,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void duplicateDeliveryOfAReleaseChangesNothing() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(v2);
+        Rig rig = rigWith(v1, v2);
         rig.record("dev-a", 500);
         rig.record("dev-a", T + 500);
 
@@ -484,9 +464,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void afterARestoreFromASnapshotRecordsAreAssignedExactlyAsBeforeAndTheModelsReload() throws Exception {
-        Rig before = rig();
-        before.release(v1);
-        before.release(v2);
+        Rig before = rigWith(v1, v2);
         before.record("dev-a", 500);
         before.record("dev-a", T + 500);
         OperatorSubtaskState snapshot = before.snapshot();
@@ -512,10 +490,8 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void lateActivationBoundaryIsKeptAcrossARestore() throws Exception {
-        Rig before = rig();
-        before.release(v1);
-        before.record("dev-a", 5_000);
-        before.release(release("v2", v2File, 3_000)); // late: applied from 5001
+        Rig before = rigWithV1ThatScoredDevAAt5000();
+        before.release(lateV2()); // late: applied from 5001
         OperatorSubtaskState snapshot = before.snapshot();
         before.fail();
 
@@ -532,9 +508,7 @@ class VersionedInferenceOperatorTest {
     @Test
     void canaryOf30PercentScoresKeysInBucketsBelow30WithTheCanaryAndTheRestWithThePreviousFullVersion()
             throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(v2.toBuilder().canaryPercent(30).build());
+        Rig rig = rigWith(v1, v2.toBuilder().canaryPercent(30).build());
 
         List<String> devices = new ArrayList<>();
         for (int d = 0; d < 40; d++) {
@@ -600,8 +574,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void endOfInputWithRecordsStillWaitingForAReleaseFailsLoudlyAndStillUnloadsTheModels() throws Exception {
-        Rig rig = rig();
-        rig.release(v2);
+        Rig rig = rigWith(v2);
         rig.record("dev-a", T);
         rig.record("dev-a", 100); // no release covers it
 
@@ -639,10 +612,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void closeAfterServingSeveralVersionsLeavesNoRunnerOpen() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.release(v2);
-        rig.release(release("v3", v3File, 2 * T));
+        Rig rig = rigWith(v1, v2, release("v3", v3File, 2 * T));
         rig.record("dev-a", 0);
         rig.record("dev-a", T);
         rig.record("dev-a", 2 * T);
@@ -659,8 +629,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void olderReleaseArrivingAfterANewerOneScoredRecordsDoesNotTakeOverFromTheNewerOne() throws Exception {
-        Rig rig = rig();
-        rig.release(v2);
+        Rig rig = rigWith(v2);
         rig.record("dev-a", T + 100); // v2
         rig.release(v1);              // activateAt 0 <= T + 100: late, but v2 supersedes it from T on
 
@@ -678,11 +647,8 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void arrivalOrderOfReleasesDoesNotChangeAssignmentsEvenWithRecordsScoredBetweenThem() throws Exception {
-        Rig v1First = rig();
-        v1First.release(v1);
-        v1First.release(v2);
-        Rig v2First = rig();
-        v2First.release(v2);
+        Rig v1First = rigWith(v1, v2);
+        Rig v2First = rigWith(v2);
 
         long[] early = {T + 100, 100, T + 300, 500};
         long[] late = {200, T + 400, T - 1};
@@ -719,10 +685,8 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void statusesAboutALateActivationNameThePublishedRelease() throws Exception {
-        Rig rig = rig();
-        rig.release(v1);
-        rig.record("dev-a", 5_000);
-        ModelRelease late = release("v2", v2File, 3_000);
+        Rig rig = rigWithV1ThatScoredDevAAt5000();
+        ModelRelease late = lateV2();
 
         rig.release(late);
         rig.record("dev-a", 6_000);
@@ -735,14 +699,12 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void releaseArrivingAfterARestoreIsALateActivationIfRecordsBeforeTheSnapshotPassedIt() throws Exception {
-        Rig before = rig();
-        before.release(v1);
-        before.record("dev-a", 5_000);
+        Rig before = rigWithV1ThatScoredDevAAt5000();
         OperatorSubtaskState snapshot = before.snapshot();
         before.fail();
 
         Rig after = rig(new FileModelFetcher(), snapshot);
-        after.release(release("v2", v2File, 3_000)); // not in the snapshot: arrives after the restore
+        after.release(lateV2()); // not in the snapshot: arrives after the restore
         after.record("dev-a", 4_000);
         after.record("dev-a", 5_001);
 
@@ -754,7 +716,7 @@ class VersionedInferenceOperatorTest {
 
     @Test
     void restoreAtTheSameParallelismKeepsEachSubtasksOwnLateActivationBoundary() throws Exception {
-        ModelRelease late = release("v2", v2File, 3_000);
+        ModelRelease late = lateV2();
         Rig[] before = {rig(new FileModelFetcher(), null, 2, 0), rig(new FileModelFetcher(), null, 2, 1)};
         long[] newest = {5_000, 4_000};
         OperatorSubtaskState[] snapshots = new OperatorSubtaskState[2];
@@ -918,20 +880,8 @@ class VersionedInferenceOperatorTest {
     }
 
     private VersionedInference.Builder<SensorWindow, Float, TestingResult> builder(ModelFetcher fetcher) {
-        return VersionedInference.<SensorWindow, Float, TestingResult>builder()
-                .setModelName(MODEL)
-                .setAdapter(new SensorAnomalyAdapter(CHANNELS, WINDOW))
-                .setEventTime(SensorWindow::endTs)
-                .setRoutingKey(SensorWindow::deviceId)
-                .setResultBuilder(TestingResult::of)
-                .setResultType(TestingResult.class)
-                .setAllowedLateness(Duration.ofMillis(LATENESS_MS))
-                .setLoadTimeout(Duration.ofSeconds(30))
-                .setHeartbeatInterval(Duration.ZERO)
-                .setModelFetcher(fetcher)
-                .setRunnerOptions(new OnnxRunnerOptions(1, 1, "ALL_OPT", 1))
-                .setSite("test-site", "test-job")
-                .setModelCache(cacheDir, 16L << 20, 3);
+        return TestingSensorInference.builder(
+                MODEL, TestingResult::of, TestingResult.class, Duration.ofMillis(LATENESS_MS), fetcher, cacheDir);
     }
 
     /**
@@ -951,6 +901,27 @@ class VersionedInferenceOperatorTest {
         return InstantiationUtil.clone(
                 (VersionedInferenceOperator<SensorWindow, Float, TestingResult>) transformation.getOperator(),
                 VersionedInferenceOperatorTest.class.getClassLoader());
+    }
+
+    /** A rig serving v1 that has scored dev-a at event time 5000: releases activating up to 5000 now arrive late. */
+    private Rig rigWithV1ThatScoredDevAAt5000() throws Exception {
+        Rig rig = rigWith(v1);
+        rig.record("dev-a", 5_000);
+        return rig;
+    }
+
+    /** v2 activating at 3000: late for {@link #rigWithV1ThatScoredDevAAt5000()}, so applied from 5001. */
+    private ModelRelease lateV2() throws Exception {
+        return release("v2", v2File, 3_000);
+    }
+
+    /** A fresh rig that has received {@code releases} on the control input, in this order. */
+    private Rig rigWith(ModelRelease... releases) throws Exception {
+        Rig rig = rig();
+        for (ModelRelease release : releases) {
+            rig.release(release);
+        }
+        return rig;
     }
 
     private Rig rig() throws Exception {
