@@ -28,7 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Replay determinism on a fresh start (ARCHITECTURE §4, docs/model-broadcast.md "a job started
+ * Replay determinism on a fresh start (the rollover contract in docs/architecture.md, docs/model-broadcast.md "a job started
  * fresh (or replaying old data)"): releases already on the control topic when the job starts
  * govern a backlog of data, even when the control topic holds a long history of other models'
  * releases that the control source must read first. The operator does not order its data and
