@@ -43,6 +43,17 @@ public final class SensorJobHarness extends JobHarness {
         return this;
     }
 
+    /**
+     * Sources count as idle (and stop holding the watermark back) after {@code idleness}. The
+     * default of {@link #outOfOrder} is 1 s; a test that produces a backlog at once and must see
+     * no late record on a loaded machine needs longer, or a partition read a second behind the
+     * others makes its records late.
+     */
+    public SensorJobHarness idleSourcesAfter(Duration idleness) {
+        conf.set(KafkaJobOptions.WATERMARK_IDLENESS, idleness);
+        return this;
+    }
+
     /** Exactly-once delivery: transactional results, read back with read_committed. */
     public SensorJobHarness exactlyOnce() {
         conf.set(KafkaJobOptions.DELIVERY_GUARANTEE, KafkaJobOptions.DeliveryGuarantee.EXACTLY_ONCE);

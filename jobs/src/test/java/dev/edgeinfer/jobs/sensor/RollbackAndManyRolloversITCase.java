@@ -245,7 +245,9 @@ class RollbackAndManyRolloversITCase {
     }
 
     private static SensorJobHarness harness(BuiltModel geometry, Duration allowedLateness, Duration outOfOrderness) {
-        return SensorJobHarness.releasesOnly(CLUSTER, geometry, 4).outOfOrder(allowedLateness, outOfOrderness);
+        return SensorJobHarness.releasesOnly(CLUSTER, geometry, 4)
+                .outOfOrder(allowedLateness, outOfOrderness)
+                .idleSourcesAfter(Duration.ofSeconds(5)); // the backlog is produced at once: no partition may fall idle
     }
 
     /** A retirement of any activation of these bytes (the 50 activations are copies of one release). */
