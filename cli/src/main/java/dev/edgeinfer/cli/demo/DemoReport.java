@@ -33,7 +33,14 @@ public interface DemoReport {
 
     Map<String, Long> perVersion();
 
+    /** End-to-end latency over the whole run, the start included: what a user sees. */
     LatencyMs latencyMs();
+
+    /** The same for inputs produced in the first {@value #FIRST_SECONDS} s of the run. */
+    LatencyMs latencyMsFirst5s();
+
+    /** The same for inputs produced after the first {@value #FIRST_SECONDS} s. */
+    LatencyMs latencyMsSteady();
 
     Map<String, Long> deadLetterReasons();
 
@@ -41,6 +48,9 @@ public interface DemoReport {
     Rollover rollover();
 
     Map<String, Long> statusCounts();
+
+    /** How long the start of a run is, for {@link #latencyMsFirst5s()}. */
+    int FIRST_SECONDS = 5;
 
     /** Whether the run passed: the demo's exit code is 0 exactly when this holds. */
     boolean ok();

@@ -20,6 +20,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,24 @@ final class DemoSupport {
     /** Publishing the rollover this long after producing starts puts its activation mid-run. */
     static long publishAfterMs(Duration duration, Duration lead) {
         return Math.max(0, duration.toMillis() / 2 - lead.toMillis());
+    }
+
+    /** The whole run's latency, then that of the first seconds and of the rest (see {@link DemoReport}). */
+    static DemoReport.LatencyMs[] latencySplit(ResultTracker<?> tracker, long produceStartWall) {
+        long split = produceStartWall + DemoReport.FIRST_SECONDS * 1000L;
+        return new DemoReport.LatencyMs[] {
+            latencyMs(tracker.latency()),
+            latencyMs(tracker.latencyOfInputsProduced(Long.MIN_VALUE, split)),
+            latencyMs(tracker.latencyOfInputsProduced(split, Long.MAX_VALUE))
+        };
+    }
+
+    /** The summary line under the whole run's latency: the start and the steady state, never hidden. */
+    static void printLatencySplit(PrintStream out, DemoReport r) {
+        out.printf(Locale.ROOT,
+                "                   first %d s: p50 %.1f ms  p99 %.1f ms  (%d)   after: p50 %.1f ms  p99 %.1f ms  (%d)%n",
+                DemoReport.FIRST_SECONDS, r.latencyMsFirst5s().p50(), r.latencyMsFirst5s().p99(), r.latencyMsFirst5s().samples(),
+                r.latencyMsSteady().p50(), r.latencyMsSteady().p99(), r.latencyMsSteady().samples());
     }
 
     static DemoReport.LatencyMs latencyMs(Histogram latency) {

@@ -16,7 +16,6 @@ import dev.edgeinfer.simulation.frames.FrameFleetSimulator;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
 
-import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 
@@ -153,12 +152,14 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
             correct += e.getValue()[1];
             distinct += e.getValue()[0];
         }
-        Histogram latency = tracker.latency();
+        DemoReport.LatencyMs[] latency = DemoSupport.latencySplit(tracker, produceStartWall);
         return new FrameDemoReport(
                 cameras.sent(), cameras.goodFrames(), tracker.results(), tracker.duplicates(),
                 Math.max(0, cameras.goodFrames() - tracker.distinctResults()), tracker.deadLettered(), cameras.badInjected(),
                 perVersion, distinct == 0 ? 0 : DemoReport.round((double) correct / distinct), accuracyPerVersion,
-                DemoSupport.latencyMs(latency),
+                latency[0],
+                latency[1],
+                latency[2],
                 tracker.deadLetterReasons(),
                 next == null ? null : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
                         produceStartWall, lead),
@@ -190,6 +191,7 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
         out.printf(Locale.ROOT, "  accuracy         %.3f (top-1 label = the label the frame was drawn with)%n", r.accuracy());
         out.printf(Locale.ROOT, "  latency          p50 %.1f ms  p99 %.1f ms  max %.1f ms  (frame produced -> result readable, %d samples)%n",
                 r.latencyMs().p50(), r.latencyMs().p99(), r.latencyMs().max(), r.latencyMs().samples());
+        DemoSupport.printLatencySplit(out, r);
         if (r.rollover() != null) {
             DemoReport.Rollover ro = r.rollover();
             out.printf(Locale.ROOT, "  rollover         %s -> %s at frame time %s; newest %s frame %s ms before, oldest %s frame %s ms after; misrouted %d%n",

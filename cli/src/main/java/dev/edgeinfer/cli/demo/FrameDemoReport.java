@@ -32,6 +32,8 @@ public record FrameDemoReport(
         double accuracy,
         Map<String, Double> accuracyPerVersion,
         LatencyMs latencyMs,
+        LatencyMs latencyMsFirst5s,
+        LatencyMs latencyMsSteady,
         Map<String, Long> deadLetterReasons,
         Rollover rollover,
         Map<String, Long> statusCounts,

@@ -62,6 +62,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final Histogram intervalLatency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final List<String> unreadable = new ArrayList<>();
+    private final LatencyByProductionTime latencyByProduction = new LatencyByProductionTime();
     private long results;
     private long duplicates;
     private long deadLettered;
@@ -123,6 +124,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
         long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
         latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
+        latencyByProduction.record(result.sourceTimestamp(), micros);
         String version = result.model().version();
         perVersion.merge(version, 1L, Long::sum);
         samples.add(onDistinctResult(result, version, micros));
@@ -179,6 +181,15 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     /** A copy of the end-to-end latency histogram (microseconds) since the start. */
     public synchronized Histogram latency() {
         return latency.copy();
+    }
+
+    /**
+     * End-to-end latency of the distinct results whose input was produced in {@code [fromWallMs,
+     * toWallMs)}: the first seconds of a run (cold JIT, first metadata fetches, first model calls)
+     * and the steady state after them, reported side by side with the whole run.
+     */
+    public synchronized Histogram latencyOfInputsProduced(long fromWallMs, long toWallMs) {
+        return latencyByProduction.producedIn(fromWallMs, toWallMs);
     }
 
     /** Latency since the previous call (for live progress), then resets the interval. */

@@ -192,7 +192,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                 if (!tracker.unreadable().isEmpty()) {
                     throw new IllegalStateException("unreadable output: " + tracker.unreadable().get(0));
                 }
-                Histogram latency = tracker.latency();
+                DemoReport.LatencyMs[] latency = DemoSupport.latencySplit(tracker, producer.startWallMs());
                 SensorDemoReport report =
                         new SensorDemoReport(
                                 simulator.sent(),
@@ -208,7 +208,9 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                                 tracker.qualityPerVersion().entrySet().stream()
                                         .collect(Collectors.toMap(Map.Entry::getKey, e -> SensorDemoReport.Anomaly.of(e.getValue()),
                                                 (a, b) -> a, TreeMap::new)),
-                                DemoSupport.latencyMs(latency),
+                                latency[0],
+                                latency[1],
+                                latency[2],
                                 tracker.deadLetterReasons(),
                                 next == null ? null
                                         : DemoSupport.rollover(ReleaseTimeline.of(published), first, next, tracker.samples(),
@@ -320,6 +322,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                 r.anomaly().falsePositives(), r.anomaly().falseNegatives());
         out.printf(Locale.ROOT, "  latency          p50 %.1f ms  p99 %.1f ms  max %.1f ms  (reading produced -> result readable, %d samples)%n",
                 r.latencyMs().p50(), r.latencyMs().p99(), r.latencyMs().max(), r.latencyMs().samples());
+        DemoSupport.printLatencySplit(out, r);
         boolean rolloverOk = true;
         if (r.rollover() != null) {
             DemoReport.Rollover ro = r.rollover();

@@ -34,6 +34,8 @@ public record SensorDemoReport(
         Anomaly anomaly,
         Map<String, Anomaly> anomalyPerVersion,
         LatencyMs latencyMs,
+        LatencyMs latencyMsFirst5s,
+        LatencyMs latencyMsSteady,
         Map<String, Long> deadLetterReasons,
         Rollover rollover,
         BadReleaseSummary badReleases,
