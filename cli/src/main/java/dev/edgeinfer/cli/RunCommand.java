@@ -28,9 +28,10 @@ import java.util.concurrent.Callable;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor anomaly job (--job sensor) or the frame classification job (--job frames)",
-            "on a local Flink MiniCluster against an existing Kafka cluster. It runs until interrupted.",
-            "Any setting from that job's configuration table can be given with --set key=value.",
+            "Runs the sensor or frame job on a local Flink MiniCluster against an existing Kafka cluster.",
+            "--job sensor (default) runs the sensor anomaly job, --job frames the frame classification job;",
+            "each runs until interrupted. Any setting from that job's configuration table can be given",
+            "with --set key=value.",
             "Without --model, the job's demo model (v1) is built into --work-dir and served."
         })
 final class RunCommand implements Callable<Integer> {
