@@ -1,10 +1,15 @@
 package dev.edgeinfer.cli;
 
+import dev.edgeinfer.jobs.config.FrameJobConfig;
+import dev.edgeinfer.jobs.config.FrameJobOptions;
+import dev.edgeinfer.jobs.config.KafkaJobConfig;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobConfig;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
+import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.jobs.sensor.SensorAnomalyJob;
 import dev.edgeinfer.simulation.models.BuiltModel;
+import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
 import dev.edgeinfer.simulation.models.SensorModelSpec;
 
@@ -18,17 +23,28 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code edgeinfer run}: the sensor job against your Kafka, on a local MiniCluster. */
+/** {@code edgeinfer run}: the sensor or frame job against your Kafka, on a local MiniCluster. */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the sensor anomaly job on a local Flink MiniCluster against an existing Kafka cluster.",
-            "It runs until interrupted. Any setting from the configuration table can be given with",
-            "--set key=value.",
-            "Without --model, the demo model (v1) is built into --work-dir and served."
+            "Runs the sensor or frame job on a local Flink MiniCluster against an existing Kafka cluster.",
+            "--job sensor (default) runs the sensor anomaly job, --job frames the frame classification job;",
+            "each runs until interrupted. Any setting from that job's configuration table can be given",
+            "with --set key=value.",
+            "Without --model, the job's demo model (v1) is built into --work-dir and served."
         })
 final class RunCommand implements Callable<Integer> {
+
+    /** The jobs {@code run} serves. */
+    enum Job {
+        sensor,
+        frames
+    }
+
+    @Option(names = "--job", defaultValue = "sensor",
+            description = "Which job: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Job job = Job.sensor;
 
     @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port].")
     String bootstrap;
@@ -50,33 +66,65 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        KafkaJobConfig config = config();
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(config.parallelism()));
+        String jobName;
+        if (config instanceof FrameJobConfig frames) {
+            FrameClassificationJob.build(env, frames);
+            jobName = FrameClassificationJob.JOB_NAME;
+            System.out.printf("running %s: %s -> %s (dead letters: %s), model %s, %s, parallelism %d; Ctrl-C stops%n",
+                    jobName, frames.framesTopic(), frames.resultsTopic(), frames.deadLetterTopic(), frames.model(),
+                    frames.deliveryGuarantee(), frames.parallelism());
+        } else {
+            SensorJobConfig sensor = (SensorJobConfig) config;
+            SensorAnomalyJob.build(env, sensor);
+            jobName = SensorAnomalyJob.JOB_NAME;
+            System.out.printf("running %s: %s -> %s (dead letters: %s), model %s, %s, parallelism %d; Ctrl-C stops%n",
+                    jobName, sensor.readingsTopic(), sensor.resultsTopic(), sensor.deadLetterTopic(), sensor.model(),
+                    sensor.deliveryGuarantee(), sensor.parallelism());
+        }
+        env.execute(jobName);
+        return 0;
+    }
+
+    /**
+     * The chosen job's validated configuration from the arguments; builds the job's demo model
+     * into {@code --work-dir} when neither {@code --model} nor {@code model.path} names one.
+     */
+    KafkaJobConfig config() throws java.io.IOException {
         Configuration conf = Configuration.fromMap(settings);
         conf.set(KafkaJobOptions.BOOTSTRAP_SERVERS, bootstrap);
         if (parallelism != null) {
             conf.set(KafkaJobOptions.PARALLELISM, parallelism);
         }
+        // Both jobs name their initial model's file model.path.
+        var modelPath = job == Job.frames ? FrameJobOptions.MODEL_PATH : SensorJobOptions.MODEL_PATH;
         if (model != null) {
             if (modelVersion == null) {
                 throw new picocli.CommandLine.ParameterException(
                         new picocli.CommandLine(this), "--model-version is required with --model");
             }
-            conf.set(SensorJobOptions.MODEL_PATH, model.toString());
+            conf.set(modelPath, model.toString());
             conf.set(KafkaJobOptions.MODEL_VERSION, modelVersion);
-        } else if (!conf.contains(SensorJobOptions.MODEL_PATH)) {
-            BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), workDir.resolve("models"));
-            System.out.println("built demo model " + v1.id() + " at " + v1.file());
-            conf.set(SensorJobOptions.MODEL_PATH, v1.file().toString());
-            conf.set(KafkaJobOptions.MODEL_VERSION, v1.id().version());
+        } else if (!conf.contains(modelPath)) {
+            Path models = workDir.resolve("models");
+            Path file;
+            String version;
+            if (job == Job.frames) {
+                FrameModelFactory.BuiltFrameModel v1 = FrameModelFactory.build(FrameModelFactory.Spec.v1(), models);
+                file = v1.file();
+                version = v1.id().version();
+                System.out.println("built demo model " + v1.id() + " at " + file);
+            } else {
+                BuiltModel v1 = SensorModelFactory.build(SensorModelSpec.v1(), models);
+                file = v1.file();
+                version = v1.id().version();
+                System.out.println("built demo model " + v1.id() + " at " + file);
+            }
+            conf.set(modelPath, file.toString());
+            conf.set(KafkaJobOptions.MODEL_VERSION, version);
         }
-        SensorJobConfig config = SensorJobConfig.from(conf);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(
-                        LocalCluster.config(config.parallelism()));
-        SensorAnomalyJob.build(env, config);
-        System.out.printf("running %s: %s -> %s (dead letters: %s), model %s, %s, parallelism %d; Ctrl-C stops%n",
-                SensorAnomalyJob.JOB_NAME, config.readingsTopic(), config.resultsTopic(), config.deadLetterTopic(),
-                config.model(), config.deliveryGuarantee(), config.parallelism());
-        env.execute(SensorAnomalyJob.JOB_NAME);
-        return 0;
+        return job == Job.frames ? FrameJobConfig.from(conf) : SensorJobConfig.from(conf);
     }
 }

@@ -59,7 +59,8 @@ public record FrameJobConfig(
         long maxModelBytes,
         Duration httpTimeout,
         int batchMaxSize,
-        Duration batchMaxDelay) implements KafkaJobConfig {
+        Duration batchMaxDelay,
+        java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
@@ -107,6 +108,7 @@ public record FrameJobConfig(
                 positiveBytes(conf, MODEL_MAX_SIZE),
                 positiveDuration(conf, MODEL_HTTP_TIMEOUT),
                 positive(conf, BATCH_MAX_SIZE),
-                nonNegativeDuration(conf, BATCH_MAX_DELAY));
+                nonNegativeDuration(conf, BATCH_MAX_DELAY),
+                JobConfigReader.kafkaProperties(conf));
     }
 }

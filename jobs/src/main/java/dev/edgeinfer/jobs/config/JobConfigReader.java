@@ -167,10 +167,28 @@ final class JobConfigReader {
         for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
             String key = e.getKey();
             boolean ours = prefixes.stream().anyMatch(key::startsWith);
-            if (ours && !known.contains(key) && !key.startsWith("kafka.properties.")) {
+            if (ours && !known.contains(key) && !key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
                 throw new InvalidConfigurationException(key, "unknown setting (see the configuration table in the README)");
             }
         }
+    }
+
+    /** Prefix of the Kafka client properties passed to every Kafka client of a job. */
+    public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+
+    /** The {@code kafka.properties.<name>} settings as client properties {@code <name>}, sorted. */
+    static java.util.Map<String, String> kafkaProperties(Configuration conf) {
+        java.util.TreeMap<String, String> properties = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
+            if (e.getKey().startsWith(KAFKA_PROPERTIES_PREFIX)) {
+                String name = e.getKey().substring(KAFKA_PROPERTIES_PREFIX.length());
+                if (name.isBlank()) {
+                    throw new InvalidConfigurationException(e.getKey(), "names no Kafka client property");
+                }
+                properties.put(name, e.getValue());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(properties);
     }
 
     static <T> T get(Configuration conf, ConfigOption<T> option) {

@@ -66,4 +66,11 @@ public interface KafkaJobConfig {
     int batchMaxSize();
 
     Duration batchMaxDelay();
+
+    /**
+     * Kafka client properties from {@code kafka.properties.<name>} (security, timeouts), applied
+     * to every Kafka client the job creates: sources, sinks, the control source and its read at
+     * submission, and the {@code kafka-blob:} fetcher.
+     */
+    java.util.Map<String, String> kafkaProperties();
 }

@@ -59,7 +59,8 @@ public record SensorJobConfig(
         Duration httpTimeout,
         String blobsTopic,
         int batchMaxSize,
-        Duration batchMaxDelay) implements KafkaJobConfig {
+        Duration batchMaxDelay,
+        java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
@@ -126,6 +127,7 @@ public record SensorJobConfig(
                 positiveDuration(conf, MODEL_HTTP_TIMEOUT),
                 topic(conf, BLOBS_TOPIC),
                 positive(conf, BATCH_MAX_SIZE),
-                nonNegativeDuration(conf, BATCH_MAX_DELAY));
+                nonNegativeDuration(conf, BATCH_MAX_DELAY),
+                JobConfigReader.kafkaProperties(conf));
     }
 }

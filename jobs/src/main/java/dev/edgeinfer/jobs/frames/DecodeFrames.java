@@ -1,9 +1,9 @@
 package dev.edgeinfer.jobs.frames;
 
+import dev.edgeinfer.jobs.kafka.DeadLetterMetrics;
 import dev.edgeinfer.operators.frames.Frame;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -25,7 +25,7 @@ public final class DecodeFrames extends ProcessFunction<RawFrame, Frame> {
     private final int maxHeight;
     private final java.time.Duration maxFutureSkew;
     private transient FrameDecoder decoder;
-    private transient Counter rejected;
+    private transient DeadLetterMetrics<FrameRejectReason> deadLetters;
 
     public DecodeFrames(int maxRecordBytes, int maxWidth, int maxHeight, java.time.Duration maxFutureSkew) {
         this.maxRecordBytes = maxRecordBytes;
@@ -37,7 +37,12 @@ public final class DecodeFrames extends ProcessFunction<RawFrame, Frame> {
     @Override
     public void open(OpenContext openContext) {
         decoder = new FrameDecoder(maxRecordBytes, maxWidth, maxHeight, maxFutureSkew);
-        rejected = getRuntimeContext().getMetricGroup().addGroup("edgeinfer").counter("deadLettered");
+        deadLetters = new DeadLetterMetrics<>(getRuntimeContext().getMetricGroup(), FrameRejectReason.class);
+    }
+
+    /** The dead-letter counters by reason (for tests). */
+    DeadLetterMetrics<FrameRejectReason> deadLetters() {
+        return deadLetters;
     }
 
     @Override
@@ -46,7 +51,7 @@ public final class DecodeFrames extends ProcessFunction<RawFrame, Frame> {
         if (result.isValid()) {
             out.collect(result.frame());
         } else {
-            rejected.inc();
+            deadLetters.count(result.rejection());
             ctx.output(DEAD_LETTERS, new FrameDeadLetter(raw, result.rejection(), result.detail()));
         }
     }

@@ -65,6 +65,7 @@ public final class JobKafka {
     public static <T> KafkaSourceBuilder<T> source(
             KafkaJobConfig config, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
         return KafkaSource.<T>builder()
+                .setProperties(clientProperties(config))
                 .setBootstrapServers(config.bootstrapServers())
                 .setTopics(topic)
                 .setGroupId(config.groupId())
@@ -95,7 +96,15 @@ public final class JobKafka {
                 .setTopic(config.controlTopic())
                 .setGroupId(config.groupId() + "-control-" + config.siteId())
                 .setUid("kafka-source-control")
+                .setProperties(config.kafkaProperties())
                 .build(env);
+    }
+
+    /** The configured {@code kafka.properties.*} client properties, applied first to every Kafka client. */
+    public static java.util.Properties clientProperties(KafkaJobConfig config) {
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(config.kafkaProperties());
+        return properties;
     }
 
     /**
@@ -146,6 +155,7 @@ public final class JobKafka {
     /** Status reports are informational: written at least once, never inside transactions. */
     public static KafkaSink<ModelStatus> statusSink(KafkaJobConfig config) {
         return KafkaSink.<ModelStatus>builder()
+                .setKafkaProducerConfig(clientProperties(config))
                 .setBootstrapServers(config.bootstrapServers())
                 .setRecordSerializer(JsonRecordSerializer.of(config.statusTopic(), ModelStatus::key, ModelStatusJson::toJson))
                 .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
@@ -162,6 +172,7 @@ public final class JobKafka {
         boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
         var builder =
                 KafkaSink.<T>builder()
+                        .setKafkaProducerConfig(clientProperties(config))
                         .setBootstrapServers(config.bootstrapServers())
                         .setRecordSerializer(serializer)
                         // Low latency: send at once instead of Kafka 4's default 5 ms linger.
@@ -189,7 +200,7 @@ public final class JobKafka {
         SchemeModelFetcher.Builder fetchers = SchemeModelFetcher.builder()
                 .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout()))
                 .kafkaBlob(new KafkaBlobFetcher(config.bootstrapServers(), config.blobsTopic(), downloads,
-                        config.maxModelBytes(), config.httpTimeout()));
+                        config.maxModelBytes(), config.httpTimeout()).withClientProperties(config.kafkaProperties()));
         if (config.modelsRoot() != null) {
             fetchers.file(config.modelsRoot());
         }

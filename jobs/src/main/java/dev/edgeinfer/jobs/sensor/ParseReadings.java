@@ -1,10 +1,10 @@
 package dev.edgeinfer.jobs.sensor;
 
 import dev.edgeinfer.jobs.kafka.DeadLetter;
+import dev.edgeinfer.jobs.kafka.DeadLetterMetrics;
 import dev.edgeinfer.jobs.kafka.RawRecord;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -21,7 +21,7 @@ public final class ParseReadings extends ProcessFunction<RawRecord, SensorReadin
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private final SensorReadingParser parser;
-    private transient Counter rejected;
+    private transient DeadLetterMetrics<SensorRejectReason> deadLetters;
 
     public ParseReadings(SensorReadingParser parser) {
         this.parser = parser;
@@ -29,7 +29,12 @@ public final class ParseReadings extends ProcessFunction<RawRecord, SensorReadin
 
     @Override
     public void open(OpenContext openContext) {
-        rejected = getRuntimeContext().getMetricGroup().addGroup("edgeinfer").counter("deadLettered");
+        deadLetters = new DeadLetterMetrics<>(getRuntimeContext().getMetricGroup(), SensorRejectReason.class);
+    }
+
+    /** The dead-letter counters by reason (for tests). */
+    DeadLetterMetrics<SensorRejectReason> deadLetters() {
+        return deadLetters;
     }
 
     @Override
@@ -38,7 +43,7 @@ public final class ParseReadings extends ProcessFunction<RawRecord, SensorReadin
         if (result.isValid()) {
             out.collect(result.reading());
         } else {
-            rejected.inc();
+            deadLetters.count(result.rejection());
             ctx.output(DEAD_LETTERS, new DeadLetter(raw, result.rejection(), result.detail()));
         }
     }

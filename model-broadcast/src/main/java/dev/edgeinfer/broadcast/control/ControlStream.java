@@ -60,6 +60,7 @@ public record ControlStream(DataStream<ControlMessage> messages, List<ModelRelea
         private String topic = ModelBroadcast.DEFAULT_CONTROL_TOPIC;
         private String groupId;
         private String uid = "kafka-source-control";
+        private final java.util.Properties properties = new java.util.Properties();
 
         Builder() {}
 
@@ -80,6 +81,15 @@ public record ControlStream(DataStream<ControlMessage> messages, List<ModelRelea
             return this;
         }
 
+        /**
+         * Extra Kafka client properties (security, timeouts) for the control source and the read
+         * of the releases published at submission; they cannot change bootstrap, topic or group.
+         */
+        public Builder setProperties(java.util.Map<String, String> properties) {
+            this.properties.putAll(Objects.requireNonNull(properties, "properties"));
+            return this;
+        }
+
         /** The control source's uid, stable across versions of the job for savepoints. */
         public Builder setUid(String uid) {
             this.uid = Objects.requireNonNull(uid, "uid");
@@ -95,9 +105,12 @@ public record ControlStream(DataStream<ControlMessage> messages, List<ModelRelea
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalStateException("missing: call setGroupId(...) with this job's own consumer group");
             }
-            List<ModelRelease> published = new ControlTopic(bootstrapServers, topic).readAll(true);
+            java.util.Map<String, String> extra = new java.util.HashMap<>();
+            properties.stringPropertyNames().forEach(k -> extra.put(k, properties.getProperty(k)));
+            List<ModelRelease> published =
+                    new ControlTopic(bootstrapServers, topic).withClientProperties(extra).readAll(true);
             DataStream<ControlMessage> messages = env.fromSource(
-                            ModelBroadcast.controlSource(bootstrapServers, topic, groupId),
+                            ModelBroadcast.controlSource(bootstrapServers, topic, groupId, properties),
                             WatermarkStrategy.noWatermarks(),
                             "model-control-source")
                     .uid(uid)

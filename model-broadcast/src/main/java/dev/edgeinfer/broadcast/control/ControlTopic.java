@@ -36,17 +36,30 @@ public final class ControlTopic {
 
     private final String bootstrapServers;
     private final String topic;
+    private final Map<String, String> clientProperties;
 
     public ControlTopic(String bootstrapServers, String topic) {
+        this(bootstrapServers, topic, Map.of());
+    }
+
+    private ControlTopic(String bootstrapServers, String topic, Map<String, String> clientProperties) {
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** This topic read and written with extra Kafka client properties (security, timeouts). */
+    public ControlTopic withClientProperties(Map<String, String> properties) {
+        java.util.HashMap<String, String> merged = new java.util.HashMap<>(clientProperties);
+        merged.putAll(properties);
+        return new ControlTopic(bootstrapServers, topic, merged);
     }
 
     /** Writes the release and waits for the broker's acknowledgement (acks=all, idempotent). */
     public RecordMetadata publish(ModelRelease release) throws ExecutionException, InterruptedException {
         // Kafka's own 5 ms linger, as before the shared factory's linger 0 (one record, sent synchronously).
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(
-                bootstrapServers, "edgeinfer-publisher", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+                bootstrapServers, "edgeinfer-publisher", with(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5")))) {
             return producer.send(new ProducerRecord<>(
                             topic, release.releaseId().getBytes(StandardCharsets.UTF_8), ModelReleaseJson.toJson(release)))
                     .get();
@@ -70,7 +83,7 @@ public final class ControlTopic {
     public List<ModelRelease> readAll(boolean requireReleaseIdKey) {
         List<ModelRelease> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.reader(bootstrapServers, "edgeinfer-timeline-reader",
-                true, Map.of(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"))) {
+                true, with(Map.of(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false")))) {
             List<TopicPartition> partitions = new ArrayList<>();
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
                     .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -105,5 +118,12 @@ public final class ControlTopic {
     /** The timeline of everything published so far. */
     public ReleaseTimeline timeline() {
         return ReleaseTimeline.of(readAll());
+    }
+
+    /** The client properties first, then {@code overrides}. */
+    private Map<String, String> with(Map<String, String> overrides) {
+        java.util.HashMap<String, String> merged = new java.util.HashMap<>(clientProperties);
+        merged.putAll(overrides);
+        return merged;
     }
 }

@@ -201,6 +201,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
      */
     ModelHandler<IN, P> await(Staged<IN, P> model) throws InterruptedException {
         if (!model.handler.isDone()) {
+            metrics.recordsWaitedForLoad.inc();
             long started = System.nanoTime();
             try {
                 model.handler.get(loadTimeoutMillis, TimeUnit.MILLISECONDS);

@@ -104,6 +104,11 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         return settings;
     }
 
+    /** This subtask's metrics (for tests). */
+    InferenceMetrics metrics() {
+        return metrics;
+    }
+
     /** The side output carrying {@link ModelStatus} reports. */
     public OutputTag<ModelStatus> statusTag() {
         return settings.statusTag();
@@ -193,8 +198,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             output.collect(new StreamRecord<>(result, eventTimes[i]));
         }
         model.scored += batch.size();
-        metrics.scored.inc(batch.size());
-        metrics.batchSizes.update(batch.size());
+        metrics.scoredBatch(metrics.version(release), batch.size(), took);
         if (stager.markServed(model)) {
             status.report(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
         }
@@ -235,7 +239,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (verdict instanceof ReleaseIntake.Verdict.Duplicate) {
             return; // a redelivery: the timeline is a set
         } else if (verdict instanceof ReleaseIntake.Verdict.Rejected rejected) {
-            metrics.rejectedReleases.inc(rejected.counted() ? 1 : 0);
+            if (rejected.counted()) {
+                metrics.rejected(rejected.reason());
+            }
             status.report(release, ModelStatus.State.REJECTED, rejected.reason(), rejected.detail(), null, 0);
             return;
         } else if (verdict instanceof ReleaseIntake.Verdict.Late late) {
@@ -278,6 +284,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
 
     private void reportStaged(ModelStager.Staged<IN, P> model) {
         if (stager.markReported(model)) {
+            metrics.version(model.release).staged.inc();
             String reason = model.reload ? "RELOADED_FOR_LATE_RECORD" : null;
             status.report(model.release, ModelStatus.State.STAGED, reason, null, null, 0);
         }
@@ -287,7 +294,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         Optional<ModelStager.Rejection> rejection = stager.reject(model);
         timeline.reject(model.release.releaseId());
         rejection.ifPresent(r -> {
-            metrics.rejectedReleases.inc();
+            metrics.rejected(r.reason());
             status.report(r.release(), ModelStatus.State.REJECTED, r.reason(), r.detail(), null, 0);
         });
     }

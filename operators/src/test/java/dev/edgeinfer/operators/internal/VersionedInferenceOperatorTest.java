@@ -762,6 +762,60 @@ class VersionedInferenceOperatorTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // metrics
+
+    @Test
+    void metricsCountScoredRecordsAndBatchSizesPerVersionAndMarkTheActiveOne() throws Exception {
+        Rig rig = batchingRig(3, Duration.ofSeconds(60));
+        for (long t : new long[] {10, 20, 30, T, T + 1, T + 2}) {
+            rig.record("dev-a", t);
+        }
+        rig.record("dev-b", T + 3);
+        rig.watermark(T + 3); // flushes the batch of one
+
+        InferenceMetrics metrics = rig.operator.metrics();
+        InferenceMetrics.Version m1 = metrics.version(v1);
+        InferenceMetrics.Version m2 = metrics.version(v2);
+        assertThat(m1.scored.getCount()).isEqualTo(3);
+        assertThat(m2.scored.getCount()).isEqualTo(4);
+        assertThat(m1.batchSize.getCount()).isEqualTo(1);
+        assertThat(m1.batchSize.getStatistics().getMax()).isEqualTo(3);
+        assertThat(m2.batchSize.getCount()).isEqualTo(2);
+        assertThat(m2.batchSize.getStatistics().getMin()).isEqualTo(1);
+        assertThat(m1.latencyMicros.getCount() + m2.latencyMicros.getCount()).isEqualTo(3);
+        assertThat(m1.active()).isZero();
+        assertThat(m2.active()).isOne();
+        assertThat(m1.staged.getCount()).isOne();
+        assertThat(m2.staged.getCount()).isOne();
+    }
+
+    @Test
+    void metricsCountRejectedReleasesByReasonAndLateActivations() throws Exception {
+        ModelRelease wrongSha = v2.toBuilder().sha256(Sha256.of("not the bytes of v2".getBytes())).build();
+        Rig rig = rigWith(v1, wrongSha);
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.REJECTED);
+        assertThat(rig.operator.metrics().rejectedCount("CHECKSUM_MISMATCH")).isOne();
+        assertThat(rig.operator.metrics().rejectedCount("NOT_ONNX")).isZero();
+
+        Rig late = rigWithV1ThatScoredDevAAt5000();
+        late.release(lateV2());
+        assertThat(late.operator.metrics().lateActivations.getCount()).isOne();
+    }
+
+    @Test
+    void metricsGaugeTheRecordsWaitingForARelease() throws Exception {
+        Rig rig = rig();
+        rig.record("dev-a", 10);
+        rig.record("dev-b", 20);
+        assertThat(rig.operator.metrics().waitingRecords.getAsInt()).isEqualTo(2);
+
+        rig.release(v1);
+
+        assertThat(rig.operator.metrics().waitingRecords.getAsInt()).isZero();
+        assertThat(rig.operator.metrics().version(v1).scored.getCount()).isEqualTo(2);
+    }
+
+    // ---------------------------------------------------------------------------------------
     // micro-batching
 
     private Rig batchingRig(int maxSize, Duration maxDelay) throws Exception {
