@@ -89,7 +89,8 @@ public final class LocalClusterMain {
         Path jar = Path.of(option(own, "--jar", "jobs/target/edgeinfer.jar"));
         String entry = option(own, "--class", "dev.edgeinfer.jobs.sensor.SensorAnomalyJob");
         int parallelism = Integer.parseInt(option(own, "--parallelism", "2"));
-        try (JobSubmitter submitter = new JobSubmitter(rest(work))) {
+        String rest = option(own, "--rest", null);
+        try (JobSubmitter submitter = new JobSubmitter(rest != null ? URI.create(rest) : rest(work))) {
             System.out.println("submitted " + submitter.submit(jar, entry, jobArgs, parallelism));
         }
     }

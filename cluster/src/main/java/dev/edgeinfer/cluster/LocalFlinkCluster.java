@@ -1,5 +1,6 @@
 package dev.edgeinfer.cluster;
 
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
@@ -52,6 +53,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     private static final String JM_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     private static final String TM_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+    private static final Pattern SUBMITTED = Pattern.compile("submitted ([0-9a-f]{32})");
     private static final Pattern TASK_MANAGERS = Pattern.compile("\"taskmanagers\"\\s*:\\s*(\\d+)");
 
     private final Builder spec;
@@ -65,6 +67,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::stopAll, "local-flink-cluster-shutdown");
     private Process jobManager;
     private int tmCounter;
+    private int submissions;
 
     private LocalFlinkCluster(Builder spec) throws IOException {
         this.spec = spec;
@@ -151,6 +154,42 @@ public final class LocalFlinkCluster implements AutoCloseable {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
         return process.pid();
+    }
+
+    /**
+     * Submits {@code entryClass} of the job {@code jar} as {@code flink run} does: from a separate
+     * client JVM with Flink's class path and the lib jars only (so the job jar's classes load
+     * child-first, as on a real client), which builds the job graph and submits it over REST
+     * ({@link JobSubmitter}). Returns the job id; the client's output is in {@code log/submit-N.out}.
+     */
+    public JobID submit(Path jar, String entryClass, List<String> args, int parallelism)
+            throws IOException, InterruptedException {
+        List<String> clientClasspath = new ArrayList<>(List.of(launcherLocation()));
+        classpath.forEach(p -> clientClasspath.add(p.toString()));
+        List<String> command = new ArrayList<>(List.of("-Xmx512m", "-cp", String.join(java.io.File.pathSeparator, clientClasspath)));
+        command.addAll(List.of(LocalClusterMain.class.getName(), "submit", "--rest", restAddress().toString(),
+                "--jar", jar.toAbsolutePath().toString(), "--class", entryClass, "--parallelism", Integer.toString(parallelism), "--"));
+        command.addAll(args);
+        String name = "submit-" + (submissions++);
+        Process client = launchRaw(name, command);
+        if (!client.waitFor(3, TimeUnit.MINUTES)) {
+            client.destroyForcibly();
+            throw new IllegalStateException("submission of " + entryClass + " did not finish in 3 min; see " + logDir.resolve(name + ".out"));
+        }
+        String out = Files.readString(logDir.resolve(name + ".out"));
+        Matcher m = SUBMITTED.matcher(out);
+        if (client.exitValue() != 0 || !m.find()) {
+            throw new IllegalStateException("submission of " + entryClass + " failed (exit " + client.exitValue() + "):\n" + out);
+        }
+        return JobID.fromHexString(m.group(1));
+    }
+
+    private static String launcherLocation() {
+        try {
+            return Path.of(LocalFlinkCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Waits until {@code count} TaskManagers are registered with the JobManager. */
@@ -260,9 +299,18 @@ public final class LocalFlinkCluster implements AutoCloseable {
     }
 
     private Process launch(String name, List<String> memoryJvmArgs, String mainClass, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(memoryJvmArgs);
+        command.add("-cp");
+        command.add(String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList()));
+        command.add(mainClass);
+        command.addAll(args);
+        return launchRaw(name, command);
+    }
+
+    /** {@code java} with Flink's opens, DJL's offline flags and the log settings, then {@code javaArgs}. */
+    private Process launchRaw(String name, List<String> javaArgs) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(memoryJvmArgs);
         command.addAll(JAVA_OPENS);
         command.add("--add-exports=java.base/sun.net.util=ALL-UNNAMED");
         command.add("-DOPT_OUT_TRACKING=true");
@@ -270,10 +318,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         command.add("-Dlog.file=" + logDir.resolve(name + ".log"));
         command.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
         command.addAll(spec.javaOptions);
-        command.add("-cp");
-        command.add(String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList()));
-        command.add(mainClass);
-        command.addAll(args);
+        command.addAll(javaArgs);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(spec.workDir.toAbsolutePath().toFile())
                 .redirectErrorStream(true)
