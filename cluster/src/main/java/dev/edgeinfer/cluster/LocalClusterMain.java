@@ -112,7 +112,7 @@ public final class LocalClusterMain {
                 ProcessHandle.of(Long.parseLong(e.getValue().toString())).ifPresent(handles::add);
             }
         }
-        LocalFlinkCluster.stopHandles(handles);
+        ClusterProcesses.stopHandles(handles);
         Files.delete(work.resolve(STATE_FILE));
         System.out.println("stopped " + handles.size() + " processes");
     }

@@ -9,9 +9,6 @@ import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +39,6 @@ import java.util.stream.Stream;
  * stops every process it started.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
-
-    /** Flink on Java 17 needs these opens (as Flink's own scripts pass; the root pom's flink.java.opens). */
-    static final List<String> JAVA_OPENS = Stream.of("java.util", "java.lang", "java.lang.reflect", "java.io",
-                    "java.nio", "sun.nio.ch", "java.net", "java.text", "java.time", "java.util.concurrent",
-                    "java.util.concurrent.atomic")
-            .map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED")
-            .toList();
 
     private static final String JM_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     private static final String TM_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
@@ -77,10 +66,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
         Files.createDirectories(confDir);
         Files.createDirectories(logDir);
         Files.createDirectories(work.resolve("tmp"));
-        restPort = spec.restPort > 0 ? spec.restPort : freePort();
+        restPort = spec.restPort > 0 ? spec.restPort : ClusterProcesses.freePort();
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("jobmanager.rpc.address", "localhost");
-        conf.put("jobmanager.rpc.port", Integer.toString(freePort()));
+        conf.put("jobmanager.rpc.port", Integer.toString(ClusterProcesses.freePort()));
         conf.put("jobmanager.bind-host", "localhost");
         conf.put("taskmanager.host", "localhost");
         conf.put("taskmanager.bind-host", "localhost");
@@ -105,11 +94,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
         conf.put("web.tmpdir", work.resolve("tmp").toString());
         conf.putAll(spec.extraConfig);
         StringBuilder yaml = new StringBuilder("# Written by dev.edgeinfer.cluster.LocalFlinkCluster\n");
-        conf.forEach((k, v) -> yaml.append(k).append(": ").append(quote(v)).append('\n'));
+        conf.forEach((k, v) -> yaml.append(k).append(": ").append(ClusterProcesses.quote(v)).append('\n'));
         Files.writeString(confDir.resolve("config.yaml"), yaml);
-        Files.writeString(confDir.resolve("log4j.properties"), LOG4J);
+        Files.writeString(confDir.resolve("log4j.properties"), ClusterProcesses.LOG4J);
         config = Configuration.fromMap(conf);
-        classpath = new ArrayList<>(spec.flinkClasspath != null ? spec.flinkClasspath : defaultFlinkClasspath());
+        classpath = new ArrayList<>(spec.flinkClasspath != null ? spec.flinkClasspath : ClusterProcesses.defaultFlinkClasspath());
         classpath.addAll(spec.lib);
     }
 
@@ -123,9 +112,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(config);
-        List<String> jvm = split(JobManagerProcessUtils.generateJvmParametersStr(jm, config));
+        List<String> jvm = ClusterProcesses.split(JobManagerProcessUtils.generateJvmParametersStr(jm, config));
         List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
-        args.addAll(split(JobManagerProcessUtils.generateDynamicConfigsStr(jm)));
+        args.addAll(ClusterProcesses.split(JobManagerProcessUtils.generateDynamicConfigsStr(jm)));
         jobManager = launch("jobmanager", jvm, JM_MAIN, args);
         for (int i = 0; i < spec.taskManagers; i++) {
             startTaskManager();
@@ -138,9 +127,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
     public synchronized String startTaskManager() throws IOException {
         String id = "taskmanager-" + (tmCounter++);
         TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(config);
-        List<String> jvm = split(ProcessMemoryUtils.generateJvmParametersStr(tm));
+        List<String> jvm = ClusterProcesses.split(ProcessMemoryUtils.generateJvmParametersStr(tm));
         List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString(), "-D", "taskmanager.resource-id=" + id));
-        args.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
+        args.addAll(ClusterProcesses.split(TaskExecutorProcessUtils.generateDynamicConfigsStr(tm)));
         taskManagers.put(id, launch(id, jvm, TM_MAIN, args));
         return id;
     }
@@ -164,7 +153,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
      */
     public JobID submit(Path jar, String entryClass, List<String> args, int parallelism)
             throws IOException, InterruptedException {
-        List<String> clientClasspath = new ArrayList<>(List.of(launcherLocation()));
+        List<String> clientClasspath = new ArrayList<>(List.of(ClusterProcesses.launcherLocation()));
         classpath.forEach(p -> clientClasspath.add(p.toString()));
         List<String> command = new ArrayList<>(List.of("-Xmx512m", "-cp", String.join(java.io.File.pathSeparator, clientClasspath)));
         command.addAll(List.of(LocalClusterMain.class.getName(), "submit", "--rest", restAddress().toString(),
@@ -182,14 +171,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
             throw new IllegalStateException("submission of " + entryClass + " failed (exit " + client.exitValue() + "):\n" + out);
         }
         return JobID.fromHexString(m.group(1));
-    }
-
-    private static String launcherLocation() {
-        try {
-            return Path.of(LocalFlinkCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Waits until {@code count} TaskManagers are registered with the JobManager. */
@@ -281,27 +262,22 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static void stop(Iterable<Process> processes) {
         List<ProcessHandle> handles = new ArrayList<>();
         processes.forEach(p -> handles.add(p.toHandle()));
-        stopHandles(handles);
-    }
-
-    /** SIGTERM, then SIGKILL for those still alive after 15 s (also used by {@code stop} from the state file). */
-    static void stopHandles(List<ProcessHandle> handles) {
-        handles.forEach(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
-        handles.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        for (ProcessHandle h : handles) {
-            try {
-                h.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        }
+        ClusterProcesses.stopHandles(handles);
     }
 
     private Process launch(String name, List<String> memoryJvmArgs, String mainClass, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(memoryJvmArgs);
         command.add("-cp");
-        command.add(String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList()));
+        List<String> cp = new ArrayList<>();
+        classpath.forEach(p -> cp.add(p.toString()));
+        if (!spec.detached) {
+            // The processes exit with this JVM even when it is killed (no shutdown hook runs then).
+            cp.add(ClusterProcesses.launcherLocation());
+            command.add(String.join(java.io.File.pathSeparator, cp));
+            command.addAll(List.of(OrphanGuard.class.getName(), Long.toString(ProcessHandle.current().pid())));
+        } else {
+            command.add(String.join(java.io.File.pathSeparator, cp));
+        }
         command.add(mainClass);
         command.addAll(args);
         return launchRaw(name, command);
@@ -311,7 +287,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private Process launchRaw(String name, List<String> javaArgs) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JAVA_OPENS);
+        command.addAll(ClusterProcesses.JAVA_OPENS);
         command.add("--add-exports=java.base/sun.net.util=ALL-UNNAMED");
         command.add("-DOPT_OUT_TRACKING=true");
         command.add("-Dai.djl.offline=true");
@@ -326,51 +302,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
         builder.environment().put("FLINK_CONF_DIR", confDir.toString());
         return builder.start();
     }
-
-    /** Flink's class path: this module's runtime dependencies, recorded at build time. */
-    public static List<Path> defaultFlinkClasspath() {
-        try (InputStream in = LocalFlinkCluster.class.getResourceAsStream("/edgeinfer-flink-classpath.txt")) {
-            if (in == null) {
-                throw new IllegalStateException("edgeinfer-flink-classpath.txt is missing: build the cluster module");
-            }
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            List<Path> paths = new ArrayList<>();
-            for (String entry : text.split(java.io.File.pathSeparator)) {
-                paths.add(Path.of(entry));
-            }
-            return paths;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static List<String> split(String args) {
-        return Arrays.stream(args.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private static String quote(String value) {
-        return "'" + value.replace("'", "''") + "'";
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
-    }
-
-    private static final String LOG4J = String.join("\n",
-            "rootLogger.level = INFO",
-            "rootLogger.appenderRef.file.ref = MainAppender",
-            "appender.main.name = MainAppender",
-            "appender.main.type = File",
-            "appender.main.append = true",
-            "appender.main.fileName = ${sys:log.file}",
-            "appender.main.layout.type = PatternLayout",
-            "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
-            "logger.kafka.name = org.apache.kafka",
-            "logger.kafka.level = WARN",
-            "");
 
     /** What to start. */
     public static final class Builder {
@@ -427,7 +358,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
             return this;
         }
 
-        /** Flink's own jars (default: {@link #defaultFlinkClasspath()}). */
+        /** Flink's own jars (default: {@link ClusterProcesses#defaultFlinkClasspath()}). */
         public Builder flinkClasspath(List<Path> jars) {
             flinkClasspath = List.copyOf(jars);
             return this;
