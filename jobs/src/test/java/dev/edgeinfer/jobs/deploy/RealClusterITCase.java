@@ -120,7 +120,8 @@ class RealClusterITCase {
             assertThat(KafkaTestUtils.eventually(() -> failures(cluster, sensor) >= 1, Duration.ofSeconds(60)))
                     .as("Flink saw the TaskManager's loss").isTrue();
             assertThat(submitter.awaitStatus(sensor, JobStatus.RUNNING, Duration.ofSeconds(120))).as("running again").isTrue();
-            System.out.printf("[real-cluster] job RUNNING again %d ms after the kill%n", millisSince(killedAt));
+            System.out.printf("[real-cluster] job RUNNING again %d ms after the kill, on %s%n", millisSince(killedAt),
+                    taskManagersOf(cluster, sensor));
 
             assertThat(producer.await(180)).as("producer failure").isNull();
             List<ConsumerRecord<byte[], byte[]>> committed = KafkaTestUtils.readUntil(bootstrap, harness.results, true,
@@ -164,6 +165,7 @@ class RealClusterITCase {
             assertThat(countFrames(bootstrap, frames.results, frameCount)).as("frame results, first submission")
                     .isGreaterThanOrEqualTo(frameCount);
             assertThat(submitter.status(sensor)).as("the sensor job runs beside it").isEqualTo(JobStatus.RUNNING);
+            Set<String> firstOn = taskManagersOf(cluster, first);
             submitter.cancel(first);
             frames.conf.set(FrameJobOptions.GROUP_ID, frames.conf.get(FrameJobOptions.GROUP_ID) + "-again");
             frames.conf.set(FrameJobOptions.TRANSACTIONAL_ID_PREFIX, frames.conf.get(FrameJobOptions.TRANSACTIONAL_ID_PREFIX) + "-again");
@@ -171,8 +173,11 @@ class RealClusterITCase {
             assertThat(countFrames(bootstrap, frames.results, 2 * frameCount))
                     .as("frame results after the resubmission (a new user-code class loader on the same TaskManagers)")
                     .isGreaterThanOrEqualTo(2 * frameCount);
-            System.out.printf("[real-cluster] frames: %d per submission, scored by both submissions (%s, %s) on %s%n",
-                    frameCount, first, second, cluster.taskManagerPids().keySet());
+            Set<String> secondOn = taskManagersOf(cluster, second);
+            System.out.printf("[real-cluster] frames: %d per submission, scored by both submissions (%s on %s, %s on %s)%n",
+                    frameCount, first, firstOn, second, secondOn);
+            assertThat(secondOn).as("the resubmitted job runs in a TaskManager JVM that ran the cancelled one")
+                    .containsAnyElementsOf(firstOn);
             submitter.cancel(second);
             submitter.cancel(sensor);
 
