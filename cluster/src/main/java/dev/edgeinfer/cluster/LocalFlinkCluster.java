@@ -79,7 +79,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         conf.put("jobmanager.memory.process.size", spec.jobManagerMemory);
         conf.put("taskmanager.memory.process.size", spec.taskManagerMemory);
         conf.put("taskmanager.numberOfTaskSlots", Integer.toString(spec.slots));
-        conf.put("cluster.evenly-spread-out-slots", "true");
+        conf.put("taskmanager.load-balance.mode", "SLOTS"); // a job's slots spread over the TaskManagers
         conf.put("parallelism.default", "1");
         conf.put("classloader.parent-first-patterns.additional", "ai.onnxruntime.;ai.djl.");
         conf.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
