@@ -73,7 +73,7 @@ class RealClusterITCase {
         Path dockerLib = Path.of(System.getProperty("edgeinfer.dockerLib", "target/docker-lib")).toAbsolutePath();
         Path work = Path.of("target", "real-cluster", Long.toString(System.currentTimeMillis())).toAbsolutePath();
 
-        try (LocalFlinkCluster cluster = LocalFlinkCluster.builder(work).taskManagers(2).slots(2).libDir(dockerLib).start();
+        try (LocalFlinkCluster cluster = LocalFlinkCluster.builder(work).taskManagers(2).slots(3).libDir(dockerLib).start();
                 JobSubmitter submitter = new JobSubmitter(cluster.restAddress())) {
             System.out.printf("[real-cluster] started in %d ms: REST %s, JobManager pid %d, TaskManagers %s%n",
                     millisSince(began), cluster.restAddress(), cluster.jobManagerPid(), cluster.taskManagerPids());
@@ -157,7 +157,9 @@ class RealClusterITCase {
             // --- the frame job beside it on the same TaskManagers, cancelled and submitted again ---
             Path models = Files.createDirectories(work.resolve("frame-models"));
             BuiltFrameModel frameV1 = FrameModelFactory.build(FrameModelFactory.Spec.v1(), models);
-            FrameJobHarness frames = new FrameJobHarness(KAFKA, models, 2);
+            // Parallelism 4 takes every slot the sensor job leaves free: the two jobs share TaskManager JVMs.
+            FrameJobHarness frames = new FrameJobHarness(KAFKA, models, 4);
+            frames.conf.set(KafkaJobOptions.PARALLELISM, 4);
             new ControlTopic(bootstrap, frames.control).publish(ReleaseFactory.fromFile(frameV1.id().name(), "v1",
                     frameV1.file(), 0L, 100, "it", 1L, frameV1.releaseMetadata()));
             TestingFrames input = new TestingFrames(frames.frames, 7);
@@ -167,21 +169,23 @@ class RealClusterITCase {
             KafkaTestUtils.produceAll(bootstrap, input.records);
             int frameCount = input.truth.size();
 
-            JobID first = cluster.submit(jar, FRAME_JOB, args(frames), 2);
+            JobID first = cluster.submit(jar, FRAME_JOB, args(frames), 4);
             assertThat(countFrames(bootstrap, frames.results, frameCount)).as("frame results, first submission")
                     .isGreaterThanOrEqualTo(frameCount);
             assertThat(submitter.status(sensor)).as("the sensor job runs beside it").isEqualTo(JobStatus.RUNNING);
+            Set<String> sensorOn = taskManagersOf(cluster, sensor);
             Set<String> firstOn = taskManagersOf(cluster, first);
+            assertThat(firstOn).as("the frame job shares a TaskManager JVM with the sensor job").containsAnyElementsOf(sensorOn);
             submitter.cancel(first);
             frames.conf.set(FrameJobOptions.GROUP_ID, frames.conf.get(FrameJobOptions.GROUP_ID) + "-again");
             frames.conf.set(FrameJobOptions.TRANSACTIONAL_ID_PREFIX, frames.conf.get(FrameJobOptions.TRANSACTIONAL_ID_PREFIX) + "-again");
-            JobID second = cluster.submit(jar, FRAME_JOB, args(frames), 2);
+            JobID second = cluster.submit(jar, FRAME_JOB, args(frames), 4);
             assertThat(countFrames(bootstrap, frames.results, 2 * frameCount))
                     .as("frame results after the resubmission (a new user-code class loader on the same TaskManagers)")
                     .isGreaterThanOrEqualTo(2 * frameCount);
             Set<String> secondOn = taskManagersOf(cluster, second);
-            System.out.printf("[real-cluster] frames: %d per submission, scored by both submissions (%s on %s, %s on %s)%n",
-                    frameCount, first, firstOn, second, secondOn);
+            System.out.printf("[real-cluster] frames: %d per submission, scored by both submissions (%s on %s, %s on %s), "
+                    + "beside the sensor job on %s%n", frameCount, first, firstOn, second, secondOn, sensorOn);
             assertThat(secondOn).as("the resubmitted job runs in a TaskManager JVM that ran the cancelled one")
                     .containsAnyElementsOf(firstOn);
             submitter.cancel(second);
