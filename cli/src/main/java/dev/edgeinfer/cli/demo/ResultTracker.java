@@ -59,7 +59,6 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private final Set<String> seen = new HashSet<>();
     private final Map<String, Long> perVersion = new TreeMap<>();
     private final Map<String, Long> deadLetterReasons = new TreeMap<>();
-    private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final Histogram intervalLatency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final List<String> unreadable = new ArrayList<>();
     private final LatencyByProductionTime latencyByProduction = new LatencyByProductionTime();
@@ -122,7 +121,6 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
             return;
         }
         long micros = Math.max(0, (now - result.sourceTimestamp()) * 1000);
-        latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
         intervalLatency.recordValue(Math.min(micros, intervalLatency.getHighestTrackableValue()));
         latencyByProduction.record(result.sourceTimestamp(), micros);
         String version = result.model().version();
@@ -178,9 +176,9 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
         return List.copyOf(unreadable);
     }
 
-    /** A copy of the end-to-end latency histogram (microseconds) since the start. */
+    /** End-to-end latency (microseconds) of every distinct result so far: the whole run, start included. */
     public synchronized Histogram latency() {
-        return latency.copy();
+        return latencyByProduction.producedIn(Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     /**
