@@ -11,6 +11,7 @@ import dev.edgeinfer.operators.internal.InferenceSettings;
 import dev.edgeinfer.operators.internal.VersionedInferenceOperator;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.model.OnnxModelHandlerFactory;
+import dev.edgeinfer.operators.model.StagingLimits;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -143,8 +144,19 @@ public final class VersionedInference<IN, P, OUT> {
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
         private ModelHandlerFactory<IN, P> handlerFactory;
+        private StagingLimits stagingLimits = StagingLimits.DEFAULTS;
 
         Builder() {}
+
+        /**
+         * The bounds on staging a version (time limits of fetch, load and warm-up, the warm-up's
+         * memory, stagings at once): a release over one is rejected, the current version keeps
+         * serving. Default {@link StagingLimits#DEFAULTS}.
+         */
+        public Builder<IN, P, OUT> setStagingLimits(StagingLimits stagingLimits) {
+            this.stagingLimits = Objects.requireNonNull(stagingLimits, "stagingLimits");
+            return this;
+        }
 
         /**
          * Micro-batching: records are scored in one ONNX Runtime call per batch, which closes at
@@ -330,7 +342,8 @@ public final class VersionedInference<IN, P, OUT> {
                     List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis(),
-                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions));
+                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
+                    stagingLimits);
             return new VersionedInference<>(settings, resultType, uid);
         }
 

@@ -4,6 +4,7 @@ import static dev.edgeinfer.jobs.config.KafkaJobOptions.*;
 
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.model.StagingLimits;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -115,6 +116,22 @@ final class JobConfigReader {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationException(ONNX_OPT_LEVEL.key(), e.getMessage(), e);
         }
+    }
+
+    static StagingLimits stagingLimits(Configuration conf) {
+        return new StagingLimits(positiveDuration(conf, STAGING_FETCH_TIMEOUT), positiveDuration(conf, STAGING_LOAD_TIMEOUT),
+                positiveDuration(conf, STAGING_WARMUP_TIMEOUT), positiveBytes(conf, STAGING_WARMUP_MAX_TENSOR),
+                positive(conf, STAGING_CONCURRENCY));
+    }
+
+    static java.util.Set<String> httpAllowedHosts(Configuration conf) {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (String part : conf.getOptional(MODEL_HTTP_ALLOWED_HOSTS).orElse("").split(",")) {
+            if (!part.isBlank()) {
+                hosts.add(part.trim().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return java.util.Set.copyOf(hosts);
     }
 
     static List<Path> trustedKeys(Configuration conf) {

@@ -61,6 +61,12 @@ public interface KafkaJobConfig {
 
     Duration loadTimeout();
 
+    /** Time limits, memory bound and concurrency of staging releases. */
+    dev.edgeinfer.operators.model.StagingLimits stagingLimits();
+
+    /** Hosts {@code http(s):} releases may fetch from; empty: none. */
+    java.util.Set<String> httpAllowedHosts();
+
     int modelCacheKeepRecent();
 
     int batchMaxSize();

@@ -160,6 +160,42 @@ public final class KafkaJobOptions {
                     .defaultValue(Duration.ofSeconds(60))
                     .withDescription("Time limit for fetching an http(s): model, body included (connect limit: 10 s).");
 
+    public static final ConfigOption<String> MODEL_HTTP_ALLOWED_HOSTS =
+            ConfigOptions.key("model.http-allowed-hosts")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Host names (comma-separated, exact) that http(s): release URIs may name. Unset: every http(s) release is rejected (HOST_NOT_ALLOWED), so whoever can write to the control topic cannot make TaskManagers fetch from internal addresses.");
+
+    public static final ConfigOption<Duration> STAGING_FETCH_TIMEOUT =
+            ConfigOptions.key("model.staging.fetch-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(2))
+                    .withDescription("Time limit for fetching and verifying a release's bytes, retries included; over it the release is rejected (FETCH_TIMEOUT) and the current version keeps serving.");
+
+    public static final ConfigOption<Duration> STAGING_LOAD_TIMEOUT =
+            ConfigOptions.key("model.staging.load-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Time limit for loading a release into an ONNX Runtime session; over it the release is rejected (LOAD_TIMEOUT).");
+
+    public static final ConfigOption<Duration> STAGING_WARMUP_TIMEOUT =
+            ConfigOptions.key("model.staging.warmup-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Time limit for a release's warm-up; over it the run is terminated and the release rejected (WARMUP_TIMEOUT).");
+
+    public static final ConfigOption<MemorySize> STAGING_WARMUP_MAX_TENSOR =
+            ConfigOptions.key("model.staging.warmup-max-tensor")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(1024))
+                    .withDescription("Largest tensor a release's graph may need at the warm-up batch size, checked before it runs (declared and constant-derived shapes); bigger is rejected (RESOURCE_LIMIT).");
+
+    public static final ConfigOption<Integer> STAGING_CONCURRENCY =
+            ConfigOptions.key("model.staging.concurrency")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription("Releases staged at once per subtask, the one whose activation is soonest first: a release due later never delays one due sooner.");
+
     public static final ConfigOption<Integer> BATCH_MAX_SIZE =
             ConfigOptions.key("batch.max-size")
                     .intType()

@@ -60,7 +60,9 @@ public record SensorJobConfig(
         String blobsTopic,
         int batchMaxSize,
         Duration batchMaxDelay,
-        java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
+        java.util.Map<String, String> kafkaProperties,
+        dev.edgeinfer.operators.model.StagingLimits stagingLimits,
+        java.util.Set<String> httpAllowedHosts) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
@@ -128,6 +130,8 @@ public record SensorJobConfig(
                 topic(conf, BLOBS_TOPIC),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
-                JobConfigReader.kafkaProperties(conf));
+                JobConfigReader.kafkaProperties(conf),
+                JobConfigReader.stagingLimits(conf),
+                JobConfigReader.httpAllowedHosts(conf));
     }
 }

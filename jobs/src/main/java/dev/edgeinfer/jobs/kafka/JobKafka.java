@@ -119,6 +119,7 @@ public final class JobKafka {
                 .setRunnerOptions(config.onnx())
                 .setAllowedLateness(config.allowedLateness())
                 .setLoadTimeout(config.loadTimeout())
+                .setStagingLimits(config.stagingLimits())
                 .setSite(config.siteId(), jobName)
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))
@@ -198,7 +199,8 @@ public final class JobKafka {
     public static ModelFetcher modelFetcher(KafkaJobConfig config) {
         Path downloads = config.modelCacheDir().resolve("downloads");
         SchemeModelFetcher.Builder fetchers = SchemeModelFetcher.builder()
-                .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout()))
+                .http(new HttpModelFetcher(downloads, config.maxModelBytes(), Duration.ofSeconds(10), config.httpTimeout(),
+                        config.httpAllowedHosts()))
                 .kafkaBlob(new KafkaBlobFetcher(config.bootstrapServers(), config.blobsTopic(), downloads,
                         config.maxModelBytes(), config.httpTimeout()).withClientProperties(config.kafkaProperties()));
         if (config.modelsRoot() != null) {

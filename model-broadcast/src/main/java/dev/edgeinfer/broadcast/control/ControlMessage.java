@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One record of the control topic, decoded: either a valid {@link Release} or a
@@ -66,8 +68,9 @@ public sealed interface ControlMessage extends Serializable
      * @param field the field at fault, or {@code null}
      * @param offendingValue the offending value (truncated), or {@code null}
      * @param detail human-readable explanation
-     * @param model the model the record seems to be about (from its JSON {@code model} field or its
-     *     key's prefix), or {@code null}: lets the job attribute the rejection on the status topic
+     * @param model the model the record seems to be about (from its JSON {@code model} field or
+     *     the model of a key shaped like a release id), or {@code null}: nobody's, so every job
+     *     reports it
      * @param key the raw record key, or {@code null}
      * @param value the raw record value (never {@code null}; tombstones are not rejections)
      */
@@ -169,10 +172,12 @@ public sealed interface ControlMessage extends Serializable
             return model.textValue();
         }
         if (key != null) {
-            String k = new String(key, StandardCharsets.UTF_8);
-            int at = k.indexOf('@');
-            String m = at >= 0 ? k.substring(0, at) : k;
-            return m.isBlank() ? null : m;
+            // Only a key shaped like a release id names a model; anything else names nobody, so
+            // that every job (not none) reports the record.
+            // model@activateAt@version@sha256-prefix, as ModelRelease.releaseId() writes it
+            Matcher id = Pattern.compile("([^@\\s]+)@-?\\d+@[^@\\s]+@[0-9a-f]+")
+                    .matcher(new String(key, StandardCharsets.UTF_8));
+            return id.matches() ? id.group(1) : null;
         }
         return null;
     }

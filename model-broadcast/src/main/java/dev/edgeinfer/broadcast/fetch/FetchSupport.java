@@ -89,6 +89,19 @@ final class FetchSupport {
         return total;
     }
 
+    /**
+     * The verdict on bytes of the right sha256 but another size than the release declares, the
+     * same a fetch reaches ({@code TOO_LARGE} for more, {@code TRUNCATED} for fewer): so a
+     * release is judged alike whether its bytes were cached or fetched.
+     */
+    static ModelFetchException sizeVerdict(ModelRelease release, long actualSize) {
+        return actualSize > release.sizeBytes()
+                ? new ModelFetchException(Reason.TOO_LARGE, release.uri(), "more than " + release.sizeBytes()
+                        + " bytes (the release's sizeBytes): the bytes with its sha256 have " + actualSize, null)
+                : new ModelFetchException(Reason.TRUNCATED, release.uri(), "got " + actualSize
+                        + " bytes, the release declares " + release.sizeBytes(), false, null);
+    }
+
     static void requireComplete(ModelRelease release, long copied) throws ModelFetchException {
         if (copied < release.sizeBytes()) {
             throw new ModelFetchException(Reason.TRUNCATED, release.uri(),

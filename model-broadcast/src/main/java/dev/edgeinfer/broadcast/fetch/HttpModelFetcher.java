@@ -20,20 +20,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fetches {@code http:} and {@code https:} URIs with the JDK {@link HttpClient}, streaming into a
- * temp file.
+ * Fetches {@code http:} and {@code https:} URIs from allowed hosts only, with the JDK
+ * {@link HttpClient}, streaming into a temp file.
  *
  * <pre>{@code
  * ModelFetcher http = new HttpModelFetcher(Path.of("/var/cache/edgeinfer/downloads"),
  *         512L << 20,                 // never accept more than 512 MiB
  *         Duration.ofSeconds(5),      // connect timeout
- *         Duration.ofMinutes(2));     // whole request, body included
+ *         Duration.ofMinutes(2),      // whole request, body included
+ *         Set.of("models.example.com"));  // the only hosts releases may name
  * Path part = http.fetchTo(release, cacheDir, 512L << 20);   // caller owns the file
  * }</pre>
  *
@@ -41,7 +45,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * written, counted while streaming: a missing or lying {@code Content-Length} cannot make it
  * write more (a larger declared length is refused before the body is read). The request timeout
  * covers the whole transfer, body included — a server that stalls mid-body is cut off at the
- * deadline ({@link Reason#TIMEOUT}). Redirects are followed except from https to http. Statuses:
+ * deadline ({@link Reason#TIMEOUT}). Only hosts in {@code allowedHosts} (exact names, case
+ * insensitive) are fetched from; with none, every http(s) release is refused
+ * ({@link Reason#HOST_NOT_ALLOWED}, also from {@link #checkSource}, so it is a verdict on
+ * receipt): whoever can write to the control topic cannot make TaskManagers fetch from internal
+ * addresses. Redirects are therefore not followed (a 3xx is {@link Reason#HTTP_STATUS}). Statuses:
  * 404/410 {@link Reason#NOT_FOUND} (retriable: the upload may not be finished), 408, 429 and 5xx
  * {@link Reason#HTTP_STATUS} retriable, other non-2xx {@link Reason#HTTP_STATUS} not retriable.
  * The sha256 is not checked here (use {@link ModelStore}). TLS uses the JVM's default trust store;
@@ -54,6 +62,7 @@ public final class HttpModelFetcher extends DownloadingFetcher<URI> {
 
     private final long connectTimeoutMs;
     private final long requestTimeoutMs;
+    private final Set<String> allowedHosts;
     /** HttpClient is not serializable; one per fetcher instance per JVM, created on first use. */
     private transient volatile HttpClient client;
 
@@ -62,8 +71,10 @@ public final class HttpModelFetcher extends DownloadingFetcher<URI> {
      * @param maxBytes the most bytes any download may have
      * @param connectTimeout TCP/TLS connect timeout
      * @param requestTimeout deadline for the whole request, from sending it to the last body byte
+     * @param allowedHosts the host names releases may fetch from; empty: none
      */
-    public HttpModelFetcher(Path downloadDirectory, long maxBytes, Duration connectTimeout, Duration requestTimeout) {
+    public HttpModelFetcher(Path downloadDirectory, long maxBytes, Duration connectTimeout, Duration requestTimeout,
+            Set<String> allowedHosts) {
         super(downloadDirectory.toAbsolutePath().normalize().toString(), maxBytes);
         if (maxBytes <= 0 || connectTimeout.isNegative() || connectTimeout.isZero()
                 || requestTimeout.isNegative() || requestTimeout.isZero()) {
@@ -71,11 +82,24 @@ public final class HttpModelFetcher extends DownloadingFetcher<URI> {
         }
         this.connectTimeoutMs = connectTimeout.toMillis();
         this.requestTimeoutMs = requestTimeout.toMillis();
+        this.allowedHosts = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        this.allowedHosts.addAll(Objects.requireNonNull(allowedHosts, "allowedHosts"));
     }
 
     @Override
     URI source(ModelRelease release) throws ModelFetchException {
-        return parse(release.uri());
+        URI parsed = parse(release.uri());
+        if (!allowedHosts.contains(parsed.getHost())) {
+            throw new ModelFetchException(Reason.HOST_NOT_ALLOWED, release.uri(), allowedHosts.isEmpty()
+                    ? "no http(s) hosts are allowed (set the allowed hosts to fetch models over http)"
+                    : "host '" + parsed.getHost() + "' is not one of the allowed hosts " + allowedHosts, null);
+        }
+        return parsed;
+    }
+
+    @Override
+    public void checkSource(ModelRelease release) throws ModelFetchException {
+        source(release);
     }
 
     @Override
@@ -202,7 +226,7 @@ public final class HttpModelFetcher extends DownloadingFetcher<URI> {
                 if (c == null) {
                     c = HttpClient.newBuilder()
                             .connectTimeout(Duration.ofMillis(connectTimeoutMs))
-                            .followRedirects(HttpClient.Redirect.NORMAL)  // never https -> http
+                            .followRedirects(HttpClient.Redirect.NEVER)  // a redirect could leave the allowed hosts
                             .build();
                     client = c;
                 }
@@ -214,6 +238,6 @@ public final class HttpModelFetcher extends DownloadingFetcher<URI> {
     @Override
     public String toString() {
         return "HttpModelFetcher[max " + maxBytes + " B, connect " + connectTimeoutMs + " ms, request "
-                + requestTimeoutMs + " ms, downloads " + downloadDirectory + "]";
+                + requestTimeoutMs + " ms, hosts " + allowedHosts + ", downloads " + downloadDirectory + "]";
     }
 }

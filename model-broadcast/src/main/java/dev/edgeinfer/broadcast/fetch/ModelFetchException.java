@@ -51,6 +51,8 @@ public class ModelFetchException extends EdgeInferException {
         CHECKSUM_MISMATCH(false),
         /** An unsuccessful HTTP status other than 404/410 (5xx, 408 and 429 are retriable; other 4xx are not). */
         HTTP_STATUS(false),
+        /** An http(s) URI names a host not in the fetcher's allowed hosts (none allowed when unset). */
+        HOST_NOT_ALLOWED(false),
         /** Connect, request or transfer deadline passed. */
         TIMEOUT(true),
         /** Any other I/O failure (network, disk). */

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * <pre>{@code
  * ModelFetcher fetcher = SchemeModelFetcher.builder()
  *         .file(Path.of("/models"))
- *         .http(new HttpModelFetcher(downloadDir, 512L << 20, Duration.ofSeconds(5), Duration.ofMinutes(2)))
+ *         .http(new HttpModelFetcher(downloadDir, 512L << 20, Duration.ofSeconds(5), Duration.ofMinutes(2),
+ *                 Set.of("models.example.com")))
  *         .build();
  * Path local = ModelStore.open(cacheDir, 512L << 20, 4).materialize(release, fetcher);  // fetched + verified
  * }</pre>

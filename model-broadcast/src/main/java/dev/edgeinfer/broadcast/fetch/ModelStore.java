@@ -42,7 +42,9 @@ import java.util.concurrent.ExecutionException;
  *   <li><b>Cache hits are verified.</b> A cached file is re-hashed the first time this JVM uses
  *       it (so a file truncated by a crash or edited on disk is detected, deleted and fetched
  *       again); later hits trust it while its size and modification time are what the store
- *       last recorded.</li>
+ *       last recorded. Every release is judged on what it declares, cached or not: a release
+ *       that declares another size for cached bytes gets the verdict a fetch would give it
+ *       ({@link Reason#TOO_LARGE} or {@link Reason#TRUNCATED}), and the cached file stays.</li>
  *   <li><b>One instance per directory per JVM</b> ({@link #open}), shared by all subtasks;
  *       thread-safe. Concurrent materializations of one sha256 fetch once; the others wait for
  *       that result (success or failure).</li>
@@ -193,8 +195,7 @@ public final class ModelStore {
         // Same sha256, so same bytes; a release that declares another size for them is still wrong.
         try {
             if (Files.size(path) != release.sizeBytes()) {
-                throw new ModelFetchException(Reason.SIZE_MISMATCH, release.uri(), "the bytes with sha256 " + release.sha256()
-                        + " have " + Files.size(path) + " bytes, the release declares " + release.sizeBytes(), null);
+                throw FetchSupport.sizeVerdict(release, Files.size(path));
             }
         } catch (IOException e) {
             throw new ModelFetchException(Reason.IO_ERROR, release.uri(), "cannot stat " + path + ": " + e.getMessage(), e);
@@ -207,7 +208,11 @@ public final class ModelStore {
         Path target = pathFor(sha);
         try {
             if (Files.isRegularFile(target)) {
-                if (Files.size(target) == release.sizeBytes() && (trusted(sha, target) || sha.equals(Sha256.of(target)))) {
+                if (trusted(sha, target) || sha.equals(Sha256.of(target))) {
+                    if (Files.size(target) != release.sizeBytes()) {
+                        // Right bytes, wrong declaration: the verdict a fetch would reach, cache or not.
+                        throw FetchSupport.sizeVerdict(release, Files.size(target));
+                    }
                     touch(sha, target);
                     return target;
                 }

@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * <pre>{@code
  * ModelFetcher fetcher = SchemeModelFetcher.builder()
  *         .file(Path.of("/models"))                                    // file:
- *         .http(new HttpModelFetcher(downloads, max, connect, request)) // http:, https:
+ *         .http(new HttpModelFetcher(downloads, max, connect, request, hosts)) // http:, https:
  *         .kafkaBlob(new KafkaBlobFetcher(bootstrap, BlobTopic.DEFAULT_TOPIC, downloads, max, timeout))
  *         .build();
  * }</pre>

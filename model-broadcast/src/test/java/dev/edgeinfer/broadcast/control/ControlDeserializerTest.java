@@ -63,6 +63,18 @@ class ControlDeserializerTest {
     }
 
     @Test
+    void aRecordKeyedByWhatIsNotAReleaseIdAndWithoutAModelFieldNamesNoModel() {
+        byte[] truncated = utf8("{\"schema\":1,\"type\":\"rel");
+        byte[] unknownSchema = utf8("{\"schema\":99,\"type\":\"release\"}");
+        for (byte[] value : List.of(truncated, unknownSchema)) {
+            ControlMessage.Rejected r =
+                    (ControlMessage.Rejected) deserialize(new ControlDeserializer(), utf8("sensor-anomaly"), value).get(0);
+            assertThat(r.modelHint()).as("a key that is not a release id names nobody").isEmpty();
+            assertThat(r.keyAsString()).isEqualTo("sensor-anomaly");
+        }
+    }
+
+    @Test
     void randomBytesNeverThrow() {
         Random rnd = new Random(1);
         ControlDeserializer d = new ControlDeserializer();

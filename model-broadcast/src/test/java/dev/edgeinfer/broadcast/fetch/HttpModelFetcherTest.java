@@ -21,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -119,7 +121,7 @@ class HttpModelFetcherTest {
     }
 
     private HttpModelFetcher fetcher(long max, Duration request) {
-        return new HttpModelFetcher(dir.resolve("downloads"), max, Duration.ofSeconds(2), request);
+        return new HttpModelFetcher(dir.resolve("downloads"), max, Duration.ofSeconds(2), request, Set.of("127.0.0.1"));
     }
 
     private ModelFetchException failure(HttpModelFetcher f, ModelRelease r) {
@@ -212,6 +214,22 @@ class HttpModelFetcherTest {
     void otherSchemesAreRefused() {
         ModelFetchException e = failure(fetcher(1 << 20, Duration.ofSeconds(5)), release("ftp://127.0.0.1/m.onnx", 10));
         assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_SCHEME);
+    }
+
+    @Test
+    void hostsNotAllowedAreRefusedOnReceiptWithoutARequest() {
+        ModelRelease internal = release("http://localhost:" + server.getAddress().getPort() + "/model.onnx", MODEL.length);
+        HttpModelFetcher none = new HttpModelFetcher(dir, 1 << 20, Duration.ofSeconds(2), Duration.ofSeconds(5), Set.of());
+
+        for (HttpModelFetcher f : List.of(fetcher(1 << 20, Duration.ofSeconds(5)), none)) {
+            assertThat(catchThrowableOfType(ModelFetchException.class, () -> f.checkSource(internal)).reason())
+                    .isEqualTo(Reason.HOST_NOT_ALLOWED);
+            assertThat(failure(f, internal).reason()).isEqualTo(Reason.HOST_NOT_ALLOWED);
+        }
+        assertThat(catchThrowableOfType(ModelFetchException.class,
+                        () -> none.checkSource(release(base + "/model.onnx", MODEL.length))).getMessage())
+                .contains("no http(s) hosts are allowed");
+        assertThat(requests).hasValue(0);
     }
 
     @Test

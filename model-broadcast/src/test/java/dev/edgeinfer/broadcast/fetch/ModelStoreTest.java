@@ -79,6 +79,27 @@ class ModelStoreTest {
         return new ModelStore(dir, 1 << 20, keep);
     }
 
+    @Test
+    void aWrongDeclaredSizeGetsTheSameVerdictWhetherTheBytesAreCachedOrNot() throws Exception {
+        byte[] bytes = model("the model bytes");
+        ModelRelease good = releaseOf(bytes);
+        for (long declared : new long[] {bytes.length - 3, bytes.length + 3}) {
+            ModelRelease wrong = good.toBuilder().sizeBytes(declared).build();
+            ModelFetchException uncached = catchThrowableOfType(ModelFetchException.class,
+                    () -> new ModelStore(dir.resolve("fresh-" + declared), 1 << 20, 1).materialize(wrong, new FakeFetcher(bytes)));
+            ModelStore warm = new ModelStore(dir.resolve("warm-" + declared), 1 << 20, 1);
+            Path cached = warm.materialize(good, new FakeFetcher(bytes));
+
+            FakeFetcher second = new FakeFetcher(bytes);
+            ModelFetchException hit = catchThrowableOfType(ModelFetchException.class, () -> warm.materialize(wrong, second));
+
+            assertThat(hit.reason()).as("declared %d", declared).isEqualTo(uncached.reason());
+            assertThat(hit.reason()).isIn(Reason.TOO_LARGE, Reason.TRUNCATED);
+            assertThat(cached).as("the good bytes stay cached").hasBinaryContent(bytes);
+            assertThat(warm.materialize(good, second)).isEqualTo(cached);
+        }
+    }
+
     private List<String> files() throws Exception {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

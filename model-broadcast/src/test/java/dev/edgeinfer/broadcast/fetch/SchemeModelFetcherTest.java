@@ -22,7 +22,7 @@ class SchemeModelFetcherTest {
     private SchemeModelFetcher fetcher() {
         return SchemeModelFetcher.builder()
                 .file(dir)
-                .http(new HttpModelFetcher(dir, 1000, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .http(new HttpModelFetcher(dir, 1000, Duration.ofSeconds(1), Duration.ofSeconds(1), java.util.Set.of("x")))
                 .kafkaBlob(new KafkaBlobFetcher("127.0.0.1:1", BlobTopic.DEFAULT_TOPIC, dir, 1000, Duration.ofSeconds(1)))
                 .build();
     }

@@ -7,6 +7,7 @@ import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.ResultBuilder;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
+import dev.edgeinfer.operators.model.StagingLimits;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.annotation.Internal;
@@ -45,7 +46,8 @@ public record InferenceSettings<IN, P, OUT>(
             int keepRecentModels,
             int batchMaxSize,
             long batchMaxDelayMillis,
-            ModelHandlerFactory<IN, P> handlerFactory)
+            ModelHandlerFactory<IN, P> handlerFactory,
+            StagingLimits stagingLimits)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -53,6 +55,6 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory);
+                batchMaxDelayMillis, handlerFactory, stagingLimits);
     }
 }

@@ -4,8 +4,10 @@ import dev.edgeinfer.broadcast.fetch.ModelFetchException;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.operators.model.LoadBudget;
 import dev.edgeinfer.operators.model.ModelHandler;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
+import dev.edgeinfer.operators.model.StagingLimits;
 import dev.edgeinfer.operators.runtime.ModelLoadException;
 
 import org.apache.flink.annotation.Internal;
@@ -23,29 +25,32 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Stages model versions on a background thread: fetch (with retries) through the
+ * Stages model versions on background threads ({@link StagingQueue}: by need, bounded, each
+ * phase within its {@link StagingLimits}): fetch (with retries) through the
  * {@link ModelStore}, load with the {@link ModelHandlerFactory}, check the release's declared
  * signature, and hand the task thread a ready {@link ModelHandler}; retires versions no longer
  * needed and closes the sessions no staged release uses.
  *
  * <pre>{@code
- * ModelStager<SensorWindow, Float> stager = new ModelStager<>(factory, store, fetcher, "stager-0", 30_000, metrics);
+ * ModelStager<SensorWindow, Float> stager =
+ *         new ModelStager<>(factory, store, fetcher, "stager-0", StagingLimits.DEFAULTS, 30_000, metrics);
  * ModelStager.Staged<SensorWindow, Float> staged = stager.stage(release, false);
- * ModelHandler<SensorWindow, Float> handler = stager.await(staged); // null: failed, then reject(staged)
+ * ModelHandler<SensorWindow, Float> handler = stager.await(staged, () -> false); // null: failed, then reject(staged)
  * }</pre>
  *
  * <p><b>Guarantees and caveats.</b> Stagings are keyed by release id, not sha256: most verdicts
  * (declared signature, URI, size) belong to the release, so a bad release never condemns good
- * releases of the same bytes. Loads are shared per (sha256, URI, metadata): a rollback to a
+ * releases of the same bytes. Loads are shared per (sha256, URI, declared size, metadata), so
+ * every declared property is checked for each release whatever is cached: a rollback to a
  * version still loaded, or many activations of two versions, cost no extra session, and a fetch
  * failure from one source never condemns the same bytes from another. Only the task thread
- * calls these methods; the staging thread only fetches, loads and trims the cache. Every handler
+ * calls these methods; the staging threads only fetch, load and trim the cache. A release over a
+ * staging limit is a rejection ({@code FETCH_TIMEOUT}, {@code LOAD_TIMEOUT}, {@code
+ * WARMUP_TIMEOUT}, {@code RESOURCE_LIMIT}), never a failover. Every handler
  * is closed exactly once: when no staged release uses it, or at {@link #close()} (at once, or
  * when it finishes loading).
  *
@@ -63,26 +68,39 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private final ModelFetcher fetcher;
     private final long loadTimeoutMillis;
     private final InferenceMetrics metrics;
-    private final ExecutorService executor;
+    private final StagingQueue queue;
     private final Map<String, Staged<IN, P>> staged = new HashMap<>();
     private final Map<String, SharedLoad<IN, P>> loads = new HashMap<>();
     /** Releases that scored records (reported ACTIVE); staging one again for a record is a reload. */
     private final Set<String> served = new HashSet<>();
     private volatile boolean closing;
 
-    /** @param metrics counts reloads for late records and how long records waited for a staging */
+    /**
+     * @param loadTimeoutMillis longest a record waits for the version it needs (a safety net: each
+     *     staging phase has its own, shorter, limit)
+     * @param metrics counts reloads for late records and how long records waited for a staging
+     */
     ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
-            long loadTimeoutMillis, InferenceMetrics metrics) {
+            StagingLimits limits, long loadTimeoutMillis, InferenceMetrics metrics) {
         this.factory = factory;
         this.store = store;
         this.fetcher = fetcher;
         this.loadTimeoutMillis = loadTimeoutMillis;
         this.metrics = metrics;
-        this.executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.queue = new StagingQueue(threadName, limits);
+    }
+
+    /** With the default {@link StagingLimits}. */
+    ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
+            long loadTimeoutMillis, InferenceMetrics metrics) {
+        this(factory, store, fetcher, threadName, StagingLimits.DEFAULTS, loadTimeoutMillis, metrics);
+    }
+
+    /** Gives the task thread's other work (timers: heartbeats, status) a turn while a record waits. */
+    @FunctionalInterface
+    interface Yield {
+        /** Runs one piece of other work; false if there was none. */
+        boolean tryYield() throws Exception;
     }
 
     /** One release being staged or staged; {@code scored} counts the records it scored. */
@@ -120,7 +138,11 @@ final class ModelStager<IN, P> implements AutoCloseable {
     /** Why a release could not be staged: {@code reason} is the fetch or load failure's reason. */
     record Rejection(ModelRelease release, String reason, String detail) {}
 
-    private record SharedLoad<IN, P>(String key, CompletableFuture<ModelHandler<IN, P>> handler) {}
+    private record SharedLoad<IN, P>(String key, StagingQueue.Ticket<ModelHandler<IN, P>> ticket) {
+        CompletableFuture<ModelHandler<IN, P>> handler() {
+            return ticket.result();
+        }
+    }
 
     /** Number of releases staging or staged. */
     int size() {
@@ -132,13 +154,15 @@ final class ModelStager<IN, P> implements AutoCloseable {
      * now; if it served before and was retired, that is a (counted) reload for a late record.
      */
     Staged<IN, P> stage(ModelRelease release, boolean forRecord) {
+        long needAt = forRecord ? Long.MIN_VALUE : release.activateAt();
         Staged<IN, P> existing = staged.get(release.releaseId());
         if (existing != null) {
+            queue.prioritise(existing.load.ticket(), needAt);
             return existing;
         }
         boolean reload = forRecord && served.contains(release.releaseId());
         metrics.reloadsForLateRecords.inc(reload ? 1 : 0);
-        SharedLoad<IN, P> load = sharedLoad(release);
+        SharedLoad<IN, P> load = sharedLoad(release, needAt);
         CompletableFuture<ModelHandler<IN, P>> checked = load.handler().thenApply(handler -> {
             // The bytes are shared; the declared signature is this release's own claim.
             String mismatch = new DeclaredSignatureCheck(release.signature()).checkSignature(handler.signature());
@@ -154,29 +178,37 @@ final class ModelStager<IN, P> implements AutoCloseable {
         return model;
     }
 
-    private SharedLoad<IN, P> sharedLoad(ModelRelease release) {
+    private SharedLoad<IN, P> sharedLoad(ModelRelease release, long needAt) {
         // The translator is built from the release (its metadata: labels, normalisation), so releases
-        // share a session only if that is the same too.
-        String key = release.sha256() + "|" + release.uri() + "|" + new TreeMap<>(release.metadata());
+        // share a session only if that is the same too; the declared size is checked per load, so a
+        // release that declares another size for the same bytes gets its own verdict.
+        String key = release.sha256() + "|" + release.uri() + "|" + release.sizeBytes() + "|"
+                + new TreeMap<>(release.metadata());
         SharedLoad<IN, P> existing = loads.get(key);
         if (existing != null && !existing.handler().isCompletedExceptionally()) {
+            queue.prioritise(existing.ticket(), needAt);
             return existing;
         }
-        CompletableFuture<ModelHandler<IN, P>> future = new CompletableFuture<>();
-        executor.execute(() -> {
-            try {
-                future.complete(load(release));
-            } catch (Throwable t) {
-                future.completeExceptionally(t);
-            }
-        });
-        SharedLoad<IN, P> load = new SharedLoad<>(key, future);
+        StagingQueue.Ticket<ModelHandler<IN, P>> ticket = queue.submit(needAt, budget -> load(release, budget),
+                phase -> overLimit(release, phase), ModelHandler::close);
+        SharedLoad<IN, P> load = new SharedLoad<>(key, ticket);
         loads.put(key, load);
         return load;
     }
 
-    /** Runs on the staging thread: fetch (with retries, cache first), verify, load, warm up. */
-    private ModelHandler<IN, P> load(ModelRelease release) throws Exception {
+    private static ModelLoadException overLimit(ModelRelease release, LoadBudget.Phase phase) {
+        ModelLoadException.Reason reason = switch (phase) {
+            case FETCH -> ModelLoadException.Reason.FETCH_TIMEOUT;
+            case LOAD -> ModelLoadException.Reason.LOAD_TIMEOUT;
+            case WARMUP -> ModelLoadException.Reason.WARMUP_TIMEOUT;
+        };
+        return new ModelLoadException(release.modelId(), null, reason, "staging took longer than its "
+                + phase.name().toLowerCase(java.util.Locale.ROOT) + " time limit; abandoned");
+    }
+
+    /** Runs on a staging thread: fetch (with retries, cache first), verify, load, warm up. */
+    private ModelHandler<IN, P> load(ModelRelease release, LoadBudget budget) throws Exception {
+        budget.enter(LoadBudget.Phase.FETCH);
         ModelStore.Lease lease = null;
         for (int attempt = 1; lease == null; attempt++) {
             try {
@@ -189,33 +221,50 @@ final class ModelStager<IN, P> implements AutoCloseable {
             }
         }
         try (ModelStore.Lease held = lease) {
-            return factory.load(release, held.path());
+            return factory.load(release, held.path(), budget);
         }
     }
 
     /**
-     * Waits up to the load timeout for {@code model}; returns its handler, or null if staging
-     * failed (then ask {@link #reject}).
+     * Waits up to the load timeout for {@code model}, letting {@code others} run meanwhile;
+     * returns its handler, or null if staging failed (then ask {@link #reject}).
      *
      * @throws IllegalStateException if it is still loading after the load timeout
      */
-    ModelHandler<IN, P> await(Staged<IN, P> model) throws InterruptedException {
+    ModelHandler<IN, P> await(Staged<IN, P> model, Yield others) throws Exception {
         if (!model.handler.isDone()) {
             metrics.recordsWaitedForLoad.inc();
             long started = System.nanoTime();
+            long deadline = started + TimeUnit.MILLISECONDS.toNanos(loadTimeoutMillis);
             try {
-                model.handler.get(loadTimeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("model " + model.release.modelId() + " is still loading after "
-                        + loadTimeoutMillis + " ms; records that need it cannot be scored"
-                        + " (raise the load timeout if the model is that large)", e);
-            } catch (ExecutionException e) {
-                // a failed staging: the caller rejects it
+                while (!model.handler.isDone()) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("model " + model.release.modelId() + " is still loading"
+                                + " after " + loadTimeoutMillis + " ms; records that need it cannot be scored"
+                                + " (raise the load timeout if the model is that large)");
+                    }
+                    if (!others.tryYield()) {
+                        waitBriefly(model.handler);
+                    }
+                }
             } finally {
                 metrics.loadWaitMillis.inc(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             }
         }
         return model.isFailed() ? null : model.handler();
+    }
+
+    /** {@link #await(Staged, Yield)} with nothing else to run meanwhile. */
+    ModelHandler<IN, P> await(Staged<IN, P> model) throws Exception {
+        return await(model, () -> false);
+    }
+
+    private static void waitBriefly(CompletableFuture<?> future) throws InterruptedException {
+        try {
+            future.get(StagingQueue.WATCHDOG_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // still loading, or failed: the caller looks at the future
+        }
     }
 
     /** Marks {@code model}'s release as having scored records; true the first time (report it ACTIVE). */
@@ -298,8 +347,8 @@ final class ModelStager<IN, P> implements AutoCloseable {
         closeUnusedLoads();
         Set<String> pinned = new HashSet<>(pinnedSha256);
         staged.values().forEach(m -> pinned.add(m.release.sha256()));
-        // Evicting touches the disk: do it on the staging thread, not the task thread.
-        executor.execute(() -> {
+        // Evicting touches the disk: do it in the background, not on the task thread.
+        queue.runInBackground(() -> {
             try {
                 store.retain(pinned);
             } catch (java.io.IOException e) {
@@ -330,7 +379,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        executor.shutdownNow();
+        queue.close();
         Collection<SharedLoad<IN, P>> all = new ArrayList<>(loads.values());
         loads.clear();
         staged.clear();

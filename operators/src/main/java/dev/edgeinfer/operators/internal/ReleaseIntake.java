@@ -104,11 +104,14 @@ final class ReleaseIntake {
     }
 
     /**
-     * Judges a control record that is not a usable release at all (bad JSON, missing field, ...):
-     * the rejection to report, or empty when it names another model.
+     * Judges a control record that is not a usable release at all (bad JSON, unknown schema,
+     * missing field, ...): the rejection to report, or empty when it names another model or
+     * {@code subtask} is not 0. Every subtask receives it; subtask 0 alone reports it, so each
+     * job gives it exactly one verdict, also when it names no model (a key that is not a release
+     * id): every job reports those, none can tell whose they are.
      */
-    Optional<Verdict.Rejected> judge(ControlMessage.Rejected record) {
-        if (!record.modelHint().map(modelName::equals).orElse(true)) {
+    Optional<Verdict.Rejected> judge(ControlMessage.Rejected record, int subtask) {
+        if (subtask != 0 || !record.modelHint().map(modelName::equals).orElse(true)) {
             return Optional.empty();
         }
         return Optional.of(new Verdict.Rejected(record.reason().name(), record.detail() + " (" + record.topic() + "/"

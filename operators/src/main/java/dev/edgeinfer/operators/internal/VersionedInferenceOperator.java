@@ -94,6 +94,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient int subtask;
     private transient InferenceMetrics metrics;
     private transient StatusReporter status;
+    private transient TaskThreadYield yield;
 
     public VersionedInferenceOperator(InferenceSettings<IN, P, OUT> settings) {
         this.settings = settings;
@@ -140,7 +141,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         ModelStore store =
                 ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
         stager = new ModelStager<>(settings.handlerFactory(), store, settings.fetcher(),
-                "edgeinfer-model-stager-" + model + "-" + subtask, settings.loadTimeoutMillis(), metrics);
+                "edgeinfer-model-stager-" + model + "-" + subtask, settings.stagingLimits(),
+                settings.loadTimeoutMillis(), metrics);
+        yield = TaskThreadYield.of(getContainingTask());
         batcher = new MicroBatcher<>(settings.batchMaxSize(), settings.batchMaxDelayMillis(), this::emitBatch,
                 due -> getProcessingTimeService().registerTimer(due, time -> batcher.onTimer(due)));
         for (ModelRelease initial : settings.initialReleases()) {
@@ -175,7 +178,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 return false;
             }
             ModelStager.Staged<IN, P> model = stager.stage(resolved.get(), true);
-            if (stager.await(model) == null) {
+            if (stager.await(model, yield::tryYield) == null) {
                 reject(model);
                 continue; // the timeline changed: resolve again
             }
@@ -216,7 +219,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         ControlMessage message = record.getValue();
         if (message instanceof ControlMessage.Rejected rejected) {
             // Not a usable release at all (bad JSON, missing field, ...): report, keep serving.
-            intake.judge(rejected).ifPresent(verdict -> status.reportRejected(rejected, verdict));
+            intake.judge(rejected, subtask).ifPresent(verdict -> status.reportRejected(rejected, verdict));
             return;
         }
         receive(((ControlMessage.Release) message).release());
@@ -327,7 +330,11 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private void housekeeping() throws Exception {
-        drainStaging();
+        if (yield.isYielding()) {
+            stager.finishedUnreported().stream().filter(ModelStager.Staged::isReady).forEach(this::reportStaged);
+        } else {
+            drainStaging(); // rejections and retries only outside a wait: they may score records
+        }
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (settings.heartbeatIntervalMillis() > 0 && now - lastHeartbeat >= settings.heartbeatIntervalMillis()) {
             lastHeartbeat = now;

@@ -37,4 +37,16 @@ public interface ModelHandlerFactory<IN, P> extends Serializable {
 
     /** Loads and warms up the model of {@code release}, stored at {@code modelFile}. */
     ModelHandler<IN, P> load(ModelRelease release, Path modelFile) throws ModelLoadException;
+
+    /**
+     * Like {@link #load(ModelRelease, Path)}, within {@code budget}: the operator calls this one.
+     * Override it to report the warm-up phase ({@link LoadBudget#enter}), to register how a
+     * stuck call is stopped ({@link LoadBudget#onExpiry}) and to honour the memory limit; the
+     * default counts the whole call as loading.
+     */
+    default ModelHandler<IN, P> load(ModelRelease release, Path modelFile, LoadBudget budget)
+            throws ModelLoadException {
+        budget.enter(LoadBudget.Phase.LOAD);
+        return load(release, modelFile);
+    }
 }

@@ -43,7 +43,14 @@ public final class OnnxModelHandlerFactory<IN, P> implements ModelHandlerFactory
 
     @Override
     public ModelHandler<IN, P> load(ModelRelease release, Path modelFile) throws ModelLoadException {
-        return OnnxModelRunner.load(
-                release.modelId(), modelFile, adapter.newTranslator(release), options, adapter.warmupBatch());
+        return load(release, modelFile, new LoadBudget(StagingLimits.DEFAULTS));
+    }
+
+    /** Loads within {@code budget}: memory limit checked first, warm-up terminable. */
+    @Override
+    public ModelHandler<IN, P> load(ModelRelease release, Path modelFile, LoadBudget budget)
+            throws ModelLoadException {
+        return OnnxModelRunner.load(release.modelId(), modelFile, adapter.newTranslator(release), options,
+                adapter.warmupBatch(), budget);
     }
 }

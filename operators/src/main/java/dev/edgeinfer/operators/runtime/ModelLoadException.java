@@ -37,7 +37,15 @@ public class ModelLoadException extends EdgeInferException {
         /** Inputs/outputs differ from the declared signature or from what the job feeds. */
         SIGNATURE_MISMATCH,
         /** The model loaded but failed on the warm-up batch (e.g. wrong output shape). */
-        WARMUP_FAILED
+        WARMUP_FAILED,
+        /** Fetching and verifying the bytes took longer than the fetch time limit. */
+        FETCH_TIMEOUT,
+        /** Loading the session took longer than the load time limit. */
+        LOAD_TIMEOUT,
+        /** The warm-up took longer than its time limit (it was terminated). */
+        WARMUP_TIMEOUT,
+        /** Running the model would need more memory than the warm-up memory limit. */
+        RESOURCE_LIMIT
     }
 
     private final ModelId model;

@@ -15,7 +15,8 @@ import java.util.Optional;
  * bytes that are not an ONNX model, and models whose tensors live in <em>external data</em>
  * files. ONNX Runtime resolves external data paths relative to the model's directory (and
  * accepts {@code ..}); a released model must be self-contained, or a crafted release could make
- * a subtask read files outside the model cache.
+ * a subtask read files outside the model cache. With a memory limit it also refuses graphs
+ * with a tensor larger than the limit ({@link OnnxTensorSizes}), before anything runs.
  */
 public final class OnnxModelInspector {
 
@@ -29,6 +30,14 @@ public final class OnnxModelInspector {
 
     /** Empty if the file is a self-contained ONNX model, otherwise why not. */
     public static Optional<Finding> inspect(Path file) throws IOException {
+        return inspect(file, 1, Long.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #inspect(Path)}, and {@code RESOURCE_LIMIT} if a tensor of the graph (dynamic
+     * dimensions at {@code batch}) needs more than {@code maxTensorBytes}.
+     */
+    public static Optional<Finding> inspect(Path file, long batch, long maxTensorBytes) throws IOException {
         OnnxMl.ModelProto model;
         try (InputStream in = Files.newInputStream(file)) {
             CodedInputStream coded = CodedInputStream.newInstance(in);
@@ -43,7 +52,12 @@ public final class OnnxModelInspector {
             return Optional.of(new Finding(ModelLoadException.Reason.NOT_ONNX,
                     "not an ONNX model: no graph, nodes or opset import (ir_version " + model.getIrVersion() + ")"));
         }
-        return externalData(model.getGraph());
+        Optional<Finding> external = externalData(model.getGraph());
+        if (external.isPresent() || maxTensorBytes == Long.MAX_VALUE) {
+            return external;
+        }
+        return OnnxTensorSizes.overLimit(model.getGraph(), batch, maxTensorBytes)
+                .map(diagnosis -> new Finding(ModelLoadException.Reason.RESOURCE_LIMIT, diagnosis));
     }
 
     private static Optional<Finding> externalData(OnnxMl.GraphProto graph) {

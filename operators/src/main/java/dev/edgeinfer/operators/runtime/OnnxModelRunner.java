@@ -3,13 +3,11 @@ package dev.edgeinfer.operators.runtime;
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.Sha256;
+import dev.edgeinfer.operators.model.LoadBudget;
 import dev.edgeinfer.operators.model.ModelHandler;
+import dev.edgeinfer.operators.model.StagingLimits;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
@@ -82,28 +80,30 @@ public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
             OnnxRunnerOptions options,
             List<I> warmupInput)
             throws ModelLoadException {
+        return load(id, file, translator, options, warmupInput, new LoadBudget(StagingLimits.DEFAULTS));
+    }
+
+    /**
+     * Like {@link #load(ModelId, Path, Translator, OnnxRunnerOptions, List)}, within {@code
+     * budget}: phases reported, no tensor of the graph over the warm-up memory limit
+     * ({@code RESOURCE_LIMIT}, checked before anything runs), and a first warm-up run on zeros
+     * that the budget's watchdog can terminate ({@code WARMUP_TIMEOUT}).
+     */
+    public static <I, O> OnnxModelRunner<I, O> load(
+            ModelId id,
+            Path file,
+            Translator<List<I>, List<O>> translator,
+            OnnxRunnerOptions options,
+            List<I> warmupInput,
+            LoadBudget budget)
+            throws ModelLoadException {
+        budget.enter(LoadBudget.Phase.LOAD);
         verifyBytes(id, file);
-        inspect(id, file);
-        Class<List<I>> inputClass = listClass();
-        Class<List<O>> outputClass = listClass();
-        Criteria<List<I>, List<O>> criteria =
-                Criteria.builder()
-                        .setTypes(inputClass, outputClass)
-                        .optEngine("OnnxRuntime")
-                        .optDevice(Device.cpu())
-                        .optModelPath(file)
-                        .optModelName(stripExtension(file.getFileName().toString()))
-                        .optTranslator(translator)
-                        .optOption("intraOpNumThreads", String.valueOf(options.intraOpThreads()))
-                        .optOption("interOpNumThreads", String.valueOf(options.interOpThreads()))
-                        .optOption("optLevel", options.optLevel())
-                        .build();
-        ZooModel<List<I>, List<O>> model;
-        try {
-            model = criteria.loadModel();
-        } catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
-            throw new ModelLoadException(id, file, ModelLoadException.Reason.LOAD_FAILED, "ONNX Runtime could not load it: " + e.getMessage(), e);
-        }
+        long batch = warmupInput == null || warmupInput.isEmpty() ? 1 : warmupInput.size();
+        inspect(id, file, batch, budget.limits().warmupMaxTensorBytes());
+        OnnxSessions.Opened<I, O> opened =
+                OnnxSessions.open(id, file, stripExtension(file.getFileName().toString()), translator, options);
+        ZooModel<List<I>, List<O>> model = opened.model();
         OnnxModelRunner<I, O> runner = null;
         try {
             ModelSignature signature = OnnxSignatures.read(file);
@@ -117,6 +117,8 @@ public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
             }
             runner = new OnnxModelRunner<>(id, model, signature);
             OPEN_RUNNERS.incrementAndGet();
+            budget.enter(LoadBudget.Phase.WARMUP);
+            OnnxSessions.probe(id, file, opened.session(), batch, budget);
             if (warmupInput != null) {
                 for (int i = 0; i < options.warmupRuns(); i++) {
                     runner.predict(warmupInput);
@@ -124,7 +126,11 @@ public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
             }
             return runner;
         } catch (ModelLoadException e) {
-            model.close();
+            if (runner != null) {
+                runner.close();
+            } else {
+                model.close();
+            }
             throw e;
         } catch (OrtException e) {
             model.close();
@@ -139,10 +145,10 @@ public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
         }
     }
 
-    private static void inspect(ModelId id, Path file) throws ModelLoadException {
+    private static void inspect(ModelId id, Path file, long batch, long maxTensorBytes) throws ModelLoadException {
         Optional<OnnxModelInspector.Finding> finding;
         try {
-            finding = OnnxModelInspector.inspect(file);
+            finding = OnnxModelInspector.inspect(file, batch, maxTensorBytes);
         } catch (IOException e) {
             throw new ModelLoadException(id, file, ModelLoadException.Reason.FETCH_FAILED, "could not read it: " + e.getMessage(), e);
         }

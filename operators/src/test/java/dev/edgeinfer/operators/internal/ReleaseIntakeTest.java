@@ -105,18 +105,20 @@ class ReleaseIntakeTest {
     }
 
     @Test
-    void anUnusableControlRecordIsReportedWithItsPositionUnlessItNamesAnotherModel() {
+    void anUnusableControlRecordIsReportedOncePerJobBySubtaskZeroUnlessItNamesAnotherModel() {
         ControlMessage.Rejected mine = rejectedRecord(MODEL);
         ControlMessage.Rejected unattributed = rejectedRecord(null);
         ControlMessage.Rejected theirs = rejectedRecord("other");
 
-        assertThat(intake.judge(mine)).hasValueSatisfying(r -> {
+        assertThat(intake.judge(mine, 0)).hasValueSatisfying(r -> {
             assertThat(r.reason()).isEqualTo("MALFORMED_JSON");
             assertThat(r.detail()).isEqualTo("not json (edge.models.control/2/42)");
             assertThat(r.counted()).isFalse();
         });
-        assertThat(intake.judge(unattributed)).isPresent();
-        assertThat(intake.judge(theirs)).isEmpty();
+        assertThat(intake.judge(unattributed, 0)).isPresent();
+        assertThat(intake.judge(theirs, 0)).isEmpty();
+        assertThat(intake.judge(mine, 1)).as("other subtasks leave it to subtask 0").isEmpty();
+        assertThat(intake.judge(unattributed, 3)).isEmpty();
     }
 
     private static ControlMessage.Rejected rejectedRecord(String model) {

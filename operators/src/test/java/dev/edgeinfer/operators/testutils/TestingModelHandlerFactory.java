@@ -41,6 +41,7 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
     private final transient Map<String, RuntimeException> crashes = new ConcurrentHashMap<>();
     private final transient Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     private final transient List<String> loadedFiles = Collections.synchronizedList(new ArrayList<>());
+    private final transient List<String> started = Collections.synchronizedList(new ArrayList<>());
     private final transient List<TestingModelHandler> handlers = Collections.synchronizedList(new ArrayList<>());
 
     /** Loading {@code version} fails with {@code reason}. */
@@ -62,6 +63,7 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
 
     @Override
     public ModelHandler<String, String> load(ModelRelease release, Path modelFile) throws ModelLoadException {
+        started.add(release.version());
         CountDownLatch gate = gates.get(release.version());
         boolean interrupted = false;
         while (gate != null && gate.getCount() > 0) {
@@ -90,6 +92,11 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
         TestingModelHandler handler = new TestingModelHandler(release.version());
         handlers.add(handler);
         return handler;
+    }
+
+    /** The version of every load started, in start order. */
+    public List<String> started() {
+        return List.copyOf(started);
     }
 
     /** The text of every file loaded, in load order. */
