@@ -6,6 +6,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
+import dev.edgeinfer.onnx.OnnxPieces;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.models.BuiltModel;
 import dev.edgeinfer.simulation.models.SensorModelFactory;
@@ -105,6 +106,11 @@ public final class BadReleases {
         out.add(signed("oversize model", "TOO_LARGE",
                 base.toBuilder().version("bad-oversize").sizeBytes(64L * 1024 * 1024 * 1024).build(), trusted));
 
+        // The good model's bytes (which a site may well have cached) under a wrong declared size:
+        // judged as a fetch judges it, whatever the cache holds.
+        out.add(signed("wrong declared size for bytes a site may have cached", "TOO_LARGE",
+                base.toBuilder().version("bad-size").sizeBytes(base.sizeBytes() - 1).build(), trusted));
+
         // Nobody configured this source.
         out.add(signed("unknown URI scheme", "UNKNOWN_SCHEME",
                 base.toBuilder().version("bad-scheme").uri("gopher://models.invalid/sensor.onnx").build(), trusted));
@@ -134,11 +140,56 @@ public final class BadReleases {
         out.add(signed("release for a model this job does not serve", "NOT_SERVED",
                 base.toBuilder().model("some-other-model").version("v1").build(), trusted));
 
+        // Well-formed, fits the job, passes every check, but its warm-up needs gigabytes for one
+        // intermediate tensor; due in an hour, it must not hold back releases due sooner.
+        Path expensive = dir.resolve("expensive.onnx");
+        Files.write(expensive, withExpensiveBranch(Files.readAllBytes(good.file()), EXPENSIVE_TENSOR_BYTES));
+        out.add(signed("model whose warm-up needs gigabytes", "RESOURCE_LIMIT", ReleaseFactory.fromFile(model,
+                "bad-expensive", expensive, activateAt + 3_600_000L, 100, "bad-releases", now), trusted));
+
         // Not a release at all.
         String key = model + "@garbage";
         out.add(new BadRelease("control record that is not JSON", "MALFORMED_JSON", key, null,
                 "{\"schema\":1,\"type\":\"release\",\"model\":".getBytes(StandardCharsets.UTF_8)));
+        // Records nobody can attribute: keys that are not release ids, no model in the value.
+        out.add(new BadRelease("truncated control record keyed by no release id", "MALFORMED_JSON",
+                "not-a-release-id-" + now, null, "{\"schema\":1,\"ty".getBytes(StandardCharsets.UTF_8)));
+        out.add(new BadRelease("control record of an unknown schema keyed by no release id", "UNSUPPORTED_SCHEMA",
+                "unknown-schema-" + now, null,
+                "{\"schema\":99,\"type\":\"release\",\"payload\":\"from the future\"}".getBytes(StandardCharsets.UTF_8)));
         return out;
+    }
+
+    /** What the expensive model's intermediate tensor needs at a batch of one: 4 GiB. */
+    static final long EXPENSIVE_TENSOR_BYTES = 4L << 30;
+
+    /**
+     * The same model with a detour that changes no output: its input is broadcast into a tensor of
+     * {@code tensorBytes} (per record) and the first copy taken back ({@code Expand}, {@code Gather}).
+     */
+    static byte[] withExpensiveBranch(byte[] onnx, long tensorBytes) throws IOException {
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(onnx);
+        OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
+        String input = graph.getInput(0).getName();
+        long width = graph.getInput(0).getType().getTensorType().getShape().getDim(1).getDimValue();
+        long copies = tensorBytes / (Float.BYTES * width);
+        String detour = input + "_detour";
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            OnnxMl.NodeProto.Builder node = graph.getNode(i).toBuilder();
+            for (int j = 0; j < node.getInputCount(); j++) {
+                if (node.getInput(j).equals(input)) {
+                    node.setInput(j, detour);
+                }
+            }
+            graph.setNode(i, node);
+        }
+        graph.addInitializer(OnnxPieces.int64Tensor("expensive_shape", new long[] {3}, new long[] {copies, 1, 1}));
+        graph.addInitializer(OnnxPieces.int64Tensor("expensive_first", new long[] {}, new long[] {0}));
+        graph.addNode(0, OnnxPieces.node("Gather", "expensive_take_first", List.of("expensive_copies", "expensive_first"),
+                List.of(detour), OnnxPieces.intAttribute("axis", 0)));
+        graph.addNode(0, OnnxPieces.node("Expand", "expensive_broadcast", List.of(input, "expensive_shape"),
+                List.of("expensive_copies")));
+        return model.toBuilder().setGraph(graph).build().toByteArray();
     }
 
     private static BadRelease signed(String kind, String reason, ModelRelease release, KeyPair key) {
