@@ -43,10 +43,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Every bad thing that can arrive on the control topic is rejected with its reason, on every
- * subtask, while the current version keeps serving and no input goes missing. One job serves
- * all cases (each test checks one kind); the job trusts one signing key and confines file URIs
- * to the models root.
+ * Every bad thing that can arrive on the control topic is rejected with its reason (a release on
+ * every subtask, a record that is no release once per job) while the current version keeps
+ * serving, a good release due sooner than an expensive one activates on time, and no input goes
+ * missing. One job serves all cases (each test checks one kind); the job trusts one signing key
+ * and confines file URIs to the models root.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadReleasesITCase {
@@ -64,13 +65,15 @@ class BadReleasesITCase {
     private long goodActivation;
     private ModelRelease v1;
     private ModelRelease v2;
+    private KeyPair key;
+    private SensorJobHarness harness;
 
     @BeforeAll
     void runTheJobThroughEveryBadRelease(@TempDir Path temp) throws Exception {
         BuiltModel first = TestingModels.v1();
         BuiltModel second = TestingModels.v2();
-        SensorJobHarness harness = new SensorJobHarness(CLUSTER, null, 2);
-        KeyPair key = ReleaseSigning.generateKeyPair();
+        harness = new SensorJobHarness(CLUSTER, null, 2);
+        key = ReleaseSigning.generateKeyPair();
         Path publicKey = temp.resolve("trusted.pub");
         ReleaseSigning.writePublicKey(publicKey, key.getPublic());
         harness.conf.set(KafkaJobOptions.TRUSTED_KEYS, publicKey.toString());
@@ -127,15 +130,15 @@ class BadReleasesITCase {
     }
 
     private boolean rejectedPerSubtask(Set<String> ids) {
-        for (String id : ids) {
+        for (BadRelease b : bad) {
             long subtasks = statuses.stream()
-                    .filter(s -> s.state() == ModelStatus.State.REJECTED && id.equals(s.releaseId()))
+                    .filter(s -> s.state() == ModelStatus.State.REJECTED && b.id().equals(s.releaseId()))
                     .map(ModelStatus::subtask).distinct().count();
-            if (subtasks < PARALLELISM) {
+            if (subtasks < (b.release() == null ? 1 : PARALLELISM)) {
                 return false;
             }
         }
-        return true;
+        return ids.size() == bad.size();
     }
 
     private boolean stagedOnAllSubtasks(String id) {
@@ -158,7 +161,14 @@ class BadReleasesITCase {
                     assertThat(s.reason()).isEqualTo(badRelease.expectedReason());
                     assertThat(s.detail()).isNotBlank();
                 });
-        assertThat(about.stream().map(ModelStatus::subtask).distinct()).hasSize(PARALLELISM);
+        if (badRelease.release() != null) {
+            assertThat(about.stream().map(ModelStatus::subtask).distinct()).hasSize(PARALLELISM);
+        } else {
+            assertThat(about).as("a record that is no release: one verdict per job, by subtask 0, with its offset")
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.subtask()).isZero())
+                    .satisfies(s -> assertThat(s.detail()).contains("(" + harness.control + "/"));
+        }
 
         // Serving continued on the right versions: v1 until v2's activation, through the bad ones' time.
         for (SensorResult r : results) {
@@ -182,10 +192,48 @@ class BadReleasesITCase {
     }
 
     @Test
+    void aReleaseDueSoonerThanTheExpensiveOneActivatedOnTime() {
+        BadRelease expensive = bad.stream().filter(b -> "RESOURCE_LIMIT".equals(b.expectedReason())).findFirst()
+                .orElseThrow();
+        assertThat(expensive.release().activateAt()).isGreaterThan(goodActivation);
+        assertThat(results.stream().filter(r -> r.windowEnd() >= goodActivation))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.model()).isEqualTo(v2.modelId()));
+    }
+
+    @Test
+    void aWrongDeclaredSizeIsJudgedAlikeOnceTheBytesAreCached() throws Exception {
+        BadRelease wrongSize = bad.stream().filter(b -> b.release() != null && "bad-size".equals(b.release().version()))
+                .findFirst().orElseThrow();
+        // v2 has the same bytes and is staged by now: they are in the TaskManager's cache.
+        assertThat(stagedOnAllSubtasks(v2.releaseId())).isTrue();
+        ModelRelease again = ReleaseSigning.sign(
+                wrongSize.release().toBuilder().unsigned().version("bad-size-cached")
+                        .activateAt(wrongSize.release().activateAt() + 7_200_000L) // after all data: not late
+                        .build(),
+                key);
+
+        new ControlTopic(CLUSTER.bootstrapServers(), harness.control).publish(again);
+
+        assertThat(KafkaTestUtils.eventually(() -> {
+                    readStatuses(harness.status);
+                    return statuses.stream().filter(s -> again.releaseId().equals(s.releaseId()))
+                            .filter(s -> s.state() == ModelStatus.State.REJECTED)
+                            .map(ModelStatus::subtask).distinct().count() == PARALLELISM;
+                }, Duration.ofSeconds(60)))
+                .isTrue();
+        assertThat(statuses.stream().filter(s -> again.releaseId().equals(s.releaseId())))
+                .allSatisfy(s -> assertThat(s.state()).isEqualTo(ModelStatus.State.REJECTED))
+                .extracting(ModelStatus::reason)
+                .containsOnly(wrongSize.expectedReason());
+    }
+
+    @Test
     void everyKindOfBadReleaseIsCovered() {
         assertThat(bad.stream().map(BadRelease::expectedReason).distinct())
                 .containsExactlyInAnyOrder("CHECKSUM_MISMATCH", "NOT_ONNX", "SIGNATURE_MISMATCH", "EXTERNAL_DATA",
                         "TOO_LARGE", "UNKNOWN_SCHEME", "OUTSIDE_MODELS_ROOT", "MISSING_CHUNK", "UNSIGNED",
-                        "BAD_SIGNATURE", "UNKNOWN_KEY", "NOT_SERVED", "MALFORMED_JSON");
+                        "BAD_SIGNATURE", "UNKNOWN_KEY", "NOT_SERVED", "MALFORMED_JSON", "RESOURCE_LIMIT",
+                        "UNSUPPORTED_SCHEMA");
     }
 }
