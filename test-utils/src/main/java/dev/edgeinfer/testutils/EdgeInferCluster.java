@@ -325,9 +325,11 @@ public final class EdgeInferCluster
     private void assertNothingLeakedSince(Snapshot before, String scope, boolean checkKafkaClients)
             throws InterruptedException {
         List<String> leaks = new ArrayList<>();
-        if (!KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() <= before.onnxRunners(), leakTimeout)) {
-            leaks.add(String.format("%d ONNX Runtime session(s) open, %d before it",
-                    OnnxModelRunner.openRunners(), before.onnxRunners()));
+        if (!KafkaTestUtils.eventually(() -> OnnxModelRunner.openRunners() <= before.onnxRunners()
+                && OnnxModelRunner.openSessions() <= before.onnxSessions(), leakTimeout)) {
+            leaks.add(String.format("%d model runner(s) and %d ONNX Runtime session(s) open, %d and %d before it",
+                    OnnxModelRunner.openRunners(), OnnxModelRunner.openSessions(), before.onnxRunners(),
+                    before.onnxSessions()));
         }
         if (checkKafkaClients
                 && !KafkaTestUtils.eventually(() -> before.kafkaClientsOpenedSince().isEmpty(), leakTimeout)) {
@@ -340,10 +342,10 @@ public final class EdgeInferCluster
     }
 
     /** What was open at a point in time. */
-    private record Snapshot(int onnxRunners, Set<ObjectName> kafkaClients) {
+    private record Snapshot(int onnxRunners, int onnxSessions, Set<ObjectName> kafkaClients) {
 
         static Snapshot now() {
-            return new Snapshot(OnnxModelRunner.openRunners(), openKafkaClients());
+            return new Snapshot(OnnxModelRunner.openRunners(), OnnxModelRunner.openSessions(), openKafkaClients());
         }
 
         /** Clients open now that were not open at the snapshot, by their JMX names. */

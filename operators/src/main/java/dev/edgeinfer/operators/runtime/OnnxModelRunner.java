@@ -216,6 +216,14 @@ public final class OnnxModelRunner<I, O> implements ModelHandler<I, O> {
         return OPEN_RUNNERS.get();
     }
 
+    /**
+     * ONNX Runtime sessions opened and not yet closed in this JVM, including those of loads that
+     * failed before a runner existed (for leak checks).
+     */
+    public static int openSessions() {
+        return OnnxSessions.openSessions();
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -5,6 +5,7 @@ import dev.edgeinfer.operators.model.LoadBudget;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import ai.djl.onnxruntime.engine.OrtNDManager;
 import ai.djl.onnxruntime.engine.OrtSymbolBlock;
 import ai.djl.repository.zoo.ZooModel;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Opens ONNX Runtime sessions for {@link OnnxModelRunner} so that nothing leaks on any failure
@@ -36,7 +39,14 @@ import java.util.Map;
  */
 final class OnnxSessions {
 
+    private static final AtomicInteger OPEN_SESSIONS = new AtomicInteger();
+
     private OnnxSessions() {}
+
+    /** Sessions opened and not yet closed in this JVM (for leak checks). */
+    static int openSessions() {
+        return OPEN_SESSIONS.get();
+    }
 
     /** A DJL model and the session it owns (closing the model closes the session). */
     record Opened<I, O>(ZooModel<List<I>, List<O>> model, OrtSession session) {}
@@ -45,15 +55,28 @@ final class OnnxSessions {
     static <I, O> Opened<I, O> open(ModelId id, Path file, String name,
             Translator<List<I>, List<O>> translator, OnnxRunnerOptions options) throws ModelLoadException {
         Model model = Model.newInstance(name, Device.cpu(), "OnnxRuntime"); // DJL's engine first (STACK trap)
+        OrtSession ort = null;
+        boolean owned = false;
         try (OrtSession.SessionOptions session = new OrtSession.SessionOptions()) {
             session.setIntraOpNumThreads(options.intraOpThreads());
             session.setInterOpNumThreads(options.interOpThreads());
             session.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(options.optLevel()));
             session.setMemoryPatternOptimization(false);
-            OrtSession ort = OrtEnvironment.getEnvironment().createSession(file.toString(), session);
+            ort = OrtEnvironment.getEnvironment().createSession(file.toString(), session);
             model.setBlock(new OrtSymbolBlock(ort, (OrtNDManager) model.getNDManager())); // closed with the model
+            owned = true;
+            OPEN_SESSIONS.incrementAndGet();
+            AtomicBoolean counted = new AtomicBoolean(true);
+            model.getNDManager().attachInternal(NDManager.nextUid(), () -> {
+                if (counted.getAndSet(false)) {
+                    OPEN_SESSIONS.decrementAndGet();
+                }
+            });
             return new Opened<>(new ZooModel<>(model, translator), ort);
         } catch (OrtException | RuntimeException e) {
+            if (ort != null && !owned) {
+                closeQuietly(ort, e);
+            }
             model.close();
             throw new ModelLoadException(id, file, ModelLoadException.Reason.LOAD_FAILED,
                     "ONNX Runtime could not load it: " + e.getMessage(), e);
@@ -97,6 +120,14 @@ final class OnnxSessions {
             throw new ModelLoadException(id, file, reason, "warm-up run failed: " + e.getMessage(), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private static void closeQuietly(OrtSession session, Exception failure) {
+        try {
+            session.close();
+        } catch (OrtException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 

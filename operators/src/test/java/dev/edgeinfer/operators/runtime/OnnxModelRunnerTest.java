@@ -77,9 +77,11 @@ class OnnxModelRunnerTest {
     /** Loads {@code file} as {@code id}, expecting a {@link ModelLoadException}; no ONNX session may stay open. */
     private static ModelLoadException rejectedLeavingNoSessionOpen(ModelId id, Path file) {
         int before = OnnxModelRunner.openRunners();
+        int sessions = OnnxModelRunner.openSessions();
         ModelLoadException e = catchThrowableOfType(ModelLoadException.class, () -> load(id, file));
         assertThat(e).isNotNull();
         assertThat(OnnxModelRunner.openRunners()).isEqualTo(before);
+        assertThat(OnnxModelRunner.openSessions()).as("native sessions of the failed load closed").isEqualTo(sessions);
         return e;
     }
 

@@ -93,6 +93,51 @@ public final class TestingOnnxModels {
         return Files.write(file, model.toBuilder().setGraph(broken).build().toByteArray());
     }
 
+    /**
+     * A sensor model ({@code features[-1, 32] -> score[-1, 1]}) that is slow but small: its score
+     * also depends on {@code matmuls} chained 512x512 matrix products seeded by the input (a
+     * multiply by zero), so a warm-up takes seconds while no tensor exceeds 1 MiB.
+     */
+    public static Path slowModel(Path file, int matmuls) throws IOException {
+        OnnxMl.ModelProto fast = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(sensorModel(file, 0f)));
+        OnnxMl.GraphProto.Builder graph = fast.getGraph().toBuilder();
+        String score = graph.getOutput(0).getName();
+        int last = graph.getNodeCount() - 1;
+        graph.setNode(last, graph.getNode(last).toBuilder().setOutput(0, "fast_score"));
+        int n = 512;
+        float[] a = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            a[i * n + i] = 1f;
+        }
+        graph.addInitializer(floats("slow_a", new long[] {n, n}, a));
+        graph.addInitializer(floats("slow_zero", new long[] {}, new float[] {0f}));
+        graph.addNode(node("ReduceSum", List.of("features"), "slow_seed"));
+        graph.addNode(node("Add", List.of("slow_a", "slow_seed"), "slow_0"));
+        for (int i = 0; i < matmuls; i++) {
+            graph.addNode(node("MatMul", List.of("slow_" + i, "slow_a"), "slow_" + (i + 1)));
+        }
+        graph.addNode(node("ReduceSum", List.of("slow_" + matmuls), "slow_total"));
+        graph.addNode(node("Mul", List.of("slow_total", "slow_zero"), "slow_nothing"));
+        graph.addNode(node("Add", List.of("fast_score", "slow_nothing"), score));
+        return Files.write(file, fast.toBuilder().setGraph(graph).build().toByteArray());
+    }
+
+    private static OnnxMl.NodeProto node(String op, List<String> inputs, String output) {
+        return OnnxMl.NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(inputs).addOutput(output).build();
+    }
+
+    private static OnnxMl.TensorProto floats(String name, long[] dims, float[] values) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT_VALUE);
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        for (float v : values) {
+            t.addFloatData(v);
+        }
+        return t.build();
+    }
+
     /** {@code bytes} random bytes: not ONNX. */
     public static Path notOnnx(Path file, int bytes) throws IOException {
         byte[] junk = new byte[bytes];
