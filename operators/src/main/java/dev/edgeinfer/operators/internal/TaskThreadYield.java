@@ -29,7 +29,8 @@ final class TaskThreadYield {
     private final Thread taskThread = Thread.currentThread();
     private int depth;
 
-    private TaskThreadYield(MailboxExecutor mailbox) {
+    /** Yields to {@code mailbox} (null: never); call it on the mailbox's thread. */
+    TaskThreadYield(MailboxExecutor mailbox) {
         this.mailbox = mailbox;
     }
 
