@@ -27,18 +27,22 @@ import java.util.concurrent.TimeUnit;
  */
 class ChaosITCase {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     /** The chaos run starts its own broker and MiniCluster: only the leak checks. */
     @RegisterExtension
     static final EdgeInferCluster LEAK_CHECKS = EdgeInferCluster.builder().withoutBroker().build();
 
+    @TempDir Path dir;
+
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void aChaosRunLosesNothingAndCountsEveryInjectedFault(@TempDir Path dir) throws Exception {
+    void aChaosRunLosesNothingAndCountsEveryInjectedFault() throws Exception {
         Path json = dir.resolve("chaos.json");
         StringWriter err = new StringWriter();
         int code = EdgeInferCli.execute(null, new PrintWriter(err, true), "bench", "--scenario", "chaos",
                 "--duration", "36s", "--rate", "500", "--json", json.toString(), "--work-dir", dir.resolve("work").toString());
-        JsonNode report = JsonMapper.builder().build().readTree(json.toFile());
+        JsonNode report = JSON.readTree(json.toFile());
 
         assertThat(code).as(err + "\n" + report.toPrettyString()).isZero();
         assertThat(report.at("/passed").asBoolean()).isTrue();
