@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin LocalRunOptions local;
 
     @Option(names = "--scenario", defaultValue = "sensor",
-            description = "Workload: sensor or frames (default: ${DEFAULT-VALUE}).")
+            description = "Workload: sensor, frames, or chaos (the sensor pipeline under faults) (default: ${DEFAULT-VALUE}).")
     String scenario;
 
     @Option(names = "--rate",
@@ -96,6 +96,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ChaosCommand.NAME.equals(scenario)) {
+            return ChaosCommand.run(local, rate, duration, devices, warmup, drainTimeout, json);
+        }
         if (!BenchScenarios.NAMES.contains(scenario)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "unknown --scenario '" + scenario + "'; known: " + String.join(", ", BenchScenarios.NAMES));

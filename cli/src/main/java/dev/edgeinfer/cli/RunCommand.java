@@ -18,9 +18,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code edgeinfer run}: the sensor or frame job against your Kafka, on a local MiniCluster. */
@@ -32,7 +34,9 @@ import java.util.concurrent.Callable;
             "--job sensor (default) runs the sensor anomaly job, --job frames the frame classification job;",
             "each runs until interrupted. Any setting from that job's configuration table can be given",
             "with --set key=value.",
-            "Without --model, the job's demo model (v1) is built into --work-dir and served."
+            "Without --model, the job's demo model (v1) is built into --work-dir and served.",
+            "Checkpoints are retained in --state-dir; a new run resumes from the latest completed one",
+            "(windows, offsets, model state), so a crash or power loss costs no window. --fresh starts over."
         })
 final class RunCommand implements Callable<Integer> {
 
@@ -61,14 +65,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = ".edgeinfer", description = "Where the demo model is built (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--state-dir", description = "Where retained checkpoints are kept and resumed from (default: <work-dir>/state/<job>).")
+    Path stateDir;
+
+    @Option(names = "--fresh", description = "Start over: delete the retained checkpoints in --state-dir instead of resuming from them.")
+    boolean fresh;
+
     @Option(names = {"--set", "-D"}, description = "Any configuration option, key=value (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
         KafkaJobConfig config = config();
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(LocalCluster.config(config.parallelism()));
+        Configuration cluster = LocalCluster.config(config.parallelism());
+        resumeOrStartFresh(cluster);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(cluster);
         String jobName;
         if (config instanceof FrameJobConfig frames) {
             FrameClassificationJob.build(env, frames);
@@ -86,6 +97,31 @@ final class RunCommand implements Callable<Integer> {
         }
         env.execute(jobName);
         return 0;
+    }
+
+    /**
+     * Checkpoints retained in the state directory; the job resumes from the latest completed one
+     * unless {@code --fresh}, and says which on the console.
+     */
+    void resumeOrStartFresh(Configuration cluster) throws IOException {
+        RetainedCheckpoints checkpoints = new RetainedCheckpoints(stateDirectory());
+        Optional<RetainedCheckpoints.Completed> resume = Optional.empty();
+        if (fresh) {
+            int deleted = checkpoints.deleteAll();
+            System.out.printf("--fresh: starting over with empty state (deleted %d retained checkpoint(s) in %s)%n",
+                    deleted, checkpoints.directory());
+        } else {
+            resume = checkpoints.latestCompleted();
+            checkpoints.removeRunsWithout(resume);
+            System.out.println(resume.map(c -> "resuming from " + c)
+                    .orElse("no completed checkpoint in " + checkpoints.directory() + ": starting with empty state"));
+        }
+        checkpoints.configure(cluster, resume);
+    }
+
+    /** {@code --state-dir}, or {@code state/<job>} under {@code --work-dir} (each job resumes only its own state). */
+    Path stateDirectory() {
+        return stateDir != null ? stateDir : workDir.resolve("state").resolve(job.name());
     }
 
     /**

@@ -125,11 +125,16 @@ public record BenchReport(
     }
 
     public void writeTo(Path file) throws IOException {
+        writeJson(this, file);
+    }
+
+    /** Writes any bench report as indented JSON, creating the file's folder if needed. */
+    static void writeJson(Object report, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.writeString(file, toJson());
+        Files.writeString(file, JSON.writeValueAsString(report));
     }
 
     /** The ratios from the three measurements. */

@@ -239,7 +239,8 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
         return afterMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
-    private static void publishBad(ControlTopic control, List<BadReleases.BadRelease> bad, String bootstrap, String topic)
+    /** Publishes every bad control record: releases through {@code control}, the rest as raw records on {@code topic}. */
+    public static void publishBad(ControlTopic control, List<BadReleases.BadRelease> bad, String bootstrap, String topic)
             throws Exception {
         // Kafka's own 5 ms linger, as before the shared client factory; each send is awaited anyway.
         try (KafkaProducer<byte[], byte[]> raw = KafkaClients.producer(

@@ -98,7 +98,8 @@ public final class BadReleases {
 
         // A model whose weights live in an external file outside the cache.
         Path external = dir.resolve("external-data.onnx");
-        Files.write(external, withExternalData(Files.readAllBytes(good.file()), "../../../../etc/passwd"));
+        // Enough ".." to reach the root from any models root: ONNX Runtime must find the file to describe the model.
+        Files.write(external, withExternalData(Files.readAllBytes(good.file()), "../".repeat(32) + "etc/passwd"));
         out.add(signed("model with external data files", "EXTERNAL_DATA",
                 ReleaseFactory.fromFile(model, "bad-external-data", external, activateAt, 100, "bad-releases", now), trusted));
 

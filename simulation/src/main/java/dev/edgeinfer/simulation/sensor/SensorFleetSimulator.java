@@ -109,7 +109,7 @@ public final class SensorFleetSimulator extends FleetSimulator {
         byte[] value;
         if (malformedFraction > 0 && random.nextDouble() < malformedFraction) {
             MalformedKind kind = MalformedKind.values()[(int) (malformedRotation++ % MalformedKind.values().length)];
-            value = malformedValue(kind, device.id, ts);
+            value = malformedValue(kind, device.id, ts, channels);
             malformed.incrementAndGet();
             malformedByKind.get(kind).incrementAndGet();
         } else {
@@ -141,7 +141,8 @@ public final class SensorFleetSimulator extends FleetSimulator {
         }
     }
 
-    private byte[] malformedValue(MalformedKind kind, String deviceId, long ts) {
+    /** A deliberately malformed record of {@code kind} from {@code deviceId} at {@code ts}, for readings of {@code channels} values. */
+    public static byte[] malformedValue(MalformedKind kind, String deviceId, long ts, int channels) {
         String body =
                 switch (kind) {
                     case NOT_JSON -> "{\"deviceId\": \"" + deviceId + "\", \"ts\": " + ts + ", \"values\": [1.0, 2.0";
