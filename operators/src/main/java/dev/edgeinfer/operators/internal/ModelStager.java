@@ -63,6 +63,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private final ModelFetcher fetcher;
     private final long loadTimeoutMillis;
     private final InferenceMetrics metrics;
+    private final LatencyBudgetGate<IN, P> gate;
     private final ExecutorService executor;
     private final Map<String, Staged<IN, P>> staged = new HashMap<>();
     private final Map<String, SharedLoad<IN, P>> loads = new HashMap<>();
@@ -73,6 +74,13 @@ final class ModelStager<IN, P> implements AutoCloseable {
     /** @param metrics counts reloads for late records and how long records waited for a staging */
     ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
             long loadTimeoutMillis, InferenceMetrics metrics) {
+        this(factory, store, fetcher, threadName, loadTimeoutMillis, metrics, LatencyBudgetGate.unbounded());
+    }
+
+    /** @param gate chooses the variant each release is served by here, within the latency budget */
+    ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
+            long loadTimeoutMillis, InferenceMetrics metrics, LatencyBudgetGate<IN, P> gate) {
+        this.gate = gate;
         this.factory = factory;
         this.store = store;
         this.fetcher = fetcher;
@@ -157,7 +165,8 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private SharedLoad<IN, P> sharedLoad(ModelRelease release) {
         // The translator is built from the release (its metadata: labels, normalisation), so releases
         // share a session only if that is the same too.
-        String key = release.sha256() + "|" + release.uri() + "|" + new TreeMap<>(release.metadata());
+        String key = release.sha256() + "|" + release.uri() + "|" + new TreeMap<>(release.metadata()) + "|"
+                + release.variants();
         SharedLoad<IN, P> existing = loads.get(key);
         if (existing != null && !existing.handler().isCompletedExceptionally()) {
             return existing;
@@ -175,8 +184,25 @@ final class ModelStager<IN, P> implements AutoCloseable {
         return load;
     }
 
-    /** Runs on the staging thread: fetch (with retries, cache first), verify, load, warm up. */
+    /** Runs on the staging thread: the variant served here, chosen (and timed) by the latency-budget gate. */
     private ModelHandler<IN, P> load(ModelRelease release) throws Exception {
+        return gate.load(release, new LatencyBudgetGate.Loader<>() {
+            @Override
+            public void verify(ModelRelease file) throws Exception {
+                fetch(file).close();
+            }
+
+            @Override
+            public ModelHandler<IN, P> load(ModelRelease file) throws Exception {
+                try (ModelStore.Lease held = fetch(file)) {
+                    return factory.load(file, held.path());
+                }
+            }
+        });
+    }
+
+    /** Fetches one file (with retries, cache first) and verifies its size and sha256. */
+    private ModelStore.Lease fetch(ModelRelease release) throws Exception {
         ModelStore.Lease lease = null;
         for (int attempt = 1; lease == null; attempt++) {
             try {
@@ -188,9 +214,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
                 Thread.sleep(200L * attempt);
             }
         }
-        try (ModelStore.Lease held = lease) {
-            return factory.load(release, held.path());
-        }
+        return lease;
     }
 
     /**

@@ -37,7 +37,11 @@ public class ModelLoadException extends EdgeInferException {
         /** Inputs/outputs differ from the declared signature or from what the job feeds. */
         SIGNATURE_MISMATCH,
         /** The model loaded but failed on the warm-up batch (e.g. wrong output shape). */
-        WARMUP_FAILED
+        WARMUP_FAILED,
+        /** No variant of the release runs on this hardware (CPU flags, execution provider). */
+        UNSUPPORTED_HARDWARE,
+        /** No variant this hardware runs has a p99 batch latency within the job's latency budget. */
+        LATENCY_BUDGET
     }
 
     private final ModelId model;

@@ -144,4 +144,73 @@ public final class TestingOnnxModels {
         }
         return new SensorWindow(deviceId, eventTime, eventTime - WINDOW + 1, eventTime, eventTime, CHANNELS, values);
     }
+
+    /**
+     * A deliberately slow model with the sensor signature: {@code features[N, 32]} projected to
+     * {@code width} columns, then {@code layers} MatMuls by the {@code width x width} identity (one
+     * shared initializer, so the file stays small while every layer costs {@code 2 N width^2}
+     * flops), then summed to {@code score[N, 1]} through a sigmoid.
+     */
+    public static Path slowSensorModel(Path file, int width, int layers) throws IOException {
+        OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("slow-sensor-test");
+        g.addInput(valueInfo("features", FEATURES));
+        g.addOutput(valueInfo("score", 1));
+        float[] in = new float[FEATURES * width];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) (0.01 * Math.sin(i));
+        }
+        float[] identity = new float[width * width];
+        for (int i = 0; i < width; i++) {
+            identity[i * width + i] = 1f;
+        }
+        float[] out = new float[width];
+        Arrays.fill(out, 0.01f);
+        g.addInitializer(floats("W_in", in, FEATURES, width));
+        g.addInitializer(floats("W_id", identity, width, width));
+        g.addInitializer(floats("W_out", out, width, 1));
+        String x = "h0";
+        g.addNode(node("MatMul", "features", "W_in", x));
+        for (int l = 1; l <= layers; l++) {
+            g.addNode(node("MatMul", x, "W_id", "h" + l));
+            x = "h" + l;
+        }
+        g.addNode(node("MatMul", x, "W_out", "z"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Sigmoid").addInput("z").addOutput("score"));
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("edgeinfer-test")
+                .setGraph(g)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13))
+                .build();
+        return Files.write(file, model.toByteArray());
+    }
+
+    private static OnnxMl.NodeProto.Builder node(String op, String a, String b, String out) {
+        return OnnxMl.NodeProto.newBuilder().setOpType(op).addInput(a).addInput(b).addOutput(out);
+    }
+
+    private static OnnxMl.TensorProto floats(String name, float[] values, long rows, long cols) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .addDims(rows)
+                .addDims(cols);
+        for (float v : values) {
+            t.addFloatData(v);
+        }
+        return t.build();
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(String name, int width) {
+        OnnxMl.TensorShapeProto shape = OnnxMl.TensorShapeProto.newBuilder()
+                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width))
+                .build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape)))
+                .build();
+    }
 }
