@@ -61,6 +61,9 @@ public interface KafkaJobConfig {
 
     Duration loadTimeout();
 
+    /** The p99 budget per batch that chooses each release's variant per TaskManager; zero: none. */
+    Duration latencyBudget();
+
     int modelCacheKeepRecent();
 
     int batchMaxSize();

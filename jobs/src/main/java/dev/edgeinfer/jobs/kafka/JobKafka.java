@@ -109,7 +109,7 @@ public final class JobKafka {
 
     /**
      * The inference operator's settings every job takes from its shared configuration: the model
-     * served, ONNX Runtime options, lateness and load limits, where model bytes come from and
+     * served, ONNX Runtime options, lateness, load limits and the latency budget, where model bytes come from and
      * which keys must sign them, the model cache, micro-batching, and the operator's uid
      * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
      */
@@ -119,6 +119,7 @@ public final class JobKafka {
                 .setRunnerOptions(config.onnx())
                 .setAllowedLateness(config.allowedLateness())
                 .setLoadTimeout(config.loadTimeout())
+                .setLatencyBudget(config.latencyBudget())
                 .setSite(config.siteId(), jobName)
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))

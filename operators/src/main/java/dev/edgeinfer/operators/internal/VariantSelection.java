@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <pre>{@code
  * {"chosen":{"kind":"int8","sha256":"9d1e...","fidelity":0.995},"budgetMs":40.0,"batchSize":32,
- *  "hardware":"amd64 [avx512_vnni] [cpu]","measurements":[
+ *  "hardware":"amd64 [avx512_vnni] [cpu]","clock":"thread-cpu","measurements":[
  *    {"kind":"fp32","sha256":"3f2a...","outcome":"OVER_BUDGET","p99Ms":61.2,"runs":1},
  *    {"kind":"int8","sha256":"9d1e...","outcome":"FITS","p99Ms":31.0,"runs":30}]}
  * }</pre>
@@ -25,11 +25,17 @@ import java.util.List;
  * @param budgetMs the p99 budget per batch in milliseconds, or 0 when no budget is set
  * @param batchSize records per benchmarked batch (the job's maximum batch size)
  * @param hardware the hardware the choice holds for ({@link HardwareProfile#describe})
+ * @param clock what timed the runs: {@code thread-cpu} or {@code wall} ({@link LatencyBudgetGate})
  * @param measurements one per variant, in the order they were considered
  */
 @Internal
 record VariantSelection(
-        ModelVariant chosen, double budgetMs, int batchSize, String hardware, List<Measurement> measurements) {
+        ModelVariant chosen,
+        double budgetMs,
+        int batchSize,
+        String hardware,
+        String clock,
+        List<Measurement> measurements) {
 
     /** What happened to one variant. */
     enum Outcome {
@@ -60,6 +66,7 @@ record VariantSelection(
         o.put("budgetMs", budgetMs);
         o.put("batchSize", batchSize);
         o.put("hardware", hardware);
+        o.put("clock", clock);
         ArrayNode list = o.putArray("measurements");
         for (Measurement m : measurements) {
             ObjectNode n = list.addObject();

@@ -146,10 +146,20 @@ public final class TestingOnnxModels {
     }
 
     /**
-     * A deliberately slow model with the sensor signature: {@code features[N, 32]} projected to
-     * {@code width} columns, then {@code layers} MatMuls by the {@code width x width} identity (one
-     * shared initializer, so the file stays small while every layer costs {@code 2 N width^2}
-     * flops), then summed to {@code score[N, 1]} through a sigmoid.
+     * A deliberately slow model with the sensor signature, about 7 GFLOP per call whatever the
+     * batch size (some 60 ms of CPU on one core of a 2026 x86 server with AVX-512, several times
+     * that in wall time on a loaded host): far over any budget a test sets for the linear scorers
+     * (about a millisecond of CPU a batch at most). See {@link #slowSensorModel(Path, int, int)}.
+     */
+    public static Path slowSensorModel(Path file) throws IOException {
+        return slowSensorModel(file, 768, 8);
+    }
+
+    /**
+     * {@code h = features . W_in} ({@code [N, width]}), {@code G = tanh(h^T h)}, then
+     * {@code layers} times {@code G = tanh(G . G + 1)} ({@code 2 width^3} flops each, on tensors
+     * computed from the input, so nothing is folded or pre-packed, and bounded, so no denormals),
+     * and {@code score = sigmoid(h . (G . w_out))}. A small file, a big bill.
      */
     public static Path slowSensorModel(Path file, int width, int layers) throws IOException {
         OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("slow-sensor-test");
@@ -159,22 +169,24 @@ public final class TestingOnnxModels {
         for (int i = 0; i < in.length; i++) {
             in[i] = (float) (0.01 * Math.sin(i));
         }
-        float[] identity = new float[width * width];
-        for (int i = 0; i < width; i++) {
-            identity[i * width + i] = 1f;
-        }
         float[] out = new float[width];
-        Arrays.fill(out, 0.01f);
+        Arrays.fill(out, 0.001f);
         g.addInitializer(floats("W_in", in, FEATURES, width));
-        g.addInitializer(floats("W_id", identity, width, width));
         g.addInitializer(floats("W_out", out, width, 1));
-        String x = "h0";
-        g.addNode(node("MatMul", "features", "W_in", x));
+        g.addInitializer(floats("one", new float[] {1f}, 1, 1));
+        g.addNode(node("MatMul", "features", "W_in", "h"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Transpose").addInput("h").addOutput("hT"));
+        g.addNode(node("MatMul", "hT", "h", "g0raw"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Tanh").addInput("g0raw").addOutput("g0"));
+        String x = "g0";
         for (int l = 1; l <= layers; l++) {
-            g.addNode(node("MatMul", x, "W_id", "h" + l));
-            x = "h" + l;
+            g.addNode(node("MatMul", x, x, "sq" + l));
+            g.addNode(node("Add", "sq" + l, "one", "sum" + l));
+            g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Tanh").addInput("sum" + l).addOutput("g" + l));
+            x = "g" + l;
         }
-        g.addNode(node("MatMul", x, "W_out", "z"));
+        g.addNode(node("MatMul", x, "W_out", "v"));
+        g.addNode(node("MatMul", "h", "v", "z"));
         g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Sigmoid").addInput("z").addOutput("score"));
         OnnxMl.ModelProto model = OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(8)
@@ -195,10 +207,9 @@ public final class TestingOnnxModels {
                 .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                 .addDims(rows)
                 .addDims(cols);
-        for (float v : values) {
-            t.addFloatData(v);
-        }
-        return t.build();
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        return t.setRawData(com.google.protobuf.ByteString.copyFrom(raw.array())).build();
     }
 
     private static OnnxMl.ValueInfoProto valueInfo(String name, int width) {
