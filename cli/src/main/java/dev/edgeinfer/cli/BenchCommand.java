@@ -130,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchReport report = new BenchRunner(
                 new BenchRunner.Settings(scenario, rate, duration, local.parallelism, batch, delay, devices, warmup, backlog,
                         bareOrtDuration, !local.noRollover, local.rolloverLead, drainTimeout, bucket, local.workDir, local.seed, modelSize),
-                System.out).run();
+                System.out).runWith(workload);
         Path chartFile = chart;
         if (chartFile == null) {
             chartFile = json != null ? siblingPng(json) : Path.of("edgeinfer-bench.png");

@@ -143,7 +143,11 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     public List<ServedModel> buildModels(Path dir, PrintStream out) throws Exception {
         List<ServedModel> models = new ArrayList<>();
         if (model != null) {
-            Path file = model.toAbsolutePath().normalize();
+            // Into the models directory: the job only fetches file: URIs under its models root.
+            Path file = java.nio.file.Files.copy(model, dir.resolve(model.getFileName()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING)
+                    .toAbsolutePath()
+                    .normalize();
             Map<String, String> metadata = new java.util.TreeMap<>();
             ReleaseFactory.onnxMetadata(file).forEach((k, v) -> {
                 if (k.startsWith("image.") || k.equals("labels")) {
