@@ -74,6 +74,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Frames only: the CNN's square input and the frames' size in pixels, e.g. 96 or 224 (default: 96).")
     Integer modelSize;
 
+    @Option(names = "--model",
+            description = "With --scenario frames: serve this ONNX classifier (e.g. a variant written by `edgeinfer optimize`) "
+                    + "instead of the built CNNs, without rollover; give its input size as --model-size.")
+    Path model;
+
     @Option(names = "--bare-ort-duration", defaultValue = "5s", converter = DurationConverter.class,
             description = "How long bare ONNX Runtime is measured (default: ${DEFAULT-VALUE}).")
     Duration bareOrtDuration;
@@ -106,6 +111,12 @@ final class BenchCommand implements Callable<Integer> {
         BenchScenario<?, ?> workload;
         try {
             workload = BenchScenarios.forName(scenario, modelSize);
+            if (model != null) {
+                if (!(workload instanceof dev.edgeinfer.cli.bench.FrameBenchScenario frames)) {
+                    throw new IllegalArgumentException("--model applies to --scenario frames only");
+                }
+                frames.serving(model);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -122,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchReport report = new BenchRunner(
                 new BenchRunner.Settings(scenario, rate, duration, local.parallelism, batch, delay, devices, warmup, backlog,
                         bareOrtDuration, !local.noRollover, local.rolloverLead, drainTimeout, bucket, local.workDir, local.seed, modelSize),
-                System.out).run();
+                System.out).runWith(workload);
         Path chartFile = chart;
         if (chartFile == null) {
             chartFile = json != null ? siblingPng(json) : Path.of("edgeinfer-bench.png");

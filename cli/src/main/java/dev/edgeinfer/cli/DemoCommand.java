@@ -69,6 +69,17 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fps", defaultValue = "30", description = "With --frames: frames per second per camera (default: ${DEFAULT-VALUE}).")
     double fps;
 
+    @Option(names = "--optimize",
+            description = "With --frames: v1 is a MobileNetV2-style CNN published with its variants (fp32, int8, "
+                    + "int8-reduced-range, pruned-50, made by `edgeinfer optimize`); each subtask serves the most faithful "
+                    + "variant within model.latency-budget, named in every result and in the report.")
+    boolean optimize;
+
+    @Option(names = "--latency-budget", converter = DurationConverter.class,
+            description = "With --frames: model.latency-budget (p99 per batch). With --optimize, default: 3x the fp32 "
+                    + "model's measured per-frame p50 times the batch size, plus 50 ms.")
+    java.time.Duration latencyBudget;
+
     @Option(names = "--model-size", defaultValue = "96",
             description = "With --frames: the CNN's input height and width, e.g. 96 or 224 (default: ${DEFAULT-VALUE}).")
     int modelSize;
@@ -97,7 +108,8 @@ final class DemoCommand implements Callable<Integer> {
                     new picocli.CommandLine(this), "--parallelism, --cameras, --fps and --model-size must be positive");
         }
         return new FrameDemo(new FrameDemo.Settings(duration, local.parallelism, cameras, fps, 160, 120,
-                modelSize, malformed, local.seed, delivery, drainTimeout, local.workDir, !local.noRollover, local.rolloverLead), System.out).run();
+                modelSize, malformed, local.seed, delivery, drainTimeout, local.workDir, !local.noRollover, local.rolloverLead,
+                optimize, latencyBudget), System.out).run();
     }
 
     /** Writes {@code --report} if asked; 0 when the run passed, else 1. */

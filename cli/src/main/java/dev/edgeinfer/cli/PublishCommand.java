@@ -5,6 +5,7 @@ import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
 import dev.edgeinfer.broadcast.fetch.BlobPublisher;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelVariant;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
@@ -39,7 +40,9 @@ import java.util.concurrent.Callable;
             "The release is described from --file (sha256, size, file: URI, input/output signature read",
             "with ONNX Runtime); the file must be readable at the same path on every TaskManager.",
             "Versions are immutable ids: publishing a version that is already on the topic with other",
-            "bytes is refused (exit code 2). Re-publishing the same bytes schedules another activation."
+            "bytes is refused (exit code 2). Re-publishing the same bytes schedules another activation.",
+            "With --variants DIR (an `edgeinfer optimize --out` directory) one version carries several files",
+            "(fp32, int8, pruned, ...), signed as a whole; each site picks one within model.latency-budget."
         })
 final class PublishCommand implements Callable<Integer> {
 
@@ -54,8 +57,14 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--version", required = true, description = "Version label of this file, e.g. v2 (an immutable id).")
     String version;
 
-    @Option(names = "--file", required = true, description = "The ONNX model file.")
+    @Option(names = "--file", description = "The ONNX model file (or --variants).")
     Path file;
+
+    @Option(names = "--variants",
+            description = "Publish an `edgeinfer optimize` output directory as one release with variants (fp32, int8, "
+                    + "pruned, ... with the kinds and fidelity of its report.json); each site serves the most faithful "
+                    + "variant its hardware runs within its model.latency-budget. Instead of --file.")
+    Path variants;
 
     @Option(names = "--canary", defaultValue = "100",
             description = "Share of keys (1..100) this activation takes; the others keep the previous full version "
@@ -98,10 +107,25 @@ final class PublishCommand implements Callable<Integer> {
         String model = target.model;
         String topic = target.topic;
         String bootstrap = target.bootstrap;
+        if ((file == null) == (variants == null)) {
+            throw new CommandLine.ParameterException(cmd, "give exactly one of --file (one ONNX file) and --variants "
+                    + "(an `edgeinfer optimize` output directory)");
+        }
+        if (variants != null && (inline || uri != null)) {
+            throw new CommandLine.ParameterException(cmd, "--variants publishes each variant's file: URI; "
+                    + "--inline and --uri apply to --file only");
+        }
         return ReleaseCommandSupport.exitCode("publish", err, () -> {
             ModelRelease release;
             try {
-                release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
+                if (variants != null) {
+                    OptimizedRelease.Described described =
+                            OptimizedRelease.describe(variants, model, version, activationTime, canary, publisher, now);
+                    described.skipped().forEach(skip -> out.printf("  left out     %s%n", skip));
+                    release = described.release();
+                } else {
+                    release = ReleaseFactory.fromFile(model, version, file, activationTime, canary, publisher, now);
+                }
                 if (inline && uri != null) {
                     throw new CommandLine.ParameterException(cmd, "--inline and --uri are mutually exclusive");
                 }
@@ -139,6 +163,11 @@ final class PublishCommand implements Callable<Integer> {
             out.printf("  release id   %s%n", release.releaseId());
             out.printf(Locale.ROOT, "  sha256       %s...  (%,d bytes)%n", release.sha256().substring(0, 12), release.sizeBytes());
             out.printf("  uri          %s%n", release.uri());
+            for (ModelVariant v : release.variants()) {
+                out.printf(Locale.ROOT, "  variant      %-20s sha256 %s...  %,d bytes  fidelity %.3f  cpu %s%n", v.kind(),
+                        v.sha256().substring(0, 12), v.sizeBytes(), v.fidelity(),
+                        v.cpuFlagsAnyOf().isEmpty() ? "any" : "one of " + v.cpuFlagsAnyOf());
+            }
             out.printf("  activates at %s (event time %d), %s%n",
                     release.activateAtIso(), release.activateAt(), ReleaseCommandSupport.relative(release.activateAt(), now));
             out.printf("  share        %s%n", ReleaseCommandSupport.canaryShare(release, timeline));

@@ -145,6 +145,7 @@ public final class VersionedInference<IN, P, OUT> {
         private Duration batchMaxDelay = Duration.ZERO;
         private ModelHandlerFactory<IN, P> handlerFactory;
         private StagingLimits stagingLimits = StagingLimits.DEFAULTS;
+        private Duration latencyBudget = Duration.ZERO;
 
         Builder() {}
 
@@ -155,6 +156,23 @@ public final class VersionedInference<IN, P, OUT> {
          */
         public Builder<IN, P, OUT> setStagingLimits(StagingLimits stagingLimits) {
             this.stagingLimits = Objects.requireNonNull(stagingLimits, "stagingLimits");
+            return this;
+        }
+
+        /**
+         * The p99 latency one batch of {@code batch.max-size} records may take: while staging a
+         * release, each TaskManager times the variants its hardware runs and serves the most
+         * faithful one within it; if none fits (a single-file release: if its file does not) the
+         * release is rejected there with {@code LATENCY_BUDGET} and the current version keeps
+         * serving. {@link Duration#ZERO} (the default): no budget, nothing timed, the most faithful
+         * runnable variant serves. Timing uses the adapter's warm-up records.
+         */
+        public Builder<IN, P, OUT> setLatencyBudget(Duration latencyBudget) {
+            Objects.requireNonNull(latencyBudget, "latencyBudget");
+            if (latencyBudget.isNegative()) {
+                throw new IllegalArgumentException("latency budget must be >= 0 (0: none), got " + latencyBudget);
+            }
+            this.latencyBudget = latencyBudget;
             return this;
         }
 
@@ -322,6 +340,10 @@ public final class VersionedInference<IN, P, OUT> {
             require(resultType, "setResultType(MyResult.class)");
             require(eventTime, "setEventTime(record -> epochMillis): versions are chosen by event time");
             require(routingKey, "setRoutingKey(record -> key): canary buckets need a stable key");
+            if (!latencyBudget.isZero() && adapter == null) {
+                throw new IllegalStateException("missing: call setAdapter(...): the latency budget times batches of"
+                        + " the adapter's warm-up records");
+            }
             if (allowedLateness.isNegative()) {
                 throw new IllegalArgumentException("allowed lateness must be >= 0, got " + allowedLateness);
             }
@@ -343,7 +365,8 @@ public final class VersionedInference<IN, P, OUT> {
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis(),
                     handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
-                    stagingLimits);
+                    stagingLimits,
+                    latencyBudget.toNanos());
             return new VersionedInference<>(settings, resultType, uid);
         }
 

@@ -90,6 +90,11 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
         return run(BenchScenarios.forName(settings.scenario(), settings.modelSize()));
     }
 
+    /** Runs {@code workload} (the scenario the settings name, configured further, e.g. to serve one model file). */
+    public BenchReport runWith(BenchScenario<?, ?> workload) throws Exception {
+        return run(workload);
+    }
+
     private <IN, P> BenchReport run(BenchScenario<IN, P> scenario) throws Exception {
         int devices = settings.devices() != null ? settings.devices() : scenario.devices(settings.rate());
         if (devices < LoadSchedule.minDevices(settings.rate())) {

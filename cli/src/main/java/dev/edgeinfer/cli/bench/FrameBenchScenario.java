@@ -1,5 +1,7 @@
 package dev.edgeinfer.cli.bench;
 
+import dev.edgeinfer.broadcast.release.ModelId;
+import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.jobs.config.FrameJobConfig;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
@@ -9,6 +11,7 @@ import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
 import dev.edgeinfer.operators.frames.TopK;
+import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.simulation.frames.SyntheticFrames;
 import dev.edgeinfer.simulation.models.FrameModelFactory;
 import dev.edgeinfer.simulation.models.FrameModelFactory.BuiltFrameModel;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -58,9 +62,20 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     private final int size;
     private final Topics topics;
+    /** A model file to serve instead of the built CNNs (e.g. a variant from `edgeinfer optimize`), or null. */
+    private Path model;
 
     public FrameBenchScenario() {
         this(DEFAULT_MODEL_SIZE);
+    }
+
+    /**
+     * Serves {@code modelFile} (one [N,3,H,W] classifier with {@code image.*}/{@code labels}
+     * ONNX metadata, as {@code optimize} writes its variants) instead of the built CNNs; no rollover.
+     */
+    public FrameBenchScenario serving(Path modelFile) {
+        this.model = modelFile;
+        return this;
     }
 
     /** @param modelSize model input and frame size, pixels per side (96 or 224 are the documented ones) */
@@ -127,6 +142,23 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     @Override
     public List<ServedModel> buildModels(Path dir, PrintStream out) throws Exception {
         List<ServedModel> models = new ArrayList<>();
+        if (model != null) {
+            // Into the models directory: the job only fetches file: URIs under its models root.
+            Path file = java.nio.file.Files.copy(model, dir.resolve(model.getFileName()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING)
+                    .toAbsolutePath()
+                    .normalize();
+            Map<String, String> metadata = new java.util.TreeMap<>();
+            ReleaseFactory.onnxMetadata(file).forEach((k, v) -> {
+                if (k.startsWith("image.") || k.equals("labels")) {
+                    metadata.put(k, v);
+                }
+            });
+            ModelId id = ModelId.of(FrameModelFactory.DEFAULT_NAME, "v1", Sha256.of(file));
+            out.printf(Locale.ROOT, "      %s  (%s; release metadata %s)%n", id, file, metadata.keySet());
+            models.add(new ServedModel(id, file, metadata));
+            return models;
+        }
         for (FrameModelFactory.Spec spec : List.of(FrameModelFactory.Spec.v1(), FrameModelFactory.Spec.v2())) {
             BuiltFrameModel m = FrameModelFactory.build(spec.withSize(size, size), dir);
             out.printf(Locale.ROOT, "      %s  (CNN [N,3,%d,%d] -> %d classes; release metadata %s)%n",

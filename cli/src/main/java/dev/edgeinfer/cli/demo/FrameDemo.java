@@ -42,7 +42,8 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
     /** Demo settings (the CLI's flags). */
     public record Settings(Duration duration, int parallelism, int cameras, double fps, int frameWidth,
             int frameHeight, int modelSize, double badFraction, long seed, KafkaJobOptions.DeliveryGuarantee delivery,
-            Duration drainTimeout, Path workDir, boolean rollover, Duration rolloverLead) {}
+            Duration drainTimeout, Path workDir, boolean rollover, Duration rolloverLead, boolean optimize,
+            Duration latencyBudget) {}
 
     public FrameDemo(Settings settings, PrintStream out) {
         super(settings, out);
@@ -74,15 +75,32 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
             conf.set(FrameJobOptions.STARTING_OFFSETS, KafkaJobOptions.StartingOffsets.EARLIEST);
             conf.set(KafkaJobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(2));
             conf.set(FrameJobOptions.MAX_RECORD_BYTES, 256 * 1024);
+            VariantDemo.Prepared optimized = null;
+            if (settings.optimize()) {
+                out.println("      --optimize: a MobileNetV2-style v1 and its variants (edgeinfer optimize)");
+                optimized = VariantDemo.prepare(v1.file().getParent(), size, conf.get(KafkaJobOptions.BATCH_MAX_SIZE),
+                        settings.latencyBudget(), conf.get(FrameJobOptions.MODEL_NAME), out);
+                conf.set(KafkaJobOptions.MODEL_LATENCY_BUDGET, optimized.budget());
+            } else if (settings.latencyBudget() != null) {
+                conf.set(KafkaJobOptions.MODEL_LATENCY_BUDGET, settings.latencyBudget());
+            }
             FrameJobConfig config = FrameJobConfig.from(conf);
 
             ControlTopic control = new ControlTopic(kafka.bootstrapServers(), config.controlTopic());
             List<ModelRelease> published = new ArrayList<>();
-            ModelRelease first = ReleaseSigning.sign(ReleaseFactory.fromFile(config.modelName(), "v1", v1.file(), 0L, 100,
-                    "edgeinfer-demo", System.currentTimeMillis(), v1.releaseMetadata()), signingKey);
+            ModelRelease first = ReleaseSigning.sign(optimized != null ? optimized.release()
+                    : ReleaseFactory.fromFile(config.modelName(), "v1", v1.file(), 0L, 100, "edgeinfer-demo",
+                            System.currentTimeMillis(), v1.releaseMetadata()), signingKey);
             control.publish(first);
             published.add(first);
             out.printf("[3/5] published %s v1 with metadata %s (signed by %s)%n", first.model(), first.metadata(), first.signedBy());
+            for (var variant : first.variants()) {
+                out.printf("      variant %s%n", variant.describe());
+            }
+            if (optimized != null) {
+                out.printf(Locale.ROOT, "      model.latency-budget %.1f ms per batch of %d%n", optimized.budget().toNanos() / 1e6,
+                        config.batchMaxSize());
+            }
 
             out.print("[4/5] starting the Flink job on a local MiniCluster ... ");
             JobClient job = LocalCluster.startJob(settings.parallelism(), env -> FrameClassificationJob.build(env, config), FrameClassificationJob.JOB_NAME);
@@ -132,7 +150,10 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                     throw new IllegalStateException("unreadable or unknown output: " + tracker.unreadable() + ", "
                             + tracker.unknownFrames() + " results for frames never sent");
                 }
-                FrameDemoReport report = report(cameras, tracker, published, first, next, producer.startWallMs(), lead, started, v1, v2);
+                FrameDemoReport.Variants variants = optimized == null ? null : VariantDemo.summarize(first,
+                        optimized.budget(), tracker.statuses(), tracker.perVersionSha256());
+                FrameDemoReport report = report(cameras, tracker, published, first, next, producer.startWallMs(), lead,
+                        started, v1, v2, variants);
                 printSummary(report);
                 return report;
             }
@@ -141,7 +162,7 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
 
     private FrameDemoReport report(FrameFleetSimulator cameras, FrameResultTracker tracker, List<ModelRelease> published,
             ModelRelease first, ModelRelease next, long produceStartWall, Duration lead, long started,
-            BuiltFrameModel v1, BuiltFrameModel v2) {
+            BuiltFrameModel v1, BuiltFrameModel v2, FrameDemoReport.Variants variants) {
         Map<String, Long> perVersion = new TreeMap<>();
         Map<String, Double> accuracyPerVersion = new TreeMap<>();
         long correct = 0;
@@ -168,7 +189,8 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                         settings.cameras(), settings.fps(), settings.frameWidth() + "x" + settings.frameHeight(),
                         settings.modelSize() + "x" + settings.modelSize(),
                         v1.id() + (next == null ? "" : " -> " + v2.id()),
-                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")),
+                variants);
     }
 
     private void progress(FrameFleetSimulator cameras, FrameResultTracker tracker, long elapsedMs) {
@@ -200,6 +222,13 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                     ro.minEventTimeNew() == null ? "-" : String.valueOf(ro.minEventTimeNew() - ro.activateAt()), ro.misrouted());
         }
         out.printf("  model status     %s%n", r.statusCounts());
+        if (r.variants() != null) {
+            FrameDemoReport.Variants v = r.variants();
+            out.printf(Locale.ROOT, "  variants         chosen %s (budget %.1f ms); per subtask %s; v1 results by sha256 %s, "
+                    + "naming another %d%n", v.chosen(), v.budgetMs(), v.perSubtask(), v.resultsPerSha256(),
+                    v.resultsNotNamingChosen());
+            v.measurements().forEach(m -> out.printf("                   %s%n", m));
+        }
         out.println(r.ok() ? "  verdict          OK: every good frame classified once by the version the timeline assigns, every bad frame dead-lettered"
                 : "  verdict          FAILED: " + r.lost() + " frames lost, " + (r.malformedInjected() - r.deadLettered())
                         + " bad frames not dead-lettered" + (r.rollover() != null && r.rollover().misrouted() > 0 ? ", misrouted results" : ""));

@@ -1,5 +1,6 @@
 package dev.edgeinfer.cli.demo;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Map;
  * @param latencyMs frame produced → its result readable by a consumer
  * @param deadLetterReasons dead letters per reason
  * @param rollover the v1 → v2 switch checked against the release timeline (null without rollover)
+ * @param variants with {@code --optimize}: the variant each subtask chose for the multi-variant v1
+ *     and what it measured (null otherwise)
  */
 public record FrameDemoReport(
         long inputs,
@@ -37,7 +40,30 @@ public record FrameDemoReport(
         Map<String, Long> deadLetterReasons,
         Rollover rollover,
         Map<String, Long> statusCounts,
-        Run run) implements DemoReport {
+        Run run,
+        Variants variants) implements DemoReport {
+
+    /**
+     * The variant choice of a multi-variant release.
+     *
+     * @param chosen {@code kind@sha256} every subtask chose, or null when they differ or none did
+     * @param perSubtask the choice per subtask index
+     * @param measurements what the (first reporting) TaskManager measured, as on the status topic
+     * @param offered the release's variants ({@code kind sha256-prefix (fidelity)})
+     * @param budgetMs {@code model.latency-budget}
+     * @param resultsPerSha256 the release's results per sha256 they name
+     * @param resultsNotNamingChosen the release's results naming another sha256 than the chosen one
+     * @param rejectedBySubtask reasons of subtasks that rejected the release (e.g. LATENCY_BUDGET)
+     */
+    public record Variants(String chosen, Map<Integer, String> perSubtask, List<Map<String, Object>> measurements,
+            List<String> offered, double budgetMs, Map<String, Long> resultsPerSha256, long resultsNotNamingChosen,
+            Map<String, String> rejectedBySubtask) {
+
+        /** Every subtask chose the same variant and every result of the release names it. */
+        public boolean ok() {
+            return chosen != null && resultsNotNamingChosen == 0 && rejectedBySubtask.isEmpty();
+        }
+    }
 
     /** How the demo ran. */
     public record Run(double durationSeconds, int parallelism, int cameras, double fps, String frameSize,
@@ -46,7 +72,8 @@ public record FrameDemoReport(
     /** Whether nothing was lost, every bad frame was dead-lettered and no result was misrouted. */
     @Override
     public boolean ok() {
-        return lost == 0 && deadLettered == malformedInjected && (rollover == null || rollover.misrouted() == 0);
+        return lost == 0 && deadLettered == malformedInjected && (rollover == null || rollover.misrouted() == 0)
+                && (variants == null || variants.ok());
     }
 
 }

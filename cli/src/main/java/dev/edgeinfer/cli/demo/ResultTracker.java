@@ -58,6 +58,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
     private final List<ModelStatus> statuses = new ArrayList<>();
     private final Set<String> seen = new HashSet<>();
     private final Map<String, Long> perVersion = new TreeMap<>();
+    private final Map<String, Long> perVersionSha256 = new TreeMap<>();
     private final Map<String, Long> deadLetterReasons = new TreeMap<>();
     private final Histogram intervalLatency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final List<String> unreadable = new ArrayList<>();
@@ -125,6 +126,7 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
         latencyByProduction.record(result.sourceTimestamp(), micros);
         String version = result.model().version();
         perVersion.merge(version, 1L, Long::sum);
+        perVersionSha256.merge(version + "@" + result.model().sha256(), 1L, Long::sum);
         samples.add(onDistinctResult(result, version, micros));
     }
 
@@ -164,6 +166,11 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
 
     public synchronized Map<String, Long> deadLetterReasons() {
         return new TreeMap<>(deadLetterReasons);
+    }
+
+    /** Distinct results per {@code version@sha256} they name (a variant's sha256 for a multi-variant release). */
+    public synchronized Map<String, Long> perVersionSha256() {
+        return new TreeMap<>(perVersionSha256);
     }
 
     /** Distinct results per model version. */

@@ -62,7 +62,8 @@ public record FrameJobConfig(
         Duration batchMaxDelay,
         java.util.Map<String, String> kafkaProperties,
         dev.edgeinfer.operators.model.StagingLimits stagingLimits,
-        java.util.Set<String> httpAllowedHosts) implements KafkaJobConfig {
+        java.util.Set<String> httpAllowedHosts,
+        Duration latencyBudget) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
@@ -113,6 +114,7 @@ public record FrameJobConfig(
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
                 JobConfigReader.kafkaProperties(conf),
                 JobConfigReader.stagingLimits(conf),
-                JobConfigReader.httpAllowedHosts(conf));
+                JobConfigReader.httpAllowedHosts(conf),
+                nonNegativeDuration(conf, MODEL_LATENCY_BUDGET));
     }
 }

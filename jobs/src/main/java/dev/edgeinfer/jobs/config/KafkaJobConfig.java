@@ -67,6 +67,9 @@ public interface KafkaJobConfig {
     /** Hosts {@code http(s):} releases may fetch from; empty: none. */
     java.util.Set<String> httpAllowedHosts();
 
+    /** The p99 budget per batch that chooses each release's variant per TaskManager; zero: none. */
+    Duration latencyBudget();
+
     int modelCacheKeepRecent();
 
     int batchMaxSize();

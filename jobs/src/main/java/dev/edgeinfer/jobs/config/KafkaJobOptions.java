@@ -124,6 +124,12 @@ public final class KafkaJobOptions {
                     .defaultValue(Duration.ofMinutes(5))
                     .withDescription("Longest time a record may wait for the version it needs to finish loading before the task fails over.");
 
+    public static final ConfigOption<Duration> MODEL_LATENCY_BUDGET =
+            ConfigOptions.key("model.latency-budget")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription("p99 latency one batch of batch.max-size records may take. While staging a release, each TaskManager times the variants its hardware runs (once per JVM, shared by the job's subtasks) and serves the most faithful one within this; if none fits (for a single-file release: if its file does not), the release is REJECTED there with LATENCY_BUDGET and the current version keeps serving. 0: no budget, nothing timed, the most faithful variant the hardware runs serves.");
+
     public static final ConfigOption<String> TRUSTED_KEYS =
             ConfigOptions.key("model.trusted-keys")
                     .stringType()

@@ -62,7 +62,8 @@ public record SensorJobConfig(
         Duration batchMaxDelay,
         java.util.Map<String, String> kafkaProperties,
         dev.edgeinfer.operators.model.StagingLimits stagingLimits,
-        java.util.Set<String> httpAllowedHosts) implements KafkaJobConfig {
+        java.util.Set<String> httpAllowedHosts,
+        Duration latencyBudget) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
@@ -132,6 +133,7 @@ public record SensorJobConfig(
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
                 JobConfigReader.kafkaProperties(conf),
                 JobConfigReader.stagingLimits(conf),
-                JobConfigReader.httpAllowedHosts(conf));
+                JobConfigReader.httpAllowedHosts(conf),
+                nonNegativeDuration(conf, MODEL_LATENCY_BUDGET));
     }
 }

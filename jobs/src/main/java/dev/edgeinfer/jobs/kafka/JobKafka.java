@@ -110,7 +110,7 @@ public final class JobKafka {
 
     /**
      * The inference operator's settings every job takes from its shared configuration: the model
-     * served, ONNX Runtime options, lateness and load limits, where model bytes come from and
+     * served, ONNX Runtime options, lateness, load limits and the latency budget, where model bytes come from and
      * which keys must sign them, the model cache, micro-batching, and the operator's uid
      * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
      */
@@ -121,6 +121,7 @@ public final class JobKafka {
                 .setAllowedLateness(config.allowedLateness())
                 .setLoadTimeout(config.loadTimeout())
                 .setStagingLimits(config.stagingLimits())
+                .setLatencyBudget(config.latencyBudget())
                 .setSite(config.siteId(), jobName)
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))

@@ -5,13 +5,11 @@ import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 
 import java.io.Serializable;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * One activation of one model version: "from event time {@code activateAt} on, score
@@ -70,6 +68,11 @@ import java.util.regex.Pattern;
  *     entries, keys 1..200 characters without whitespace or control characters, values at most
  *     {@value #MAX_METADATA_VALUE_CHARS} characters. Covered by the signature (see
  *     {@link ReleaseSigning#canonicalBytes}); not part of {@link #releaseId()}.
+ * @param variants the files of this version to choose from per site ({@link ModelVariant}: fp32,
+ *     int8, pruned, ...), or empty for a single-file release; never {@code null}. When present, one
+ *     of them is the release's own {@code sha256}/{@code uri}/{@code sizeBytes} file (the
+ *     reference, which readers unaware of variants serve). Signed with the release; not part of
+ *     {@link #releaseId()}.
  */
 public record ModelRelease(
         String model,
@@ -84,12 +87,12 @@ public record ModelRelease(
         long publishedAt,
         String signedBy,
         String signatureBase64,
-        Map<String, String> metadata)
+        Map<String, String> metadata,
+        List<ModelVariant> variants)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     /** Most metadata entries a release may carry. */
     public static final int MAX_METADATA_ENTRIES = 64;
     /** Longest metadata value, in characters. */
@@ -111,24 +114,8 @@ public record ModelRelease(
     public ModelRelease {
         ReleaseChecks.requireLabel("model", model);
         ReleaseChecks.requireLabel("version", version);
-        if (sha256 == null) {
-            throw InvalidReleaseException.missing("sha256");
-        }
-        if (!SHA256_HEX.matcher(sha256).matches()) {
-            throw InvalidReleaseException.invalid("sha256", sha256, "must be 64 lower-case hex characters");
-        }
-        if (uri == null) {
-            throw InvalidReleaseException.missing("uri");
-        }
-        try {
-            if (!new URI(uri).isAbsolute()) {
-                throw InvalidReleaseException.invalid("uri", uri, "must be an absolute URI with a scheme (file:, https:, kafka:...)");
-            }
-        } catch (URISyntaxException e) {
-            throw new InvalidReleaseException(
-                    InvalidReleaseException.Reason.INVALID_FIELD, "uri", uri,
-                    "uri is not a valid URI, got '" + uri + "': " + e.getMessage(), e);
-        }
+        ReleaseChecks.requireSha256("sha256", sha256);
+        ReleaseChecks.requireAbsoluteUri("uri", uri);
         if (sizeBytes <= 0) {
             throw InvalidReleaseException.invalid("sizeBytes", sizeBytes, "must be > 0");
         }
@@ -153,6 +140,15 @@ public record ModelRelease(
         }
         ReleaseChecks.checkSigning(signedBy, signatureBase64);
         metadata = ReleaseChecks.checkMetadata(metadata);
+        variants = ReleaseChecks.checkVariants(variants, sha256, uri, sizeBytes);
+    }
+
+    /** A release without variants (a single file); same as the canonical constructor with no {@code variants}. */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            String signedBy, String signatureBase64, Map<String, String> metadata) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64, metadata, List.of());
     }
 
     /**
@@ -189,6 +185,26 @@ public record ModelRelease(
     /** This release without a signature. */
     public ModelRelease unsigned() {
         return isSigned() ? toBuilder().unsigned().build() : this;
+    }
+
+    /** Whether this release carries {@link #variants()} to choose from. */
+    public boolean hasVariants() {
+        return !variants.isEmpty();
+    }
+
+    /** The files a site may choose from: {@link #variants()}, or the single file as the only one. */
+    public List<ModelVariant> candidates() {
+        return hasVariants() ? variants : List.of(ModelVariant.referenceOf(this));
+    }
+
+    /**
+     * This release as the single file {@code variant} (its sha256, URI and size; no variants,
+     * unsigned): what a site fetches, verifies and loads once it chose that variant, and whose
+     * {@link #modelId()} its results carry. Not a release to publish.
+     */
+    public ModelRelease forVariant(ModelVariant variant) {
+        return toBuilder().unsigned().sha256(variant.sha256()).uri(variant.uri()).sizeBytes(variant.sizeBytes())
+                .variants(List.of()).build();
     }
 
     /** The model identity (name, version, sha256) that results scored by this release carry. */
@@ -234,7 +250,8 @@ public record ModelRelease(
                 .signature(signature).activateAt(activateAt).canaryPercent(canaryPercent)
                 .publisher(publisher).publishedAt(publishedAt)
                 .signedBy(signedBy).signatureBase64(signatureBase64)
-                .metadata(metadata);
+                .metadata(metadata)
+                .variants(variants);
     }
 
     /** The metadata value for {@code key}, or {@code null}. */
@@ -257,6 +274,7 @@ public record ModelRelease(
         private String signedBy;
         private String signatureBase64;
         private final TreeMap<String, String> metadata = new TreeMap<>();
+        private List<ModelVariant> variants = List.of();
 
         private Builder() {}
 
@@ -282,13 +300,15 @@ public record ModelRelease(
         }
         /** Adds or replaces one metadata entry. */
         public Builder putMetadata(String key, String value) { this.metadata.put(key, value); return this; }
+        /** The files to choose from per site (one must be this release's own file); null or empty: none. */
+        public Builder variants(List<ModelVariant> variants) { this.variants = variants == null ? List.of() : variants; return this; }
         /** Drops the signature (e.g. before changing fields and signing again). */
         public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
         /** @throws InvalidReleaseException if any field is missing or invalid */
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
-                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata);
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata, variants);
         }
     }
 }

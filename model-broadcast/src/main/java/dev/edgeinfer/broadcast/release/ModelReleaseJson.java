@@ -33,6 +33,12 @@ import java.util.TreeMap;
  * order) and was likewise added without a schema bump. It is signed; see
  * {@link ReleaseSigning#canonicalBytes(ModelRelease)}.
  *
+ * <p>{@code variants} is optional as well (absent = a single-file release; see
+ * {@link ModelVariantJson} for its form), added without a schema bump: a reader unaware of it
+ * serves the reference file named by {@code sha256}/{@code uri}, and cannot verify the signature
+ * of a signed multi-variant release (it covers the variants), so it refuses such a release where
+ * it checks signatures.
+ *
  * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
  * that ignore it still read every field correctly, they just cannot check the signature. The
  * signature covers {@link ReleaseSigning#canonicalBytes(ModelRelease)}, never these JSON bytes,
@@ -92,6 +98,7 @@ public final class ModelReleaseJson {
             ObjectNode metadata = o.putObject("metadata");
             r.metadata().forEach(metadata::put);
         }
+        ModelVariantJson.write(o, r.variants());
         return JsonFields.write(o);
     }
 
@@ -152,7 +159,7 @@ public final class ModelReleaseJson {
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
                 ModelSignature.declared(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64, metadata);
+                signedBy, signatureBase64, metadata, ModelVariantJson.read(o));
     }
 
     private static Map<String, String> readMetadata(ObjectNode o) {

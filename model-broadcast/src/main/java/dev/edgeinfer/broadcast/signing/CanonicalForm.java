@@ -1,6 +1,7 @@
 package dev.edgeinfer.broadcast.signing;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelVariant;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 
 import org.apache.flink.annotation.Internal;
@@ -26,8 +27,12 @@ final class CanonicalForm {
     static byte[] of(ModelRelease r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            boolean withMetadata = !r.metadata().isEmpty();
-            out.write((withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX).getBytes(StandardCharsets.US_ASCII));
+            boolean withVariants = r.hasVariants();
+            boolean withMetadata = withVariants || !r.metadata().isEmpty();
+            String prefix = withVariants
+                    ? ReleaseSigning.CANONICAL_PREFIX_V3
+                    : withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX;
+            out.write(prefix.getBytes(StandardCharsets.US_ASCII));
             str(out, r.model());
             str(out, r.version());
             str(out, r.sha256());
@@ -45,6 +50,9 @@ final class CanonicalForm {
                     str(out, e.getKey());
                     str(out, e.getValue());
                 }
+            }
+            if (withVariants) {
+                variants(out, r.variants());
             }
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);
@@ -73,6 +81,22 @@ final class CanonicalForm {
             return out;
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("release field is not valid Unicode (unpaired surrogate): cannot be signed", e);
+        }
+    }
+
+    private static void variants(DataOutputStream out, List<ModelVariant> variants) throws IOException {
+        out.writeInt(variants.size());
+        for (ModelVariant v : variants) {
+            str(out, v.kind());
+            str(out, v.sha256());
+            str(out, v.uri());
+            out.writeLong(v.sizeBytes());
+            out.writeInt(v.cpuFlagsAnyOf().size());
+            for (String flag : v.cpuFlagsAnyOf()) {
+                str(out, flag);
+            }
+            str(out, v.executionProvider());
+            out.writeLong(Double.doubleToLongBits(v.fidelity()));
         }
     }
 

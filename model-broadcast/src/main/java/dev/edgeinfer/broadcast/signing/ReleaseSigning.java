@@ -65,6 +65,16 @@ import java.util.Base64;
  * u32(count), then per entry: str(key) str(value)
  * </pre>
  *
+ * A release with {@code variants} is signed in the v3 form: prefix {@code "edgeinfer-release-v3\n"},
+ * the v2 body (metadata count always written, 0 when there is none), then every variant in order:
+ *
+ * <pre>
+ * u32(count), then per variant: str(kind) str(sha256) str(uri) i64(sizeBytes)
+ *   u32(flag count) str(flag)... str(executionProvider) i64(IEEE-754 bits of fidelity)
+ * </pre>
+ *
+ * so the signature covers every variant's bytes (through its sha256), source and claims: one
+ * tampered variant makes the whole release fail verification.
  * A release without metadata keeps the v1 form byte for byte, so every signature made before
  * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
  * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
@@ -88,6 +98,8 @@ public final class ReleaseSigning {
     public static final String CANONICAL_PREFIX = "edgeinfer-release-v1\n";
     /** The prefix of the canonical form of releases that carry metadata. */
     public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
+    /** The prefix of the canonical form of releases that carry variants. */
+    public static final String CANONICAL_PREFIX_V3 = "edgeinfer-release-v3\n";
     /** JCA name of the only supported algorithm. */
     public static final String ALGORITHM = "Ed25519";
 

@@ -22,6 +22,8 @@ import java.util.List;
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
  * builder checked it. Serialized with the job graph. {@code adapter} and {@code runnerOptions}
  * configure the default ONNX {@code handlerFactory}; a custom factory need not use them.
+ * {@code latencyBudgetNanos}: the p99 budget per batch that chooses each release's variant
+ * ({@link LatencyBudgetGate}), 0 for none.
  */
 @Internal
 public record InferenceSettings<IN, P, OUT>(
@@ -47,7 +49,8 @@ public record InferenceSettings<IN, P, OUT>(
             int batchMaxSize,
             long batchMaxDelayMillis,
             ModelHandlerFactory<IN, P> handlerFactory,
-            StagingLimits stagingLimits)
+            StagingLimits stagingLimits,
+            long latencyBudgetNanos)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -55,6 +58,7 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory, stagingLimits);
+                batchMaxDelayMillis, handlerFactory, stagingLimits,
+                latencyBudgetNanos);
     }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +68,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private final long loadTimeoutMillis;
     private final InferenceMetrics metrics;
     private final StagingQueue queue;
+    private final LatencyBudgetGate<IN, P> gate;
     private final Map<String, Staged<IN, P>> staged = new HashMap<>();
     private final Map<String, SharedLoad<IN, P>> loads = new HashMap<>();
     /** Releases that scored records (reported ACTIVE); staging one again for a record is a reload. */
@@ -81,7 +81,8 @@ final class ModelStager<IN, P> implements AutoCloseable {
      * @param metrics counts reloads for late records and how long records waited for a staging
      */
     ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
-            StagingLimits limits, long loadTimeoutMillis, InferenceMetrics metrics) {
+            StagingLimits limits, long loadTimeoutMillis, InferenceMetrics metrics, LatencyBudgetGate<IN, P> gate) {
+        this.gate = gate;
         this.factory = factory;
         this.store = store;
         this.fetcher = fetcher;
@@ -90,10 +91,11 @@ final class ModelStager<IN, P> implements AutoCloseable {
         this.queue = new StagingQueue(threadName, limits);
     }
 
-    /** With the default {@link StagingLimits}. */
+    /** With the default {@link StagingLimits} and no latency budget. */
     ModelStager(ModelHandlerFactory<IN, P> factory, ModelStore store, ModelFetcher fetcher, String threadName,
             long loadTimeoutMillis, InferenceMetrics metrics) {
-        this(factory, store, fetcher, threadName, StagingLimits.DEFAULTS, loadTimeoutMillis, metrics);
+        this(factory, store, fetcher, threadName, StagingLimits.DEFAULTS, loadTimeoutMillis, metrics,
+                LatencyBudgetGate.unbounded());
     }
 
     /** Gives the task thread's other work (timers: heartbeats, status) a turn while a record waits. */
@@ -183,7 +185,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
         // share a session only if that is the same too; the declared size is checked per load, so a
         // release that declares another size for the same bytes gets its own verdict.
         String key = release.sha256() + "|" + release.uri() + "|" + release.sizeBytes() + "|"
-                + new TreeMap<>(release.metadata());
+                + new TreeMap<>(release.metadata()) + "|" + release.variants();
         SharedLoad<IN, P> existing = loads.get(key);
         if (existing != null && !existing.handler().isCompletedExceptionally()) {
             queue.prioritise(existing.ticket(), needAt);
@@ -197,18 +199,31 @@ final class ModelStager<IN, P> implements AutoCloseable {
     }
 
     private static ModelLoadException overLimit(ModelRelease release, LoadBudget.Phase phase) {
-        ModelLoadException.Reason reason = switch (phase) {
-            case FETCH -> ModelLoadException.Reason.FETCH_TIMEOUT;
-            case LOAD -> ModelLoadException.Reason.LOAD_TIMEOUT;
-            case WARMUP -> ModelLoadException.Reason.WARMUP_TIMEOUT;
-        };
-        return new ModelLoadException(release.modelId(), null, reason, "staging took longer than its "
-                + phase.name().toLowerCase(java.util.Locale.ROOT) + " time limit; abandoned");
+        return new ModelLoadException(release.modelId(), null, ModelLoadException.Reason.valueOf(phase + "_TIMEOUT"),
+                "staging took longer than its " + phase.name().toLowerCase(java.util.Locale.ROOT) + " time limit");
     }
 
-    /** Runs on a staging thread: fetch (with retries, cache first), verify, load, warm up. */
+    /** Runs on a staging thread: the variant served here, chosen (and timed) by the latency-budget gate. */
     private ModelHandler<IN, P> load(ModelRelease release, LoadBudget budget) throws Exception {
-        budget.enter(LoadBudget.Phase.FETCH);
+        return gate.load(release, new LatencyBudgetGate.Loader<>() {
+            @Override
+            public void verify(ModelRelease file) throws Exception {
+                budget.enter(LoadBudget.Phase.FETCH);
+                fetch(file).close();
+            }
+
+            @Override
+            public ModelHandler<IN, P> load(ModelRelease file) throws Exception {
+                budget.enter(LoadBudget.Phase.FETCH);
+                try (ModelStore.Lease held = fetch(file)) {
+                    return factory.load(file, held.path(), budget);
+                }
+            }
+        });
+    }
+
+    /** Fetches one file (with retries, cache first) and verifies its size and sha256. */
+    private ModelStore.Lease fetch(ModelRelease release) throws Exception {
         ModelStore.Lease lease = null;
         for (int attempt = 1; lease == null; attempt++) {
             try {
@@ -220,9 +235,7 @@ final class ModelStager<IN, P> implements AutoCloseable {
                 Thread.sleep(200L * attempt);
             }
         }
-        try (ModelStore.Lease held = lease) {
-            return factory.load(release, held.path(), budget);
-        }
+        return lease;
     }
 
     /**
@@ -333,14 +346,8 @@ final class ModelStager<IN, P> implements AutoCloseable {
      */
     List<Staged<IN, P>> retireAllBut(Set<String> neededIds, Set<String> pinnedSha256) {
         List<Staged<IN, P>> retired = new ArrayList<>();
-        Iterator<Staged<IN, P>> it = staged.values().iterator();
-        while (it.hasNext()) {
-            Staged<IN, P> model = it.next();
-            if (!neededIds.contains(model.release.releaseId()) && model.isReady()) {
-                it.remove();
-                retired.add(model);
-            }
-        }
+        staged.values().removeIf(model -> !neededIds.contains(model.release.releaseId()) && model.isReady()
+                && retired.add(model));
         if (retired.isEmpty()) {
             return retired;
         }
@@ -362,17 +369,15 @@ final class ModelStager<IN, P> implements AutoCloseable {
     private void closeUnusedLoads() {
         Set<String> used = new HashSet<>();
         staged.values().forEach(m -> used.add(m.load.key()));
-        Iterator<SharedLoad<IN, P>> it = loads.values().iterator();
-        while (it.hasNext()) {
-            SharedLoad<IN, P> load = it.next();
+        loads.values().removeIf(load -> {
             if (used.contains(load.key()) || !load.handler().isDone()) {
-                continue;
+                return false;
             }
             if (!load.handler().isCompletedExceptionally()) {
                 load.handler().join().close();
             }
-            it.remove();
-        }
+            return true;
+        });
     }
 
     /** Stops the staging thread and closes every handler, now or when it finishes loading. */

@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.fetch.ModelFetchException;
 import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ModelVariant;
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
@@ -15,7 +16,8 @@ import java.util.Optional;
 
 /**
  * Judges a release on receipt, before it may enter a subtask's timeline: the model served,
- * duplicates, the signature (when trusted keys are set), the declared size, the source, and
+ * duplicates, the signature (when trusted keys are set; it covers every variant), the declared
+ * size and the source of every file (each variant's), and
  * whether it arrived after data it should have scored.
  *
  * <pre>{@code
@@ -85,14 +87,17 @@ final class ReleaseIntake {
                 return new Verdict.Rejected(e.reason().name(), e.getMessage(), true);
             }
         }
-        if (release.sizeBytes() > maxModelBytes) {
-            return new Verdict.Rejected(ModelFetchException.Reason.TOO_LARGE.name(),
-                    "declares " + release.sizeBytes() + " bytes; this job accepts models up to " + maxModelBytes, true);
-        }
-        try {
-            fetcher.checkSource(release);
-        } catch (ModelFetchException e) {
-            return new Verdict.Rejected(e.reason().name(), e.getMessage(), true);
+        for (ModelVariant variant : release.candidates()) { // every file a site may fetch
+            String which = release.hasVariants() ? "variant " + variant.kind() + " " : "";
+            if (variant.sizeBytes() > maxModelBytes) {
+                return new Verdict.Rejected(ModelFetchException.Reason.TOO_LARGE.name(), which + "declares "
+                        + variant.sizeBytes() + " bytes; this job accepts models up to " + maxModelBytes, true);
+            }
+            try {
+                fetcher.checkSource(release.forVariant(variant));
+            } catch (ModelFetchException e) {
+                return new Verdict.Rejected(e.reason().name(), which + e.getMessage(), true);
+            }
         }
         if (release.activateAt() <= newestScoredEventTime) {
             long boundary = newestScoredEventTime + 1;

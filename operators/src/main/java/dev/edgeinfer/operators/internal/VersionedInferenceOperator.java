@@ -3,6 +3,7 @@ package dev.edgeinfer.operators.internal;
 import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.fetch.ModelStore;
+import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
@@ -142,7 +143,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 ModelStore.open(Path.of(settings.modelCacheDir()), settings.maxModelBytes(), settings.keepRecentModels());
         stager = new ModelStager<>(settings.handlerFactory(), store, settings.fetcher(),
                 "edgeinfer-model-stager-" + model + "-" + subtask, settings.stagingLimits(),
-                settings.loadTimeoutMillis(), metrics);
+                settings.loadTimeoutMillis(), metrics, LatencyBudgetGate.forJob(settings));
         yield = TaskThreadYield.of(getContainingTask());
         batcher = new MicroBatcher<>(settings.batchMaxSize(), settings.batchMaxDelayMillis(), this::emitBatch,
                 due -> getProcessingTimeService().registerTimer(due, time -> batcher.onTimer(due)));
@@ -196,8 +197,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         long started = System.nanoTime();
         List<P> predictions = model.handler().predict(batch);
         long took = System.nanoTime() - started;
+        ModelId servedBy = LatencyBudgetGate.servedId(model.handler(), release); // the variant's sha256
         for (int i = 0; i < batch.size(); i++) {
-            OUT result = settings.resultBuilder().build(batch.get(i), predictions.get(i), release.modelId(), took);
+            OUT result = settings.resultBuilder().build(batch.get(i), predictions.get(i), servedBy, took);
             output.collect(new StreamRecord<>(result, eventTimes[i]));
         }
         model.scored += batch.size();
@@ -289,7 +291,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (stager.markReported(model)) {
             metrics.version(model.release).staged.inc();
             String reason = model.reload ? "RELOADED_FOR_LATE_RECORD" : null;
-            status.report(model.release, ModelStatus.State.STAGED, reason, null, null, 0);
+            String choice = LatencyBudgetGate.choiceDetail(model.handler()); // the variant and its measurements
+            status.report(model.release, ModelStatus.State.STAGED, reason, choice, null, 0);
         }
     }
 

@@ -45,7 +45,11 @@ public class ModelLoadException extends EdgeInferException {
         /** The warm-up took longer than its time limit (it was terminated). */
         WARMUP_TIMEOUT,
         /** Running the model would need more memory than the warm-up memory limit. */
-        RESOURCE_LIMIT
+        RESOURCE_LIMIT,
+        /** No variant of the release runs on this hardware (CPU flags, execution provider). */
+        UNSUPPORTED_HARDWARE,
+        /** No variant this hardware runs has a p99 batch latency within the job's latency budget. */
+        LATENCY_BUDGET
     }
 
     private final ModelId model;

@@ -44,7 +44,8 @@ class StagingLimitsTest {
         ModelStore store = ModelStore.open(dir.resolve("cache"), 1 << 20, 0);
         StagingLimits limits =
                 new StagingLimits(Duration.ofSeconds(30), loadLimit, Duration.ofSeconds(30), 1 << 20, concurrency);
-        stager = new ModelStager<>(factory, store, new FileModelFetcher(), "testing-stager", limits, 30_000, metrics);
+        stager = new ModelStager<>(factory, store, new FileModelFetcher(), "testing-stager", limits, 30_000, metrics,
+                LatencyBudgetGate.unbounded());
         return stager;
     }
 

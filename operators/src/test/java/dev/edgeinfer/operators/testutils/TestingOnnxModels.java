@@ -189,4 +189,84 @@ public final class TestingOnnxModels {
         }
         return new SensorWindow(deviceId, eventTime, eventTime - WINDOW + 1, eventTime, eventTime, CHANNELS, values);
     }
+
+    /**
+     * A deliberately slow model with the sensor signature, about 7 GFLOP per call whatever the
+     * batch size (some 60 ms of CPU on one core of a 2026 x86 server with AVX-512, several times
+     * that in wall time on a loaded host): far over any budget a test sets for the linear scorers
+     * (about a millisecond of CPU a batch at most). See {@link #slowSensorModel(Path, int, int)}.
+     */
+    public static Path slowSensorModel(Path file) throws IOException {
+        return slowSensorModel(file, 768, 8);
+    }
+
+    /**
+     * {@code h = features . W_in} ({@code [N, width]}), {@code G = tanh(h^T h)}, then
+     * {@code layers} times {@code G = tanh(G . G + 1)} ({@code 2 width^3} flops each, on tensors
+     * computed from the input, so nothing is folded or pre-packed, and bounded, so no denormals),
+     * and {@code score = sigmoid(h . (G . w_out))}. A small file, a big bill.
+     */
+    public static Path slowSensorModel(Path file, int width, int layers) throws IOException {
+        OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("slow-sensor-test");
+        g.addInput(valueInfo("features", FEATURES));
+        g.addOutput(valueInfo("score", 1));
+        float[] in = new float[FEATURES * width];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) (0.01 * Math.sin(i));
+        }
+        float[] out = new float[width];
+        Arrays.fill(out, 0.001f);
+        g.addInitializer(floats("W_in", in, FEATURES, width));
+        g.addInitializer(floats("W_out", out, width, 1));
+        g.addInitializer(floats("one", new float[] {1f}, 1, 1));
+        g.addNode(node("MatMul", "features", "W_in", "h"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Transpose").addInput("h").addOutput("hT"));
+        g.addNode(node("MatMul", "hT", "h", "g0raw"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Tanh").addInput("g0raw").addOutput("g0"));
+        String x = "g0";
+        for (int l = 1; l <= layers; l++) {
+            g.addNode(node("MatMul", x, x, "sq" + l));
+            g.addNode(node("Add", "sq" + l, "one", "sum" + l));
+            g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Tanh").addInput("sum" + l).addOutput("g" + l));
+            x = "g" + l;
+        }
+        g.addNode(node("MatMul", x, "W_out", "v"));
+        g.addNode(node("MatMul", "h", "v", "z"));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Sigmoid").addInput("z").addOutput("score"));
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("edgeinfer-test")
+                .setGraph(g)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13))
+                .build();
+        return Files.write(file, model.toByteArray());
+    }
+
+    private static OnnxMl.NodeProto.Builder node(String op, String a, String b, String out) {
+        return OnnxMl.NodeProto.newBuilder().setOpType(op).addInput(a).addInput(b).addOutput(out);
+    }
+
+    private static OnnxMl.TensorProto floats(String name, float[] values, long rows, long cols) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .addDims(rows)
+                .addDims(cols);
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        return t.setRawData(com.google.protobuf.ByteString.copyFrom(raw.array())).build();
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(String name, int width) {
+        OnnxMl.TensorShapeProto shape = OnnxMl.TensorShapeProto.newBuilder()
+                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width))
+                .build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape)))
+                .build();
+    }
 }
