@@ -143,8 +143,25 @@ public final class VersionedInference<IN, P, OUT> {
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
         private ModelHandlerFactory<IN, P> handlerFactory;
+        private Duration warmup = Duration.ofSeconds(3);
 
         Builder() {}
+
+        /**
+         * Longest warm start in {@code open()}, before the subtask takes its first record: it waits
+         * for the versions serving now to load, then runs the translator, the model and the result
+         * builder on the adapter's warm-up batch (nothing of it is emitted). Default 3 s;
+         * {@link Duration#ZERO} switches it off (the first records then wait for the load and pay
+         * the JIT's compilation).
+         */
+        public Builder<IN, P, OUT> setWarmup(Duration maxTime) {
+            Objects.requireNonNull(maxTime, "maxTime");
+            if (maxTime.isNegative()) {
+                throw new IllegalArgumentException("warm-up time must be >= 0, got " + maxTime);
+            }
+            this.warmup = maxTime;
+            return this;
+        }
 
         /**
          * Micro-batching: records are scored in one ONNX Runtime call per batch, which closes at
@@ -330,7 +347,8 @@ public final class VersionedInference<IN, P, OUT> {
                     List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis(),
-                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions));
+                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
+                    warmup.toMillis());
             return new VersionedInference<>(settings, resultType, uid);
         }
 

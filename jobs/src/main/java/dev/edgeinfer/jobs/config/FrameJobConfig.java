@@ -60,6 +60,7 @@ public record FrameJobConfig(
         Duration httpTimeout,
         int batchMaxSize,
         Duration batchMaxDelay,
+        Duration warmupMaxTime,
         java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
@@ -109,6 +110,7 @@ public record FrameJobConfig(
                 positiveDuration(conf, MODEL_HTTP_TIMEOUT),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
+                nonNegativeDuration(conf, WARMUP_MAX_TIME),
                 JobConfigReader.kafkaProperties(conf));
     }
 }

@@ -60,6 +60,7 @@ public record SensorJobConfig(
         String blobsTopic,
         int batchMaxSize,
         Duration batchMaxDelay,
+        Duration warmupMaxTime,
         java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
@@ -128,6 +129,7 @@ public record SensorJobConfig(
                 topic(conf, BLOBS_TOPIC),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
+                nonNegativeDuration(conf, WARMUP_MAX_TIME),
                 JobConfigReader.kafkaProperties(conf));
     }
 }

@@ -110,7 +110,7 @@ public final class JobKafka {
     /**
      * The inference operator's settings every job takes from its shared configuration: the model
      * served, ONNX Runtime options, lateness and load limits, where model bytes come from and
-     * which keys must sign them, the model cache, micro-batching, and the operator's uid
+     * which keys must sign them, the model cache, micro-batching, the warm start, and the operator's uid
      * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
      */
     public static void configureInference(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config,
@@ -124,6 +124,7 @@ public final class JobKafka {
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
                 .setBatching(config.batchMaxSize(), config.batchMaxDelay())
+                .setWarmup(config.warmupMaxTime())
                 .setUid("onnx-inference");
     }
 

@@ -21,6 +21,7 @@ import java.util.List;
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
  * builder checked it. Serialized with the job graph. {@code adapter} and {@code runnerOptions}
  * configure the default ONNX {@code handlerFactory}; a custom factory need not use them.
+ * {@code warmupMillis} bounds the warm start in {@code open()} ({@link InferenceWarmup}; 0: none).
  */
 @Internal
 public record InferenceSettings<IN, P, OUT>(
@@ -45,7 +46,8 @@ public record InferenceSettings<IN, P, OUT>(
             int keepRecentModels,
             int batchMaxSize,
             long batchMaxDelayMillis,
-            ModelHandlerFactory<IN, P> handlerFactory)
+            ModelHandlerFactory<IN, P> handlerFactory,
+            long warmupMillis)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -53,6 +55,6 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory);
+                batchMaxDelayMillis, handlerFactory, warmupMillis);
     }
 }
