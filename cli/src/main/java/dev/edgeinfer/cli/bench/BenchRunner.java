@@ -286,11 +286,7 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                     }
                     load.failOnSendErrors();
                     long sent = load.sent();
-                    long expected = 0;
-                    for (int d = 0; d < devices; d++) {
-                        long n = sent / devices + (d < sent % devices ? 1 : 0);
-                        expected += scenario.expectedOutputs(n, 1, pipeline);
-                    }
+                    long expected = load.expectedOutputs(scenario, devices, pipeline);
                     long waitUntil = System.nanoTime() + settings.drainTimeout().toNanos();
                     while (recorder.loadOutputs() < expected && System.nanoTime() < waitUntil) {
                         Thread.sleep(50);
