@@ -162,8 +162,9 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     /**
-     * The releases to stage and warm before the first record: those serving now and later,
-     * including the releases published before submission that intake accepts. Those are judged
+     * The releases to stage and warm before the first record: those serving now (the earliest
+     * still needed, and every one active by the wall clock), including the releases published
+     * before submission that intake accepts. Those are judged
      * here (a pure check, the same verdict they get on receipt) but received only with the first
      * input, so no status is emitted from {@code open()} and nothing unaccepted is ever loaded.
      */
@@ -179,7 +180,17 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             }
         }
         atStart.addAll(all);
-        return atStart.toStageNow(watermark);
+        // Later activations stage in the background as always; the warm start waits only for what
+        // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
+        long now = System.currentTimeMillis();
+        List<ModelRelease> staging = atStart.toStageNow(watermark);
+        List<ModelRelease> serving = new ArrayList<>();
+        for (ModelRelease release : staging) {
+            if (serving.isEmpty() || release.activateAt() <= now) {
+                serving.add(release);
+            }
+        }
+        return serving;
     }
 
     @Override
