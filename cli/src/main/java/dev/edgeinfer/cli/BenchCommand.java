@@ -5,6 +5,8 @@ import dev.edgeinfer.cli.bench.BenchReport;
 import dev.edgeinfer.cli.bench.BenchRunner;
 import dev.edgeinfer.cli.bench.BenchScenario;
 import dev.edgeinfer.cli.bench.BenchScenarios;
+import dev.edgeinfer.cli.bench.RolloverBench;
+import dev.edgeinfer.cli.bench.RolloverReport;
 import dev.edgeinfer.cli.bench.SensorBenchScenario;
 
 import picocli.CommandLine;
@@ -29,15 +31,29 @@ import java.util.concurrent.Callable;
             "      rollover (v1 -> v2, published with a lead time) mid-run.",
             "Load is open-loop: sends are scheduled by the clock and latency counts from each record's",
             "intended send time to its result being readable by a consumer (HdrHistogram). Prints a",
-            "table with the ratios, writes --json and a latency-over-time PNG chart."
+            "table with the ratios, writes --json and a latency-over-time PNG chart.",
+            "--scenario rollovers instead runs the sensor pipeline under load through --count rollovers,",
+            "--rollover-interval apart, and reports the process's RSS, heap and open ONNX Runtime sessions",
+            "after each and the p99 around each switch; it fails (exit 1) if RSS grows by more than 5%",
+            "or the open sessions keep growing."
         })
 final class BenchCommand implements Callable<Integer> {
 
     @Mixin LocalRunOptions local;
 
     @Option(names = "--scenario", defaultValue = "sensor",
-            description = "Workload: sensor, frames, or chaos (the sensor pipeline under faults) (default: ${DEFAULT-VALUE}).")
+            description = "Workload: sensor, frames, chaos (the sensor pipeline under faults) or rollovers (the sensor "
+                    + "pipeline through --count rollovers) (default: ${DEFAULT-VALUE}).")
     String scenario;
+
+    @Option(names = "--count", defaultValue = "50",
+            description = "Rollovers only: how many releases roll over (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--rollover-interval", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Rollovers only: time between two rollovers (default: ${DEFAULT-VALUE}); each is published "
+                    + "--rollover-lead ahead, at most half of this.")
+    Duration rolloverInterval;
 
     @Option(names = "--rate",
             description = "Open-loop input records per second (default: the scenario's: sensor 2000 readings/s, "
@@ -104,9 +120,13 @@ final class BenchCommand implements Callable<Integer> {
         if (ChaosCommand.NAME.equals(scenario)) {
             return ChaosCommand.run(local, rate, duration, devices, warmup, drainTimeout, json);
         }
+        if (BenchScenarios.ROLLOVERS.equals(scenario)) {
+            return rollovers();
+        }
         if (!BenchScenarios.NAMES.contains(scenario)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "unknown --scenario '" + scenario + "'; known: " + String.join(", ", BenchScenarios.NAMES));
+                    "unknown --scenario '" + scenario + "'; known: " + String.join(", ", BenchScenarios.NAMES) + ", "
+                            + BenchScenarios.ROLLOVERS + ", " + ChaosCommand.NAME);
         }
         BenchScenario<?, ?> workload;
         try {
@@ -145,6 +165,26 @@ final class BenchCommand implements Callable<Integer> {
         BenchChart.write(report, chartFile);
         System.out.println("  chart   " + chartFile.toAbsolutePath());
         return 0;
+    }
+
+    private int rollovers() throws Exception {
+        double rate = this.rate != null ? this.rate : new SensorBenchScenario().defaultRate() / 4;
+        if (count < 1 || !(rate > 0) || local.parallelism < 1 || rolloverInterval.toMillis() < 200) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--count, --rate and --parallelism must be positive and --rollover-interval at least 200ms");
+        }
+        RolloverReport report = new RolloverBench(new RolloverBench.Settings(count, rate, rolloverInterval,
+                local.rolloverLead, local.parallelism, batchSize != null ? batchSize : SensorBenchScenario.defaultBatchSize(),
+                batchDelay != null ? batchDelay : SensorBenchScenario.defaultBatchDelay(), devices, drainTimeout,
+                local.workDir, local.seed), System.out).run();
+        Path chartFile = chart != null ? chart : json != null ? siblingPng(json) : Path.of("edgeinfer-bench-rollovers.png");
+        if (json != null) {
+            report.writeTo(json);
+            System.out.println("  report  " + json.toAbsolutePath());
+        }
+        BenchChart.writeRollovers(report, chartFile);
+        System.out.println("  chart   " + chartFile.toAbsolutePath());
+        return report.summary().passed() ? 0 : 1;
     }
 
     /** {@code /tmp/b.json} -> {@code /tmp/b.png}. */

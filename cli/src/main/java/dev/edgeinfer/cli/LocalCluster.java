@@ -1,11 +1,19 @@
 package dev.edgeinfer.cli;
 
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -30,15 +38,53 @@ public final class LocalCluster {
 
     /**
      * Starts a job on a fresh local MiniCluster of {@code parallelism} slots: {@code graph} adds
-     * the job to the environment; returns once the job runs (see {@link #waitUntilRunning}).
+     * the job to the environment; returns once every task of the job runs, i.e. has opened its
+     * operators (warm-ups included) and takes input, as a readiness probe would see it. The
+     * cluster shuts down when the job ends.
      */
     public static JobClient startJob(int parallelism, Consumer<StreamExecutionEnvironment> graph, String jobName)
             throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config(parallelism));
+        Configuration conf = config(parallelism);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         graph.accept(env);
-        JobClient job = env.executeAsync(jobName);
+        StreamGraph plan = env.getStreamGraph();
+        plan.setJobName(jobName);
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(parallelism)
+                .build());
+        cluster.start();
+        JobClient job;
+        try {
+            JobID id = cluster.submitJob(plan).get(60, TimeUnit.SECONDS).getJobID();
+            job = new MiniClusterJobClient(id, cluster, Thread.currentThread().getContextClassLoader(),
+                    MiniClusterJobClient.JobFinalizationBehavior.SHUTDOWN_CLUSTER);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
         waitUntilRunning(job);
+        waitUntilTasksRun(cluster, job);
         return job;
+    }
+
+    /** Waits up to 60 s for every task of {@code job} to run; fails with the job's own error if it ended first. */
+    private static void waitUntilTasksRun(MiniCluster cluster, JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            AccessExecutionGraph graph = cluster.getExecutionGraph(job.getJobID()).get(10, TimeUnit.SECONDS);
+            boolean allRunning = true;
+            for (AccessExecutionVertex task : graph.getAllExecutionVertices()) {
+                allRunning &= task.getExecutionState() == ExecutionState.RUNNING;
+            }
+            if (allRunning) {
+                return;
+            }
+            failIfJobDied(job);
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the job's tasks did not all reach RUNNING within 60 s");
     }
 
     /** Waits up to 60 s for {@code job} to run; fails with the job's own error if it ended first. */

@@ -86,6 +86,40 @@ class BenchCommandITCase {
     }
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void rolloversBenchReportsMemorySessionsAndLatencyAfterEveryRollover(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("rollovers.json");
+        StringWriter err = new StringWriter();
+        int code = EdgeInferCli.execute(null, new PrintWriter(err, true), "bench", "--scenario", "rollovers", "--count", "5",
+                "--rollover-interval", "1500ms", "--rate", "400", "--json", json.toString(),
+                "--work-dir", dir.resolve("work").toString());
+        JsonNode report = JsonMapper.builder().build().readTree(json.toFile());
+
+        JsonNode rollovers = report.at("/rollovers");
+        assertThat(rollovers).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            JsonNode r = rollovers.get(i);
+            assertThat(r.at("/index").asInt()).isEqualTo(i + 1);
+            assertThat(r.at("/version").asText()).isEqualTo("r" + (i + 1));
+            assertThat(r.at("/rssMb").asDouble()).isPositive();
+            assertThat(r.at("/heapUsedMb").asDouble()).isPositive();
+            // At most one session per release so far on each of the 2 subtasks (r0 .. r<i+1>):
+            // nothing is loaded twice. That old ones close is judged on 50 rollovers (the first
+            // retire only once the watermark passes the next activation plus 5 s allowed lateness).
+            assertThat(r.at("/openSessions").asInt()).isBetween(1, 2 * (i + 2));
+            assertThat(r.at("/samplesAroundSwitch").asLong()).isPositive();
+            assertThat(r.at("/p99AroundSwitchMs").asDouble()).isPositive();
+        }
+        assertThat(report.at("/summary/lost").asLong()).isZero();
+        assertThat(report.at("/summary/misrouted").asLong()).isZero();
+        assertThat(report.at("/summary/perVersion/r5").asLong()).isPositive();
+        // The exit code is the verdict (RSS growth and sessions are judged on 50 rollovers, not asserted here).
+        assertThat(code).as(err.toString()).isEqualTo(report.at("/summary/passed").asBoolean() ? 0 : 1);
+        assertThat(dir.resolve("rollovers.png")).exists();
+        assertThat(Files.size(dir.resolve("rollovers.png"))).isGreaterThan(10_000);
+    }
+
+    @Test
     void modelSizeIsRefusedForSensor() {
         StringWriter err = new StringWriter();
         int code = EdgeInferCli.execute(null, new PrintWriter(err, true), "bench", "--scenario", "sensor", "--model-size", "96");

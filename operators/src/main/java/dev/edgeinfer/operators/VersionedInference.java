@@ -146,6 +146,7 @@ public final class VersionedInference<IN, P, OUT> {
         private ModelHandlerFactory<IN, P> handlerFactory;
         private StagingLimits stagingLimits = StagingLimits.DEFAULTS;
         private Duration latencyBudget = Duration.ZERO;
+        private Duration warmup = Duration.ofSeconds(3);
 
         Builder() {}
 
@@ -173,6 +174,22 @@ public final class VersionedInference<IN, P, OUT> {
                 throw new IllegalArgumentException("latency budget must be >= 0 (0: none), got " + latencyBudget);
             }
             this.latencyBudget = latencyBudget;
+            return this;
+        }
+
+        /**
+         * Longest warm start in {@code open()}, before the subtask takes its first record: it waits
+         * for the versions serving now to load, then runs the translator, the model and the result
+         * builder on the adapter's warm-up batch (nothing of it is emitted). Default 3 s;
+         * {@link Duration#ZERO} switches it off (the first records then wait for the load and pay
+         * the JIT's compilation).
+         */
+        public Builder<IN, P, OUT> setWarmup(Duration maxTime) {
+            Objects.requireNonNull(maxTime, "maxTime");
+            if (maxTime.isNegative()) {
+                throw new IllegalArgumentException("warm-up time must be >= 0, got " + maxTime);
+            }
+            this.warmup = maxTime;
             return this;
         }
 
@@ -366,7 +383,8 @@ public final class VersionedInference<IN, P, OUT> {
                     batchMaxSize, batchMaxDelay.toMillis(),
                     handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
                     stagingLimits,
-                    latencyBudget.toNanos());
+                    latencyBudget.toNanos(),
+                    warmup.toMillis());
             return new VersionedInference<>(settings, resultType, uid);
         }
 

@@ -5,6 +5,7 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
@@ -153,6 +154,61 @@ public final class BenchChart {
             Files.createDirectories(parent);
         }
         ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
+    }
+
+    /**
+     * The rollovers bench: resident memory and heap, open ONNX Runtime sessions and the p99
+     * around each switch, one point per rollover, on a shared rollover axis.
+     */
+    public static void writeRollovers(RolloverReport report, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYSeries rss = new XYSeries("RSS (MiB)");
+        XYSeries heap = new XYSeries("heap used (MiB)");
+        XYSeries sessions = new XYSeries("open ONNX Runtime sessions");
+        XYSeries p99 = new XYSeries("p99 around the switch (ms)");
+        for (RolloverReport.Rollover r : report.rollovers()) {
+            rss.add(r.index(), r.rssMb());
+            heap.add(r.index(), r.heapUsedMb());
+            sessions.add(r.index(), r.openSessions());
+            p99.add(r.index(), r.p99AroundSwitchMs());
+        }
+        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("rollover"));
+        plot.add(subplot("MiB", new Color(0xC6, 0x28, 0x28), rss, heap), 3);
+        plot.add(subplot("sessions", new Color(0x6A, 0x1B, 0x9A), sessions), 1);
+        plot.add(subplot("ms", new Color(0x15, 0x65, 0xC0), p99), 2);
+        RolloverReport.Summary s = report.summary();
+        JFreeChart chart = new JFreeChart(String.format(Locale.ROOT,
+                "edgeinfer bench --scenario rollovers: %d rollovers at %.0f records/s, parallelism %d",
+                report.settings().count(), report.settings().rate(), report.settings().parallelism()),
+                new Font(Font.SANS_SERIF, Font.BOLD, 18), plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.addSubtitle(new TextTitle(String.format(Locale.ROOT,
+                "RSS %s -> %s MiB (%+.1f%%, limit %.0f%%)  |  sessions at most %d then %d  |  %s  |  %d cores, Java %s",
+                fmt(s.baselineRssMb()), fmt(s.finalRssMb()), s.rssGrowthPercent(), RolloverReport.MAX_RSS_GROWTH_PERCENT,
+                s.maxSessionsFirstHalf(), s.maxSessionsSecondHalf(), s.passed() ? "PASSED" : "FAILED",
+                report.machine().cores(), report.machine().jvm()), new Font(Font.SANS_SERIF, Font.PLAIN, 13)));
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
+    }
+
+    private static XYPlot subplot(String axis, Color color, XYSeries... series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < series.length; i++) {
+            data.addSeries(series[i]);
+            renderer.setSeriesPaint(i, i == 0 ? color : color.brighter().brighter());
+            renderer.setSeriesStroke(i, new BasicStroke(i == 0 ? 2f : 1.4f));
+        }
+        NumberAxis y = new NumberAxis(axis);
+        y.setAutoRangeIncludesZero(true);
+        XYPlot plot = new XYPlot(data, null, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
+        plot.setRangeGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
+        return plot;
     }
 
     private static String fmt(double v) {

@@ -291,7 +291,7 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                     }
                     load.failOnSendErrors();
                     long sent = load.sent();
-                    long expected = expectedOutputs(scenario, sent, devices, pipeline);
+                    long expected = load.expectedOutputs(scenario, devices, pipeline);
                     long waitUntil = System.nanoTime() + settings.drainTimeout().toNanos();
                     while (recorder.loadOutputs() < expected && System.nanoTime() < waitUntil) {
                         Thread.sleep(50);
@@ -426,14 +426,6 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                 r.pipeline().perVersion());
     }
 
-    /** Outputs a job must produce for {@code sent} open-loop records, sent round-robin over {@code devices} keys. */
-    static long expectedOutputs(BenchScenario<?, ?> scenario, long sent, int devices, boolean pipeline) {
-        long expected = 0;
-        for (int d = 0; d < devices; d++) {
-            expected += scenario.expectedOutputs(sent / devices + (d < sent % devices ? 1 : 0), 1, pipeline);
-        }
-        return expected;
-    }
 
     /** The ONNX Runtime options the job runs with by default (so bare ORT uses the same). */
     static OnnxRunnerOptions jobOnnxOptions() {

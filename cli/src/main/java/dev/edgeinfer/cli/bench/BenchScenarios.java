@@ -9,6 +9,9 @@ public final class BenchScenarios {
     /** Every name {@code --scenario} accepts. */
     public static final List<String> NAMES = List.of("sensor", "frames");
 
+    /** Not a workload but a run of the sensor one through many rollovers ({@link RolloverBench}). */
+    public static final String ROLLOVERS = "rollovers";
+
     private BenchScenarios() {}
 
     /**

@@ -185,7 +185,7 @@ public final class ChaosRun extends ConsoleRun<ChaosRun.Settings> {
                     }
                     load.failOnSendErrors();
                     long sent = load.sent();
-                    long expected = BenchRunner.expectedOutputs(scenario, sent, devices, true);
+                    long expected = load.expectedOutputs(scenario, devices, true);
                     out.printf(Locale.ROOT, "[5/5] load done (%,d readings); waiting up to %d s for the last results and verdicts%n",
                             sent, settings.drainTimeout().toSeconds());
                     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();

@@ -87,6 +87,19 @@ final class LoadGenerator implements AutoCloseable {
         return sent.get();
     }
 
+    /**
+     * Outputs {@code scenario}'s job must produce for what the open loop sent so far, spread
+     * round-robin over {@code devices} keys as {@link #runOpenLoop} sends it.
+     */
+    long expectedOutputs(BenchScenario<?, ?> scenario, int devices, boolean pipeline) {
+        long sent = sent();
+        long expected = 0;
+        for (int d = 0; d < devices; d++) {
+            expected += scenario.expectedOutputs(sent / devices + (d < sent % devices ? 1 : 0), 1, pipeline);
+        }
+        return expected;
+    }
+
     /** How far the sender fell behind its schedule at worst (the load generator's own limit). */
     double maxBehindMs() {
         return maxBehindNanos.get() / 1e6;

@@ -4,12 +4,14 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.ReleaseSigning;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.cli.LocalCluster;
 import dev.edgeinfer.jobs.config.KafkaJobOptions;
 import dev.edgeinfer.kafka.embedded.EmbeddedKafkaBroker;
 
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -129,6 +131,37 @@ final class DemoSupport {
 
     static String human(Duration d) {
         return d.toSeconds() + " s";
+    }
+
+    /**
+     * Waits until every subtask of the inference operator reports {@code release} STAGED (or
+     * ACTIVE) on the status topic, as a site's readiness probe would before sending traffic:
+     * with the tasks running ({@code LocalCluster.startJob}) this means the serving model is
+     * loaded and warm everywhere. Fails if the job dies or it takes longer than {@code timeout}.
+     */
+    static void awaitServing(ResultTracker<?> tracker, ModelRelease release, int parallelism, JobClient job,
+            Duration timeout, PrintStream out) throws Exception {
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        while (true) {
+            long ready = tracker.statuses().stream()
+                    .filter(s -> release.releaseId().equals(s.releaseId())
+                            && (s.state() == ModelStatus.State.STAGED || s.state() == ModelStatus.State.ACTIVE))
+                    .mapToInt(ModelStatus::subtask)
+                    .distinct()
+                    .count();
+            if (ready >= parallelism) {
+                out.printf(Locale.ROOT, "      ready: %s %s staged on all %d subtasks (%.1f s after the tasks ran)%n",
+                        release.model(), release.version(), parallelism, (System.nanoTime() - started) / 1e9);
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(release.model() + " " + release.version() + " was not staged on all "
+                        + parallelism + " subtasks within " + timeout + " (" + ready + " ready)");
+            }
+            LocalCluster.failIfJobDied(job);
+            Thread.sleep(20);
+        }
     }
 
     /** Step 1 of both demos: starts the embedded broker, saying so on {@code out}. */

@@ -76,6 +76,9 @@ public interface KafkaJobConfig {
 
     Duration batchMaxDelay();
 
+    /** Longest warm start of each operator on the record path ({@code warmup.max-time}; 0: none). */
+    Duration warmupMaxTime();
+
     /**
      * Kafka client properties from {@code kafka.properties.<name>} (security, timeouts), applied
      * to every Kafka client the job creates: sources, sinks, the control source and its read at

@@ -214,6 +214,12 @@ public final class KafkaJobOptions {
                     .defaultValue(Duration.ZERO)
                     .withDescription("Longest a record waits for its micro-batch to fill (ms resolution). 0: no waiting, each record is scored at once (lowest latency); 1-5 ms trades latency for throughput on big models.");
 
+    public static final ConfigOption<Duration> WARMUP_MAX_TIME =
+            ConfigOptions.key("warmup.max-time")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(3))
+                    .withDescription("Longest warm start of each operator on the record path in open(), before the task takes its first record: the inference operator waits for the serving model to load and runs it on synthetic batches, the parser and the result and dead-letter serializers run on synthetic records (nothing reaches a topic or state). 0 switches it off; the first records then pay the JIT and model load.");
+
     public static final ConfigOption<Integer> ONNX_INTRA_OP_THREADS =
             ConfigOptions.key("onnx.intra-op-threads")
                     .intType()

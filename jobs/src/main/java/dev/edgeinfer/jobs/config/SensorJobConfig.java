@@ -63,7 +63,8 @@ public record SensorJobConfig(
         java.util.Map<String, String> kafkaProperties,
         dev.edgeinfer.operators.model.StagingLimits stagingLimits,
         java.util.Set<String> httpAllowedHosts,
-        Duration latencyBudget) implements KafkaJobConfig {
+        Duration latencyBudget,
+        Duration warmupMaxTime) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
@@ -134,6 +135,7 @@ public record SensorJobConfig(
                 JobConfigReader.kafkaProperties(conf),
                 JobConfigReader.stagingLimits(conf),
                 JobConfigReader.httpAllowedHosts(conf),
-                nonNegativeDuration(conf, MODEL_LATENCY_BUDGET));
+                nonNegativeDuration(conf, MODEL_LATENCY_BUDGET),
+                nonNegativeDuration(conf, WARMUP_MAX_TIME));
     }
 }

@@ -111,7 +111,7 @@ public final class JobKafka {
     /**
      * The inference operator's settings every job takes from its shared configuration: the model
      * served, ONNX Runtime options, lateness, load limits and the latency budget, where model bytes come from and
-     * which keys must sign them, the model cache, micro-batching, and the operator's uid
+     * which keys must sign them, the model cache, micro-batching, the warm start, and the operator's uid
      * ({@code onnx-inference}). The job adds its adapter, event time, routing key and results.
      */
     public static void configureInference(VersionedInference.Builder<?, ?, ?> inference, KafkaJobConfig config,
@@ -127,6 +127,7 @@ public final class JobKafka {
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
                 .setBatching(config.batchMaxSize(), config.batchMaxDelay())
+                .setWarmup(config.warmupMaxTime())
                 .setUid("onnx-inference");
     }
 

@@ -10,6 +10,7 @@ import dev.edgeinfer.jobs.kafka.JobKafka;
 import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
 import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.jobs.kafka.RawRecordDeserializer;
+import dev.edgeinfer.jobs.kafka.WarmSerializer;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
@@ -73,11 +74,13 @@ public final class SensorAnomalyJob {
                         .process(
                                 new ParseReadings(
                                         new SensorReadingParser(
-                                                config.channels(), config.maxRecordBytes(), config.maxFutureSkew())))
+                                                config.channels(), config.maxRecordBytes(), config.maxFutureSkew()),
+                                        config.warmupMaxTime()))
                         .uid("parse-readings")
                         .name("parse and validate readings");
         JobKafka.sinkDeadLetters(readings.getSideOutput(ParseReadings.DEAD_LETTERS), config,
-                new DeadLetterSerializer(config.deadLetterTopic()));
+                WarmSerializer.of(new DeadLetterSerializer(config.deadLetterTopic()), config.deadLetterTopic(),
+                        SensorWarmup::deadLetter, config.warmupMaxTime()));
 
         DataStream<SensorWindow> windows =
                 readings.assignTimestampsAndWatermarks(
@@ -105,8 +108,12 @@ public final class SensorAnomalyJob {
         if (config.model() != null) {
             inference.addInitialRelease(initialRelease(config));
         }
+        int channels = config.channels();
+        int windowSize = config.windowSize();
         JobKafka.sinkOutputs(inference.build().apply(windows, JobKafka.controlStream(env, config)), config,
-                JsonRecordSerializer.of(config.resultsTopic(), SensorResult::deviceId, SensorResultJson::toJson));
+                WarmSerializer.of(
+                        JsonRecordSerializer.of(config.resultsTopic(), SensorResult::deviceId, SensorResultJson::toJson),
+                        config.resultsTopic(), () -> SensorWarmup.result(channels, windowSize), config.warmupMaxTime()));
     }
 
     /** The readings source: the shared Kafka source settings, nothing of its own. */

@@ -46,6 +46,11 @@ public final class SensorReadingParser implements Serializable {
         this.maxFutureSkewMillis = maxFutureSkew.toMillis();
     }
 
+    /** Values each reading must carry. */
+    public int channels() {
+        return channels;
+    }
+
     /** Result of parsing: exactly one of {@code reading} and {@code rejection} is set. */
     public record Result(SensorReading reading, SensorRejectReason rejection, String detail) {
         static Result ok(SensorReading reading) {

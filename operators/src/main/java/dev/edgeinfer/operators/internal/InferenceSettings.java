@@ -24,6 +24,7 @@ import java.util.List;
  * configure the default ONNX {@code handlerFactory}; a custom factory need not use them.
  * {@code latencyBudgetNanos}: the p99 budget per batch that chooses each release's variant
  * ({@link LatencyBudgetGate}), 0 for none.
+ * {@code warmupMillis} bounds the warm start in {@code open()} ({@link InferenceWarmup}; 0: none).
  */
 @Internal
 public record InferenceSettings<IN, P, OUT>(
@@ -50,7 +51,8 @@ public record InferenceSettings<IN, P, OUT>(
             long batchMaxDelayMillis,
             ModelHandlerFactory<IN, P> handlerFactory,
             StagingLimits stagingLimits,
-            long latencyBudgetNanos)
+            long latencyBudgetNanos,
+            long warmupMillis)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -59,6 +61,6 @@ public record InferenceSettings<IN, P, OUT>(
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
                 batchMaxDelayMillis, handlerFactory, stagingLimits,
-                latencyBudgetNanos);
+                latencyBudgetNanos, warmupMillis);
     }
 }

@@ -23,6 +23,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.util.OutputTag;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -157,8 +158,43 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         releases.entries().forEach(entry -> all.add(entry.getValue()));
         timeline.addAll(all);
         stageCurrentAndFuture();
+        List<ModelStager.Staged<IN, P>> serving = new ArrayList<>();
+        servingAtStart().forEach(release -> serving.add(stager.stage(release, false)));
+        InferenceWarmup.run(settings, serving, Duration.ofMillis(settings.warmupMillis())).register(getMetricGroup());
         getProcessingTimeService()
                 .scheduleWithFixedDelay(time -> housekeeping(), HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS);
+    }
+
+    /**
+     * The releases to stage and warm before the first record: those serving now (the earliest
+     * still needed, and every one active by the wall clock), including the releases published
+     * before submission that intake accepts. Those are judged
+     * here (a pure check, the same verdict they get on receipt) but received only with the first
+     * input, so no status is emitted from {@code open()} and nothing unaccepted is ever loaded.
+     */
+    private List<ModelRelease> servingAtStart() throws Exception {
+        ActivationTimeline atStart = new ActivationTimeline(settings.modelName(), progressState.restored());
+        List<ModelRelease> all = new ArrayList<>();
+        releases.entries().forEach(entry -> all.add(entry.getValue()));
+        for (ModelRelease release : settings.publishedReleases()) {
+            ReleaseIntake.Verdict verdict = intake.judge(release, timeline.contains(release.releaseId()),
+                    timeline.newestScoredEventTime());
+            if (verdict instanceof ReleaseIntake.Verdict.Accepted || verdict instanceof ReleaseIntake.Verdict.Late) {
+                all.add(release);
+            }
+        }
+        atStart.addAll(all);
+        // Later activations stage in the background as always; the warm start waits only for what
+        // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
+        long now = System.currentTimeMillis();
+        List<ModelRelease> staging = atStart.toStageNow(watermark);
+        List<ModelRelease> serving = new ArrayList<>();
+        for (ModelRelease release : staging) {
+            if (serving.isEmpty() || release.activateAt() <= now) {
+                serving.add(release);
+            }
+        }
+        return serving;
     }
 
     @Override
