@@ -16,7 +16,4 @@ public interface JobResult {
 
     /** Kafka timestamp of the (newest) input behind it (epoch ms). */
     long sourceTimestamp();
-
-    /** Time spent in ONNX Runtime for it (a batch's time shared by its records). */
-    long inferenceMicros();
 }

@@ -36,9 +36,12 @@ public final class ResultJson {
         }
     }
 
-    /** When the (newest) input was produced and how long inference took. */
-    public record Timings(
-            @JsonProperty("sourceTs") long sourceTs, @JsonProperty("inferenceMicros") long inferenceMicros) {}
+    /**
+     * When the (newest) input was produced. Nothing measured per call is in a result: a replayed
+     * result must be byte-identical (inference time is a metric, {@code docs/metrics.md}).
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true) // results written before 0.3
+    public record Timings(@JsonProperty("sourceTs") long sourceTs) {}
 
     /** {@code result}'s lineage. */
     public static Model model(JobResult result) {
@@ -47,7 +50,7 @@ public final class ResultJson {
 
     /** {@code result}'s timings. */
     public static Timings timings(JobResult result) {
-        return new Timings(result.sourceTimestamp(), result.inferenceMicros());
+        return new Timings(result.sourceTimestamp());
     }
 
     /** Writes a job's wire record; {@code result} names what failed. */

@@ -39,7 +39,7 @@ import java.util.Objects;
  *         .setAdapter(new SensorAnomalyAdapter(4, 16))          // DJL translator + warm-up batch
  *         .setEventTime(SensorWindow::endTs)
  *         .setRoutingKey(SensorWindow::deviceId)                // canary buckets
- *         .setResultBuilder((w, score, model, nanos) -> SensorResult.of(w, score, 0.5f, model, "site-1", nanos))
+ *         .setResultBuilder((w, score, model, nanos) -> SensorResult.of(w, score, 0.5f, model, "site-1"))
  *         .setResultType(SensorResult.class)
  *         .setAllowedLateness(Duration.ofSeconds(5))
  *         .build();

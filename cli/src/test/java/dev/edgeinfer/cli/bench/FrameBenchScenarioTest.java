@@ -100,7 +100,7 @@ class FrameBenchScenarioTest {
         FrameBenchScenario frames = new FrameBenchScenario();
         FrameResult result = new FrameResult("dev-0002", 1_764_280_000_033L, "edge.video.frames/1/5", 96, 96,
                 new TopK(List.of(new TopK.Scored("red", 0, 0.9f))), ModelId.of("frame-classifier", "v2", "ab".repeat(32)),
-                "edge-local", 1_764_280_000_034L, 800);
+                "edge-local", 1_764_280_000_034L);
         BenchScenario.Output out = frames.decodePipelineOutput(
                 new ConsumerRecord<>("edge.inference.results", 0, 0, null, FrameResultJson.toJson(result)));
         assertThat(out).isEqualTo(new BenchScenario.Output("dev-0002", -1, 1_764_280_000_033L, "v2"));

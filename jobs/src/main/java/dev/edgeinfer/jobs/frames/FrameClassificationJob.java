@@ -98,7 +98,7 @@ public final class FrameClassificationJob {
                         .setAdapter(new FrameAdapter(config.topK(), config.resize()))
                         .setEventTime(Frame::ts)
                         .setRoutingKey(Frame::cameraId)
-                        .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site, nanos))
+                        .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site))
                         .setResultType(FrameResult.class);
         JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {

@@ -17,7 +17,6 @@ import dev.edgeinfer.operators.frames.TopK;
  * @param model lineage: the model version that classified the frame
  * @param site the edge site that ran the job
  * @param sourceTimestamp the frame record's Kafka timestamp
- * @param inferenceMicros ONNX Runtime time for the batch holding this frame
  */
 public record FrameResult(
         String cameraId,
@@ -28,13 +27,12 @@ public record FrameResult(
         TopK topK,
         ModelId model,
         String site,
-        long sourceTimestamp,
-        long inferenceMicros) implements JobResult {
+        long sourceTimestamp) implements JobResult {
 
     /** Builds a result; used as the inference operator's result builder. */
-    public static FrameResult of(Frame f, TopK topK, ModelId model, String site, long inferenceNanos) {
+    public static FrameResult of(Frame f, TopK topK, ModelId model, String site) {
         return new FrameResult(f.cameraId(), f.ts(), f.source(), f.width(), f.height(), topK, model, site,
-                f.sourceTimestamp(), inferenceNanos / 1_000);
+                f.sourceTimestamp());
     }
 
     /** The best class's label. */

@@ -17,7 +17,7 @@ import java.util.List;
  *  "width":160,"height":120,"label":"red","score":0.998,
  *  "topK":[{"label":"red","index":0,"score":0.998},{"label":"dark","index":3,"score":0.001}],
  *  "model":{"name":"frame-classifier","version":"v2","sha256":"3f1c..."},
- *  "site":"edge-local","timings":{"sourceTs":1764280000035,"inferenceMicros":900}}
+ *  "site":"edge-local","timings":{"sourceTs":1764280000035}}
  * }</pre>
  *
  * {@code label}/{@code score} repeat the first {@code topK} entry. Field names are the public
@@ -64,6 +64,6 @@ public final class FrameResultJson {
         }
         return new FrameResult(w.cameraId(), w.frameTs(), w.source(), w.width(), w.height(), new TopK(top),
                 w.model().toModelId(), w.site(),
-                w.timings().sourceTs(), w.timings().inferenceMicros());
+                w.timings().sourceTs());
     }
 }

@@ -102,7 +102,7 @@ public final class SensorAnomalyJob {
                         .setEventTime(SensorWindow::endTs)
                         .setRoutingKey(SensorWindow::deviceId)
                         .setResultBuilder((window, score, model, nanos) ->
-                                SensorResult.of(window, score, threshold, model, site, nanos))
+                                SensorResult.of(window, score, threshold, model, site))
                         .setResultType(SensorResult.class);
         JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {

@@ -16,7 +16,6 @@ import dev.edgeinfer.operators.sensor.SensorWindow;
  * @param model lineage: the model version that scored the window
  * @param site the edge site that ran the job
  * @param sourceTimestamp Kafka timestamp of the window's newest reading
- * @param inferenceMicros ONNX Runtime time for the batch holding this window
  */
 public record SensorResult(
         String deviceId,
@@ -27,12 +26,11 @@ public record SensorResult(
         boolean anomaly,
         ModelId model,
         String site,
-        long sourceTimestamp,
-        long inferenceMicros) implements JobResult {
+        long sourceTimestamp) implements JobResult {
 
     /** Builds a result; used as the inference operator's result builder. */
     public static SensorResult of(
-            SensorWindow w, float score, float threshold, ModelId model, String site, long inferenceNanos) {
+            SensorWindow w, float score, float threshold, ModelId model, String site) {
         return new SensorResult(
                 w.deviceId(),
                 w.index(),
@@ -42,7 +40,6 @@ public record SensorResult(
                 score >= threshold,
                 model,
                 site,
-                w.sourceTimestamp(),
-                inferenceNanos / 1_000);
+                w.sourceTimestamp());
     }
 }

@@ -13,7 +13,7 @@ import java.io.IOException;
  * {"deviceId":"dev-0007","window":41,"windowStart":1764280000000,"windowEnd":1764280001500,
  *  "score":0.93,"anomaly":true,
  *  "model":{"name":"sensor-anomaly","version":"v1","sha256":"3f1c..."},
- *  "site":"edge-local","timings":{"sourceTs":1764280001502,"inferenceMicros":41}}
+ *  "site":"edge-local","timings":{"sourceTs":1764280001502}}
  * }</pre>
  *
  * Field names are the public contract; add fields, never rename them.
@@ -60,7 +60,6 @@ public final class SensorResultJson {
                 w.anomaly(),
                 w.model().toModelId(),
                 w.site(),
-                w.timings().sourceTs(),
-                w.timings().inferenceMicros());
+                w.timings().sourceTs());
     }
 }

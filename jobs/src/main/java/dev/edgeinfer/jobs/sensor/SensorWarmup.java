@@ -51,7 +51,7 @@ public final class SensorWarmup {
     /** A scored window as the results serializer sees it. */
     public static SensorResult result(int channels, int windowSize) {
         SensorWindow window = new SensorWindow(DEVICE_ID, 0, 0, 1, 1, channels, new float[channels * windowSize]);
-        return SensorResult.of(window, 0.25f, 0.5f, new ModelId("warm-up", "warm-up", SHA256), "warm-up", 1_000);
+        return SensorResult.of(window, 0.25f, 0.5f, new ModelId("warm-up", "warm-up", SHA256), "warm-up");
     }
 
     /** A dead letter as the dead-letter serializer sees it. */

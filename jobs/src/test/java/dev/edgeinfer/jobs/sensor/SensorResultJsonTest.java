@@ -24,7 +24,7 @@ class SensorResultJsonTest {
     private static final SensorResult RESULT =
             new SensorResult(
                     "dev-0007", 41, 1_764_280_000_000L, 1_764_280_001_500L, 0.93f, true, MODEL, "edge-local",
-                    1_764_280_001_502L, 41);
+                    1_764_280_001_502L);
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -44,7 +44,7 @@ class SensorResultJsonTest {
         SensorResult r =
                 new SensorResult(
                         "dév-\"quoted\"\n", Long.MAX_VALUE, Long.MIN_VALUE, 0, Float.MIN_VALUE, false,
-                        ModelId.of("m", "2025.11-rc1", "f".repeat(64)), "site/ü", -1, 0);
+                        ModelId.of("m", "2025.11-rc1", "f".repeat(64)), "site/ü", -1);
 
         assertThat(SensorResultJson.fromJson(SensorResultJson.toJson(r))).isEqualTo(r);
     }
@@ -58,7 +58,6 @@ class SensorResultJsonTest {
                         "deviceId", "window", "windowStart", "windowEnd", "score", "anomaly", "model", "site",
                         "timings");
         assertThat(fieldNames(root.get("model"))).containsExactly("name", "version", "sha256");
-        assertThat(fieldNames(root.get("timings"))).containsExactly("sourceTs", "inferenceMicros");
     }
 
     @Test
@@ -79,7 +78,7 @@ class SensorResultJsonTest {
         assertThat(root.get("model").get("sha256").textValue()).isEqualTo(SHA);
         assertThat(root.get("site").textValue()).isEqualTo("edge-local");
         assertThat(root.get("timings").get("sourceTs").longValue()).isEqualTo(1_764_280_001_502L);
-        assertThat(root.get("timings").get("inferenceMicros").longValue()).isEqualTo(41);
+        assertThat(fieldNames(root.get("timings"))).containsExactly("sourceTs"); // nothing measured per call
     }
 
     @Test
@@ -89,7 +88,7 @@ class SensorResultJsonTest {
                 "{\"deviceId\":\"dev-0007\",\"window\":41,\"windowStart\":1764280000000,\"windowEnd\":1764280001500,"
                         + "\"score\":0.93,\"anomaly\":true,"
                         + "\"model\":{\"name\":\"sensor-anomaly\",\"version\":\"v1\",\"sha256\":\"" + SHA + "\"},"
-                        + "\"site\":\"edge-local\",\"timings\":{\"sourceTs\":1764280001502,\"inferenceMicros\":41}}";
+                        + "\"site\":\"edge-local\",\"timings\":{\"sourceTs\":1764280001502}}";
 
         assertThat(SensorResultJson.fromJson(example.getBytes(StandardCharsets.UTF_8))).isEqualTo(RESULT);
         assertThat(json.readTree(SensorResultJson.toJson(RESULT))).isEqualTo(json.readTree(example));
@@ -108,10 +107,10 @@ class SensorResultJsonTest {
     void resultOfFlagsAnomalyAtOrAboveTheThresholdAndConvertsNanosToMicros() {
         SensorWindow w = new SensorWindow("dev-3", 5, 100, 250, 260, 1, new float[] {1, 2});
 
-        SensorResult at = SensorResult.of(w, 0.5f, 0.5f, MODEL, "site-a", 41_999);
-        SensorResult below = SensorResult.of(w, 0.49f, 0.5f, MODEL, "site-a", 41_999);
+        SensorResult at = SensorResult.of(w, 0.5f, 0.5f, MODEL, "site-a");
+        SensorResult below = SensorResult.of(w, 0.49f, 0.5f, MODEL, "site-a");
 
-        assertThat(at).isEqualTo(new SensorResult("dev-3", 5, 100, 250, 0.5f, true, MODEL, "site-a", 260, 41));
+        assertThat(at).isEqualTo(new SensorResult("dev-3", 5, 100, 250, 0.5f, true, MODEL, "site-a", 260));
         assertThat(below.anomaly()).isFalse();
     }
 

@@ -183,4 +183,18 @@ final class ActivationTimeline {
         }
         segments = rebuilt;
     }
+
+    /**
+     * What serves at wall-clock {@code now} among {@link #toStageNow}: the earliest still needed
+     * plus every release active by then (what a warm start waits for).
+     */
+    List<ModelRelease> servingAt(long watermark, long now) {
+        List<ModelRelease> serving = new ArrayList<>();
+        for (ModelRelease release : toStageNow(watermark)) {
+            if (serving.isEmpty() || release.activateAt() <= now) {
+                serving.add(release);
+            }
+        }
+        return serving;
+    }
 }

@@ -186,15 +186,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         atStart.addAll(all);
         // Later activations stage in the background as always; the warm start waits only for what
         // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
-        long now = System.currentTimeMillis();
-        List<ModelRelease> staging = atStart.toStageNow(watermark);
-        List<ModelRelease> serving = new ArrayList<>();
-        for (ModelRelease release : staging) {
-            if (serving.isEmpty() || release.activateAt() <= now) {
-                serving.add(release);
-            }
-        }
-        return serving;
+        return atStart.servingAt(watermark, System.currentTimeMillis());
     }
 
     @Override
