@@ -7,6 +7,7 @@ import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 import dev.edgeinfer.operators.internal.InferenceSettings;
 import dev.edgeinfer.operators.internal.VersionedInferenceOperator;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -143,8 +145,28 @@ public final class VersionedInference<IN, P, OUT> {
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
         private ModelHandlerFactory<IN, P> handlerFactory;
+        private Map<String, String> siteLabels = Map.of();
+        private PredictionSummary<P> predictionSummary = PredictionSummary.none();
 
         Builder() {}
+
+        /**
+         * The site's labels ({@code key=value}, e.g. {@code wave=1}): releases that target labels
+         * apply here when one matches ({@link SiteIdentity}); heartbeats carry them too.
+         */
+        public Builder<IN, P, OUT> setSiteLabels(Map<String, String> siteLabels) {
+            this.siteLabels = Map.copyOf(Objects.requireNonNull(siteLabels, "siteLabels"));
+            return this;
+        }
+
+        /**
+         * How heartbeats read a prediction (score, top-1 class, anomaly) for each version's output
+         * distribution and NaN/Inf count; without it they report volume, latency and failed calls only.
+         */
+        public Builder<IN, P, OUT> setPredictionSummary(PredictionSummary<P> predictionSummary) {
+            this.predictionSummary = Objects.requireNonNull(predictionSummary, "predictionSummary");
+            return this;
+        }
 
         /**
          * Micro-batching: records are scored in one ONNX Runtime call per batch, which closes at
@@ -330,7 +352,8 @@ public final class VersionedInference<IN, P, OUT> {
                     List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis(),
-                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions));
+                    handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
+                    siteLabels, predictionSummary);
             return new VersionedInference<>(settings, resultType, uid);
         }
 

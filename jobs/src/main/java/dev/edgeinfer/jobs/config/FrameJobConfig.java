@@ -60,7 +60,8 @@ public record FrameJobConfig(
         Duration httpTimeout,
         int batchMaxSize,
         Duration batchMaxDelay,
-        java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
+        java.util.Map<String, String> kafkaProperties,
+        java.util.Map<String, String> siteLabels) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
@@ -109,6 +110,7 @@ public record FrameJobConfig(
                 positiveDuration(conf, MODEL_HTTP_TIMEOUT),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
-                JobConfigReader.kafkaProperties(conf));
+                JobConfigReader.kafkaProperties(conf),
+                JobConfigReader.siteLabels(conf));
     }
 }

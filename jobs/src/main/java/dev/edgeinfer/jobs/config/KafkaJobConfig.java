@@ -16,6 +16,9 @@ import java.util.List;
 public interface KafkaJobConfig {
     String siteId();
 
+    /** The site's labels ({@code edgeinfer.site.labels}), sorted; empty when none. */
+    java.util.Map<String, String> siteLabels();
+
     String bootstrapServers();
 
     /** Parallel subtasks of every operator. */

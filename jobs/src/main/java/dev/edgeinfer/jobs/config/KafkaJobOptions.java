@@ -38,7 +38,13 @@ public final class KafkaJobOptions {
             ConfigOptions.key("edgeinfer.site.id")
                     .stringType()
                     .defaultValue("edge-local")
-                    .withDescription("Identifier of this edge site; written into every result.");
+                    .withDescription("Identifier of this edge site; written into every result and status report. Releases that name sites apply here when they name this id.");
+
+    public static final ConfigOption<String> SITE_LABELS =
+            ConfigOptions.key("edgeinfer.site.labels")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription("Labels of this edge site, key=value[,key=value...] (e.g. wave=1,region=north); releases that target labels (publish --site-label) apply here when one matches. Carried in every heartbeat.");
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS =
             ConfigOptions.key("kafka.bootstrap-servers")

@@ -60,7 +60,8 @@ public record SensorJobConfig(
         String blobsTopic,
         int batchMaxSize,
         Duration batchMaxDelay,
-        java.util.Map<String, String> kafkaProperties) implements KafkaJobConfig {
+        java.util.Map<String, String> kafkaProperties,
+        java.util.Map<String, String> siteLabels) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static SensorJobConfig from(Configuration conf) {
@@ -128,6 +129,7 @@ public record SensorJobConfig(
                 topic(conf, BLOBS_TOPIC),
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
-                JobConfigReader.kafkaProperties(conf));
+                JobConfigReader.kafkaProperties(conf),
+                JobConfigReader.siteLabels(conf));
     }
 }

@@ -120,6 +120,7 @@ public final class JobKafka {
                 .setAllowedLateness(config.allowedLateness())
                 .setLoadTimeout(config.loadTimeout())
                 .setSite(config.siteId(), jobName)
+                .setSiteLabels(config.siteLabels())
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())

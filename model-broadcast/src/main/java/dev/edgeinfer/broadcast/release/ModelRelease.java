@@ -70,6 +70,9 @@ import java.util.regex.Pattern;
  *     entries, keys 1..200 characters without whitespace or control characters, values at most
  *     {@value #MAX_METADATA_VALUE_CHARS} characters. Covered by the signature (see
  *     {@link ReleaseSigning#canonicalBytes}); not part of {@link #releaseId()}.
+ * @param targets the sites it applies to; {@link ReleaseTarget#ALL} (never {@code null}) for every
+ *     site. Signed, and part of {@link #releaseId()} when not {@code ALL}. How targets combine with
+ *     the timeline: {@link ReleaseTimeline#resolve(String, long, String, dev.edgeinfer.broadcast.timeline.SiteIdentity)}.
  */
 public record ModelRelease(
         String model,
@@ -84,7 +87,8 @@ public record ModelRelease(
         long publishedAt,
         String signedBy,
         String signatureBase64,
-        Map<String, String> metadata)
+        Map<String, String> metadata,
+        ReleaseTarget targets)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -97,16 +101,19 @@ public record ModelRelease(
 
     /**
      * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
-     * then {@code version}, then {@code sha256}; of two activations at the same {@code activateAt}
-     * the <em>later</em> in this order wins. (Releases of different models are ordered by model
-     * name first, so the order is total over any set of distinct releases.)
+     * then {@code version}, then {@code sha256}, then {@link #releaseId()} (which differs only in
+     * the targets then, so a release scoped to some sites wins over the same one for every site);
+     * of two activations at the same {@code activateAt} the <em>later</em> in this order wins.
+     * (Releases of different models are ordered by model name first, so the order is total over
+     * any set of distinct releases.)
      */
     public static final Comparator<ModelRelease> ORDER =
             Comparator.comparing(ModelRelease::model)
                     .thenComparingLong(ModelRelease::activateAt)
                     .thenComparingLong(ModelRelease::publishedAt)
                     .thenComparing(ModelRelease::version)
-                    .thenComparing(ModelRelease::sha256);
+                    .thenComparing(ModelRelease::sha256)
+                    .thenComparing(ModelRelease::releaseId);
 
     public ModelRelease {
         ReleaseChecks.requireLabel("model", model);
@@ -153,6 +160,15 @@ public record ModelRelease(
         }
         ReleaseChecks.checkSigning(signedBy, signatureBase64);
         metadata = ReleaseChecks.checkMetadata(metadata);
+        targets = targets == null ? ReleaseTarget.ALL : targets;
+    }
+
+    /** A release for every site (the form every release had before targets existed). */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            String signedBy, String signatureBase64, Map<String, String> metadata) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64, metadata, ReleaseTarget.ALL);
     }
 
     /**
@@ -200,10 +216,13 @@ public record ModelRelease(
      * A deterministic, human-readable id: {@code model@activateAt@version@sha256[0..12]}, e.g.
      * {@code sensor-anomaly@1767225600000@v2@3f2a9c0b1d4e}. It is the control-topic record key and
      * the broadcast-state key. Because it includes {@code activateAt}, a rollback to an older
-     * version (new {@code activateAt}) is a new id, and compaction keeps every activation.
+     * version (new {@code activateAt}) is a new id, and compaction keeps every activation. A
+     * release scoped to some sites ends in {@code @} and its {@link ReleaseTarget#digest()}, so
+     * the same version at the same time for other sites is another activation.
      */
     public String releaseId() {
-        return model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
+        String id = model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
+        return targets.isAll() ? id : id + "@" + targets.digest();
     }
 
     /** {@code true} when this activation takes only part of the keys ({@code canaryPercent < 100}). */
@@ -219,6 +238,7 @@ public record ModelRelease(
     @Override
     public String toString() {
         return "ModelRelease[" + releaseId() + (isCanary() ? " canary " + canaryPercent + "%" : "")
+                + (targets.isAll() ? "" : " for " + targets)
                 + " " + uri + " by " + publisher + (isSigned() ? " signed by " + signedBy : "") + "]";
     }
 
@@ -234,7 +254,7 @@ public record ModelRelease(
                 .signature(signature).activateAt(activateAt).canaryPercent(canaryPercent)
                 .publisher(publisher).publishedAt(publishedAt)
                 .signedBy(signedBy).signatureBase64(signatureBase64)
-                .metadata(metadata);
+                .metadata(metadata).targets(targets);
     }
 
     /** The metadata value for {@code key}, or {@code null}. */
@@ -257,6 +277,7 @@ public record ModelRelease(
         private String signedBy;
         private String signatureBase64;
         private final TreeMap<String, String> metadata = new TreeMap<>();
+        private ReleaseTarget targets = ReleaseTarget.ALL;
 
         private Builder() {}
 
@@ -282,13 +303,15 @@ public record ModelRelease(
         }
         /** Adds or replaces one metadata entry. */
         public Builder putMetadata(String key, String value) { this.metadata.put(key, value); return this; }
+        /** The sites it applies to ({@link ReleaseTarget#ALL}, the default: every site). */
+        public Builder targets(ReleaseTarget targets) { this.targets = targets; return this; }
         /** Drops the signature (e.g. before changing fields and signing again). */
         public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
         /** @throws InvalidReleaseException if any field is missing or invalid */
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
-                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata);
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata, targets);
         }
     }
 }

@@ -33,6 +33,12 @@ import java.util.TreeMap;
  * order) and was likewise added without a schema bump. It is signed; see
  * {@link ReleaseSigning#canonicalBytes(ModelRelease)}.
  *
+ * <p>{@code targets} ({@link ReleaseTarget}: {@code {"sites":["plant-1"],"labels":["wave=1"]}})
+ * scopes a release to some sites. It is written only when the release has targets, and then in
+ * schema {@value #SCHEMA_TARGETED}: a reader that predates targets refuses such a release
+ * ({@code UNSUPPORTED_SCHEMA}) rather than apply it to every site. This build reads both schemas;
+ * a release for every site stays schema {@value #SCHEMA}, byte for byte as before.
+ *
  * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
  * that ignore it still read every field correctly, they just cannot check the signature. The
  * signature covers {@link ReleaseSigning#canonicalBytes(ModelRelease)}, never these JSON bytes,
@@ -46,7 +52,7 @@ import java.util.TreeMap;
  * <p><b>Guarantees and caveats.</b> {@link #fromJson(byte[])} either returns a fully validated
  * release or throws {@link InvalidReleaseException} (unchecked) with a {@link Reason}:
  * {@code MALFORMED_JSON} (not a JSON object, duplicate keys, trailing bytes),
- * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA}),
+ * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA} and {@value #SCHEMA_TARGETED}),
  * {@code UNSUPPORTED_TYPE} ({@code type} other than {@code "release"}), {@code MISSING_FIELD},
  * {@code INVALID_FIELD} (wrong JSON type or invalid value). Unknown extra fields are ignored, so
  * newer publishers may add optional fields without a schema bump; anything that changes the
@@ -57,8 +63,10 @@ import java.util.TreeMap;
  */
 public final class ModelReleaseJson {
 
-    /** The only schema version this build writes and reads. */
+    /** The schema of a release for every site; this build writes it for those and reads it. */
     public static final int SCHEMA = 1;
+    /** The schema of a release with {@link ReleaseTarget targets}; this build writes it for those and reads it. */
+    public static final int SCHEMA_TARGETED = 2;
     /** The {@code type} of a release message. */
     public static final String TYPE = "release";
     /** The only signing algorithm this build writes and accepts in the {@code signing} block. */
@@ -66,9 +74,9 @@ public final class ModelReleaseJson {
 
     private ModelReleaseJson() {}
 
-    /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}), fields in a fixed order. */
+    /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}, or {@value #SCHEMA_TARGETED} with targets), fields in a fixed order. */
     public static byte[] toJson(ModelRelease r) {
-        ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
+        ObjectNode o = JsonFields.newMessage(r.targets().isAll() ? SCHEMA : SCHEMA_TARGETED, TYPE);
         o.put("model", r.model());
         o.put("version", r.version());
         o.put("sha256", r.sha256());
@@ -92,6 +100,11 @@ public final class ModelReleaseJson {
             ObjectNode metadata = o.putObject("metadata");
             r.metadata().forEach(metadata::put);
         }
+        if (!r.targets().isAll()) {
+            ObjectNode targets = o.putObject("targets");
+            r.targets().sites().forEach(targets.putArray("sites")::add);
+            r.targets().labels().forEach(targets.putArray("labels")::add);
+        }
         return JsonFields.write(o);
     }
 
@@ -112,7 +125,7 @@ public final class ModelReleaseJson {
      * @throws InvalidReleaseException with the reason, the field and the offending value
      */
     public static ModelRelease fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, SCHEMA_TARGETED, TYPE);
         String model = JsonFields.text(o, "model");
         String version = JsonFields.text(o, "version");
         String sha256 = JsonFields.text(o, "sha256");
@@ -149,10 +162,57 @@ public final class ModelReleaseJson {
             signatureBase64 = JsonFields.text(signing, "signature", "signing.signature");
         }
         Map<String, String> metadata = readMetadata(o);
+        ReleaseTarget targets = readTargets(o);
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
                 ModelSignature.declared(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64, metadata);
+                signedBy, signatureBase64, metadata, targets);
+    }
+
+    /**
+     * {@code targets} of a schema-2 message; a schema-1 message must not carry any (older builds
+     * would apply it everywhere), and a schema-2 message must name at least one site or label.
+     */
+    private static ReleaseTarget readTargets(ObjectNode o) {
+        int schema = o.get("schema").intValue();
+        JsonNode node = o.get("targets");
+        if (node == null || node.isNull()) {
+            if (schema == SCHEMA_TARGETED) {
+                throw InvalidReleaseException.missing("targets");
+            }
+            return ReleaseTarget.ALL;
+        }
+        if (schema != SCHEMA_TARGETED) {
+            throw InvalidReleaseException.invalid("targets", node, "needs schema " + SCHEMA_TARGETED
+                    + " (a schema-" + schema + " reader would apply the release to every site)");
+        }
+        if (!node.isObject()) {
+            throw InvalidReleaseException.invalid("targets", node, "must be a JSON object {sites, labels}");
+        }
+        ReleaseTarget targets = ReleaseTarget.of(strings(node, "sites"), strings(node, "labels"));
+        if (targets.isAll()) {
+            throw InvalidReleaseException.invalid("targets", node, "must name at least one site or label");
+        }
+        return targets;
+    }
+
+    private static List<String> strings(JsonNode targets, String name) {
+        String path = "targets." + name;
+        JsonNode array = targets.get(name);
+        List<String> values = new ArrayList<>();
+        if (array == null || array.isNull()) {
+            return values;
+        }
+        if (!array.isArray()) {
+            throw InvalidReleaseException.invalid(path, array, "must be a JSON array of strings");
+        }
+        for (JsonNode v : array) {
+            if (!v.isTextual()) {
+                throw InvalidReleaseException.invalid(path, array, "must be a JSON array of strings");
+            }
+            values.add(v.textValue());
+        }
+        return values;
     }
 
     private static Map<String, String> readMetadata(ObjectNode o) {

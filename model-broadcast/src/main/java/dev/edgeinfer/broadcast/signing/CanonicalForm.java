@@ -26,8 +26,11 @@ final class CanonicalForm {
     static byte[] of(ModelRelease r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            boolean withMetadata = !r.metadata().isEmpty();
-            out.write((withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX).getBytes(StandardCharsets.US_ASCII));
+            boolean withTargets = !r.targets().isAll();
+            boolean withMetadata = withTargets || !r.metadata().isEmpty();
+            String prefix = withTargets ? ReleaseSigning.CANONICAL_PREFIX_V3
+                    : withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX;
+            out.write(prefix.getBytes(StandardCharsets.US_ASCII));
             str(out, r.model());
             str(out, r.version());
             str(out, r.sha256());
@@ -46,10 +49,21 @@ final class CanonicalForm {
                     str(out, e.getValue());
                 }
             }
+            if (withTargets) {
+                strings(out, r.targets().sites());
+                strings(out, r.targets().labels());
+            }
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);
         }
         return bytes.toByteArray();
+    }
+
+    private static void strings(DataOutputStream out, List<String> values) throws IOException {
+        out.writeInt(values.size());
+        for (String v : values) {
+            str(out, v);
+        }
     }
 
     private static void str(DataOutputStream out, String s) throws IOException {

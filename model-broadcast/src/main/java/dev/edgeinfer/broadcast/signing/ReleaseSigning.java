@@ -65,6 +65,14 @@ import java.util.Base64;
  * u32(count), then per entry: str(key) str(value)
  * </pre>
  *
+ * A release with {@code targets} (scoped to some sites) is signed in the v3 form: the prefix
+ * {@code "edgeinfer-release-v3\n"}, the v1 fields, the metadata as in v2 (a count of 0 when it has
+ * none), then the targets, each list sorted:
+ *
+ * <pre>
+ * u32(count) str(site)...   u32(count) str(label "key=value")...
+ * </pre>
+ *
  * A release without metadata keeps the v1 form byte for byte, so every signature made before
  * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
  * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
@@ -88,6 +96,8 @@ public final class ReleaseSigning {
     public static final String CANONICAL_PREFIX = "edgeinfer-release-v1\n";
     /** The prefix of the canonical form of releases that carry metadata. */
     public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
+    /** The prefix of the canonical form of releases scoped to some sites (with targets). */
+    public static final String CANONICAL_PREFIX_V3 = "edgeinfer-release-v3\n";
     /** JCA name of the only supported algorithm. */
     public static final String ALGORITHM = "Ed25519";
 

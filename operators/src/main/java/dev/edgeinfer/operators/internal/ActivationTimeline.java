@@ -2,6 +2,7 @@ package dev.edgeinfer.operators.internal;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 
 import org.apache.flink.annotation.Internal;
 
@@ -20,7 +21,9 @@ import java.util.TreeSet;
 
 /**
  * One subtask's view of a model's releases: those received minus those it rejected, with the
- * boundaries of its late activations, and the newest event time it scored.
+ * boundaries of its late activations, and the newest event time it scored. Releases scoped to
+ * other sites ({@link ModelRelease#targets()}) are held (so the set stays the one every subtask
+ * received) but never resolved, staged or needed here.
  *
  * <pre>{@code
  * ActivationTimeline t = new ActivationTimeline("sensor-anomaly");
@@ -41,6 +44,7 @@ import java.util.TreeSet;
 final class ActivationTimeline {
 
     private final String model;
+    private final SiteIdentity site;
     private final Map<String, ModelRelease> received = new LinkedHashMap<>();
     private final Set<String> rejected = new HashSet<>();
     /** releaseId -> boundary this subtask actually used (late activations only). */
@@ -52,12 +56,18 @@ final class ActivationTimeline {
     private TreeMap<Long, ReleaseTimeline> segments = new TreeMap<>(Map.of(Long.MIN_VALUE, ReleaseTimeline.empty()));
 
     ActivationTimeline(String model) {
+        this(model, SiteIdentity.of("edge-local"));
+    }
+
+    /** The timeline of {@code model} at {@code site}: releases scoped to other sites are kept but never resolved. */
+    ActivationTimeline(String model, SiteIdentity site) {
         this.model = Objects.requireNonNull(model, "model");
+        this.site = Objects.requireNonNull(site, "site");
     }
 
     /** Takes over the late boundaries and newest scored event time a subtask checkpointed. */
-    ActivationTimeline(String model, SubtaskProgress restored) {
-        this(model);
+    ActivationTimeline(String model, SiteIdentity site, SubtaskProgress restored) {
+        this(model, site);
         lateBoundaries.putAll(restored.lateBoundaries());
         newestScored = restored.newestScoredEventTime();
         rebuild();
@@ -71,6 +81,11 @@ final class ActivationTimeline {
     /** Whether a release with this id was added (rejected or not). */
     boolean contains(String releaseId) {
         return received.containsKey(releaseId);
+    }
+
+    /** Whether {@code release} applies to this site (one for other sites is held but never resolved). */
+    boolean appliesHere(ModelRelease release) {
+        return site.accepts(release);
     }
 
     /** Adds releases at their own {@code activateAt} (e.g. restored ones). */
@@ -169,7 +184,9 @@ final class ActivationTimeline {
     }
 
     private void rebuild() {
-        timeline = ReleaseTimeline.of(received.values()).without(r -> rejected.contains(r.releaseId()));
+        timeline = ReleaseTimeline.of(received.values())
+                .forSite(site)
+                .without(r -> rejected.contains(r.releaseId()));
         // A late release must not move: placed at its boundary it would overtake every newer
         // activation before that boundary. It is left out of the event times before its boundary.
         TreeSet<Long> starts = new TreeSet<>(lateBoundaries.values());

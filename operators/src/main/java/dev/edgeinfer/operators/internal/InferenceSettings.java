@@ -4,7 +4,9 @@ import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.PredictionSummary;
 import dev.edgeinfer.operators.ResultBuilder;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
@@ -16,6 +18,7 @@ import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
@@ -45,7 +48,9 @@ public record InferenceSettings<IN, P, OUT>(
             int keepRecentModels,
             int batchMaxSize,
             long batchMaxDelayMillis,
-            ModelHandlerFactory<IN, P> handlerFactory)
+            ModelHandlerFactory<IN, P> handlerFactory,
+            Map<String, String> siteLabels,
+            PredictionSummary<P> predictionSummary)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -53,6 +58,11 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory);
+                batchMaxDelayMillis, handlerFactory, siteLabels, predictionSummary);
+    }
+
+    /** This site as release targets see it: its id and labels. */
+    public SiteIdentity site() {
+        return new SiteIdentity(siteId, siteLabels);
     }
 }

@@ -39,8 +39,9 @@ import java.util.Set;
  *
  * <ul>
  *   <li><b>One predictable version per record.</b> The version is
- *       {@link ReleaseTimeline#resolve} of the record's event time and routing key, a pure
- *       function of the releases received (in any order) minus those this subtask rejected.
+ *       {@link ReleaseTimeline#resolve} of the record's event time, routing key and this site
+ *       (releases scoped to other sites never apply here), a pure function of the releases
+ *       received (in any order) minus those this subtask rejected.
  *   <li><b>Stage before activate.</b> A release is fetched, sha256-verified, loaded, checked
  *       against its declared signature and the adapter, and warmed up on a background thread
  *       while the current version keeps serving ({@link ModelStager}). A record that needs a
@@ -94,6 +95,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient int subtask;
     private transient InferenceMetrics metrics;
     private transient StatusReporter status;
+    private transient HealthTracker<P> health;
 
     public VersionedInferenceOperator(InferenceSettings<IN, P, OUT> settings) {
         this.settings = settings;
@@ -135,6 +137,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 () -> pending == null ? 0 : pending.size());
         status = new StatusReporter(settings.siteId(), settings.jobName(), subtask, settings.modelName(),
                 report -> output.collect(settings.statusTag(), new StreamRecord<>(report)));
+        health = new HealthTracker<>(settings.predictionSummary(), settings.siteLabels(),
+                () -> getProcessingTimeService().getCurrentProcessingTime());
         String model = settings.modelName();
         intake = new ReleaseIntake(model, settings.trustedKeys(), settings.maxModelBytes(), settings.fetcher());
         ModelStore store =
@@ -148,7 +152,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 releases.put(initial.releaseId(), initial);
             }
         }
-        timeline = new ActivationTimeline(settings.modelName(), progressState.restored());
+        timeline = new ActivationTimeline(settings.modelName(), settings.site(), progressState.restored());
         List<ModelRelease> all = new ArrayList<>();
         releases.entries().forEach(entry -> all.add(entry.getValue()));
         timeline.addAll(all);
@@ -191,13 +195,21 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private void emitBatch(ModelStager.Staged<IN, P> model, List<IN> batch, long[] eventTimes) {
         ModelRelease release = model.release;
         long started = System.nanoTime();
-        List<P> predictions = model.handler().predict(batch);
+        List<P> predictions;
+        try {
+            predictions = model.handler().predict(batch);
+        } catch (RuntimeException e) {
+            health.failed(model, batch.size());
+            heartbeat(model); // the failed call's count goes out before the failover, if the sink lets it
+            throw e;
+        }
         long took = System.nanoTime() - started;
         for (int i = 0; i < batch.size(); i++) {
             OUT result = settings.resultBuilder().build(batch.get(i), predictions.get(i), release.modelId(), took);
             output.collect(new StreamRecord<>(result, eventTimes[i]));
         }
         model.scored += batch.size();
+        health.scored(model, predictions, took);
         metrics.scoredBatch(metrics.version(release), batch.size(), took);
         if (stager.markServed(model)) {
             status.report(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
@@ -244,7 +256,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             }
             status.report(release, ModelStatus.State.REJECTED, rejected.reason(), rejected.detail(), null, 0);
             return;
-        } else if (verdict instanceof ReleaseIntake.Verdict.Late late) {
+        } else if (verdict instanceof ReleaseIntake.Verdict.Late late && timeline.appliesHere(release)) {
             metrics.lateActivations.inc();
             status.report(release, ModelStatus.State.LATE_ACTIVATION, "ARRIVED_AFTER_DATA", late.detail(),
                     late.boundary(), 0);
@@ -307,6 +319,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (watermark != Long.MIN_VALUE) {
             Set<String> needed = timeline.neededReleaseIds(watermark, settings.allowedLatenessMillis());
             for (ModelStager.Staged<IN, P> model : stager.retireAllBut(needed, timeline.sha256sOf(needed))) {
+                health.forget(model);
                 status.report(model.release, ModelStatus.State.RETIRED, null, "watermark " + watermark + " passed its"
                         + " last activation plus " + settings.allowedLatenessMillis() + " ms allowed lateness", null,
                         model.scored);
@@ -332,9 +345,14 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (settings.heartbeatIntervalMillis() > 0 && now - lastHeartbeat >= settings.heartbeatIntervalMillis()) {
             lastHeartbeat = now;
             for (ModelStager.Staged<IN, P> model : stager.ready()) {
-                status.report(model.release, ModelStatus.State.HEARTBEAT, null, null, null, model.scored);
+                heartbeat(model);
             }
         }
+    }
+
+    /** Reports {@code model}'s cumulative count and its health since its previous heartbeat. */
+    private void heartbeat(ModelStager.Staged<IN, P> model) {
+        status.heartbeat(model.release, model.scored, health.drain(model, model.release.sha256(), watermark));
     }
 
     @Override

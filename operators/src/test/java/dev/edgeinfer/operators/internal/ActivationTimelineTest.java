@@ -4,6 +4,7 @@ import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignatur
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,26 @@ class ActivationTimelineTest {
             assertThat(version(t, 1_000)).isEqualTo("v2");
             assertThat(t.resolve(-1, "dev-a")).as("before every activation").isEmpty();
         }
+    }
+
+    @Test
+    void aReleaseForOtherSitesIsHeldButNeverResolvedStagedOrNeededAndAMatchingLabelAppliesIt() {
+        SiteIdentity plant = new SiteIdentity("plant-1", Map.of("wave", "1"));
+        ModelRelease otherSites = V2.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of("plant-2"), List.of("wave=2")))
+                .build();
+        ModelRelease wave1 = V3.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of(), List.of("wave=1")))
+                .build();
+        ActivationTimeline t = new ActivationTimeline(MODEL, plant);
+        t.addAll(List.of(V1, otherSites, wave1));
+
+        assertThat(t.contains(otherSites.releaseId())).as("held: a redelivery is a duplicate").isTrue();
+        assertThat(t.appliesHere(otherSites)).isFalse();
+        assertThat(version(t, 1_100)).as("v2 is for plant-2 and wave 2 only").isEqualTo("v1");
+        assertThat(version(t, 1_200)).isEqualTo("v3");
+        assertThat(t.toStageNow(Long.MIN_VALUE)).extracting(ModelRelease::version).containsExactly("v1", "v3");
+        assertThat(t.neededReleaseIds(1_100, 0)).doesNotContain(otherSites.releaseId());
     }
 
     @Test
@@ -109,7 +130,7 @@ class ActivationTimelineTest {
         ActivationTimeline t = v1AndV2ThenV3Late();
 
         SubtaskProgress progress = t.progress(3);
-        ActivationTimeline restored = new ActivationTimeline(MODEL, progress);
+        ActivationTimeline restored = new ActivationTimeline(MODEL, SiteIdentity.of("edge-local"), progress);
         restored.addAll(List.of(V1, V2, V3));
 
         assertThat(progress).isEqualTo(new SubtaskProgress(3, 1_500, Map.of(V3.releaseId(), 1_501L)));

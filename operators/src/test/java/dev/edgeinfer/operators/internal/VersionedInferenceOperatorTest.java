@@ -532,6 +532,25 @@ class VersionedInferenceOperatorTest {
         assertThat(ReleaseTimeline.bucket("device-1")).isEqualTo(2); // pinned hash: the split did not move
     }
 
+    @Test
+    void releaseScopedToOtherSitesIsNeitherStagedNorReportedAndOneNamingThisSitesLabelTakesOver() throws Exception {
+        Rig rig = rig(builder(new FileModelFetcher()).setSiteLabels(java.util.Map.of("wave", "1")).build(), null, 1, 0);
+        rig.release(v1);
+        rig.release(v2.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of("plant-2"), List.of("wave=2")))
+                .build());
+        ModelRelease v3ForWave1 = release("v3", v3File, 2 * T).toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of(), List.of("wave=1")))
+                .build();
+        rig.release(v3ForWave1);
+        rig.record("dev-a", T + 1);
+        rig.record("dev-a", 2 * T);
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.STAGED && s.version().equals("v3"));
+
+        assertThat(rig.results()).extracting(TestingResult::version).containsExactly("v1", "v3");
+        assertThat(rig.statuses()).noneMatch(s -> "v2".equals(s.version()));
+    }
+
     // ---------------------------------------------------------------------------------------
     // stage before activate
 
@@ -813,6 +832,45 @@ class VersionedInferenceOperatorTest {
 
         assertThat(rig.operator.metrics().waitingRecords.getAsInt()).isZero();
         assertThat(rig.operator.metrics().version(v1).scored.getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void heartbeatsCarryEachVersionsHealthOverTheLastIntervalAndTheCumulativeCount() throws Exception {
+        Rig rig = rig(builder(new FileModelFetcher())
+                .setHeartbeatInterval(Duration.ofSeconds(1))
+                .setSiteLabels(java.util.Map.of("wave", "1"))
+                .setPredictionSummary(dev.edgeinfer.operators.PredictionSummary.scoreAbove(0.5f))
+                .build(), null, 1, 0);
+        rig.release(v1);
+        int[] expectedBins = new int[10];
+        for (long t = 10; t <= 30; t += 10) {
+            rig.record("dev-a", t);
+            expectedBins[VersionHealth.bin((float) expectedScore(window("dev-a", t), V1_BIAS))]++;
+        }
+        rig.watermark(30);
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.HEARTBEAT && s.health().scored() == 3);
+
+        ModelStatus beat = rig.statuses(ModelStatus.State.HEARTBEAT).stream()
+                .filter(s -> s.health().scored() == 3).findFirst().orElseThrow();
+        dev.edgeinfer.broadcast.status.ModelHealth health = beat.health();
+        assertThat(beat.version()).isEqualTo("v1");
+        assertThat(beat.scoredRecords()).isEqualTo(3);
+        assertThat(health.errors()).isZero();
+        assertThat(health.latencyP50Micros()).isNotNull();
+        assertThat(health.latencyP99Micros()).isGreaterThanOrEqualTo(health.latencyP50Micros());
+        assertThat(health.scoreBins()).containsExactly(
+                java.util.Arrays.stream(expectedBins).mapToObj(Long::valueOf).toArray(Long[]::new));
+        assertThat(health.variant()).isEqualTo(v1.sha256());
+        assertThat(health.cores()).isPositive();
+        assertThat(health.cpuModel()).isNotBlank();
+        assertThat(health.siteLabels()).containsExactly(java.util.Map.entry("wave", "1"));
+        assertThat(health.watermarkLagMillis()).isNotNull();
+
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.HEARTBEAT && s.at() >= beat.at() && s != beat
+                && s.health().scored() == 0);
+        ModelStatus next = rig.statuses(ModelStatus.State.HEARTBEAT).get(rig.statuses(ModelStatus.State.HEARTBEAT).size() - 1);
+        assertThat(next.scoredRecords()).as("cumulative").isEqualTo(3);
+        assertThat(next.health().scored()).as("this interval").isZero();
     }
 
     // ---------------------------------------------------------------------------------------
