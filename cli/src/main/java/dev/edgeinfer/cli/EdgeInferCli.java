@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ProduceCommand.class,
             PublishCommand.class,
             RollbackCommand.class,
+            PromoteCommand.class,
             KeysCommand.class,
             BenchCommand.class,
             ConfigDocsCommand.class,

@@ -325,9 +325,9 @@ final class ReleaseCommandSupport {
             if (highlight != null && highlight.releaseId().equals(r.releaseId())) {
                 notes.append("  <- this release");
             }
-            String share = r.isCanary()
+            String share = (r.isCanary()
                     ? "canary " + r.canaryPercent() + "%" + baseOf(r, timeline).map(b -> " over " + b.version()).orElse("")
-                    : "100%";
+                    : "100%") + (r.targets().isAll() ? "" : " of " + r.targets());
             out.printf(Locale.ROOT, "  %-" + width + "s  from %-24s  %-22s sha256 %s  publisher: %s%s%n",
                     r.version(), r.activateAtIso(), share, r.sha256().substring(0, 12), r.publisher(), notes);
         }

@@ -231,6 +231,36 @@ class PublishRollbackCliITCase {
     }
 
     @Test
+    void aSiteScopedCanaryIsPromotedToAFullActivationForEverySite() throws Exception {
+        String topic = controlTopic();
+        assertThat(publish(topic, "v1", TestingModels.v1(), "--activate-at", V1_AT).exitCode()).isZero();
+        Run wave = publish(topic, "v2", TestingModels.v2(), "--canary", "10", "--sites", "plant-1,plant-2",
+                "--site-label", "wave=1", "--activate-in", "5s");
+        assertThat(wave.exitCode()).as("%s%s", wave.out(), wave.err()).isZero();
+        assertThat(wave.out()).contains("applies to   sites [plant-1, plant-2] labels [wave=1]");
+
+        Run promote = cli("promote", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL,
+                "--version", "v2", "--activate-in", "10s");
+        assertThat(promote.exitCode()).as("%s%s", promote.out(), promote.err()).isZero();
+        assertThat(promote.out()).contains("promote sensor-anomaly v2: v2 (canary 10% over v1) of sites [plant-1, plant-2]");
+        Run again = cli("promote", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL,
+                "--version", "v2");
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains("nothing to widen");
+
+        List<ModelRelease> releases = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
+        assertThat(releases).hasSize(3);
+        ModelRelease scoped = releases.stream().filter(ModelRelease::isCanary).findFirst().orElseThrow();
+        assertThat(scoped.targets().sites()).containsExactly("plant-1", "plant-2");
+        ModelRelease promoted = releases.stream().max(Comparator.comparingLong(ModelRelease::activateAt)).orElseThrow();
+        assertThat(promoted.version()).isEqualTo("v2");
+        assertThat(promoted.sha256()).isEqualTo(scoped.sha256());
+        assertThat(promoted.canaryPercent()).isEqualTo(100);
+        assertThat(promoted.targets().isAll()).isTrue();
+        assertThat(promoted.activateAt()).isGreaterThan(scoped.activateAt());
+    }
+
+    @Test
     void aMissingControlTopicIsRefusedAtOnce() {
         String topic = KafkaTestUtils.freshTopic("missing-control");
         Run run = publish(topic, "v1", TestingModels.v1());
