@@ -19,8 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
@@ -39,18 +37,14 @@ import java.util.concurrent.Callable;
         })
 final class PromoteCommand implements Callable<Integer> {
 
-    @Spec CommandSpec spec;
-
-    // Not mixinStandardHelpOptions: its -V/--version would clash with the release's --version.
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+    @Option(names = "--version", required = true, description = "The version to promote, e.g. v3.")
+    String version;
 
     @Mixin ReleaseCommandSupport.ReleaseTarget target;
 
     @Mixin SiteTargetOptions sites;
 
-    @Option(names = "--version", required = true, description = "The version to promote, e.g. v3.")
-    String version;
+    @Spec CommandSpec spec;
 
     @Option(names = "--sign-key", description = "Ed25519 private key to sign the promotion with (as for publish).")
     Path signKey;
@@ -58,6 +52,10 @@ final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--publisher", defaultValue = "promote by ${sys:user.name}",
             description = "Who promotes, for the audit trail (default: ${DEFAULT-VALUE}).")
     String publisher;
+
+    // Not mixinStandardHelpOptions: its -V/--version would clash with the release's --version.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     /**
      * The promotion of {@code from}: the same bytes, URI, signature and metadata, for every key of
@@ -86,17 +84,7 @@ final class PromoteCommand implements Callable<Integer> {
         return ReleaseCommandSupport.exitCode("promote", err, () -> {
             List<ModelRelease> existing = target.readTimeline(err);
             ReleaseTimeline before = ReleaseTimeline.of(existing);
-            List<ModelRelease> history = before.activations(model);
-            Optional<ModelRelease> newest = history.stream()
-                    .filter(r -> r.version().equals(version))
-                    .reduce((a, b) -> b); // sorted by ModelRelease.ORDER: the last is the newest
-            if (newest.isEmpty()) {
-                TreeSet<String> versions = new TreeSet<>();
-                history.forEach(r -> versions.add(r.version()));
-                throw new CommandFailure(REFUSED, "version " + version + " of " + model + " was never published on "
-                        + target.topic + "; versions there: " + (versions.isEmpty() ? "none" : String.join(", ", versions)));
-            }
-            ModelRelease from = newest.get();
+            ModelRelease from = ReleaseCommandSupport.newest(before, model, version, target.topic);
             if (!from.isCanary() && from.targets().equals(scope)) {
                 throw new CommandFailure(REFUSED, "release " + from.releaseId() + " already activates " + version
                         + " for every key of " + scope + "; nothing to widen (use rollback to re-activate it)");

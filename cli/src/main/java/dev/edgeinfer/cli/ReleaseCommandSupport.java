@@ -279,6 +279,29 @@ final class ReleaseCommandSupport {
         return Optional.ofNullable(base);
     }
 
+    /**
+     * The newest release of {@code version} of {@code model} (by {@link ModelRelease#ORDER}).
+     *
+     * @throws CommandFailure (exit 2) naming the versions (or models) that are there when it was never published
+     */
+    static ModelRelease newest(ReleaseTimeline timeline, String model, String version, String topic)
+            throws CommandFailure {
+        List<ModelRelease> history = timeline.activations(model);
+        Optional<ModelRelease> newest = history.stream()
+                .filter(r -> r.version().equals(version))
+                .reduce((a, b) -> b); // sorted by ModelRelease.ORDER: the last is the newest
+        if (newest.isEmpty()) {
+            java.util.TreeSet<String> versions = new java.util.TreeSet<>();
+            history.forEach(r -> versions.add(r.version()));
+            throw new CommandFailure(REFUSED, history.isEmpty()
+                    ? "model " + model + " has no releases on " + topic + " (models there: "
+                            + (timeline.models().isEmpty() ? "none" : String.join(", ", timeline.models())) + ")"
+                    : "version " + version + " of " + model + " was never published on " + topic
+                            + "; versions there: " + String.join(", ", versions));
+        }
+        return newest.get();
+    }
+
     /** The activation that wins at event time {@code t} (for canaries: the canary itself), if any. */
     static Optional<ModelRelease> winnerAt(ReleaseTimeline timeline, String model, long t) {
         ModelRelease winner = null;
