@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             RollbackCommand.class,
             PromoteCommand.class,
+            DeprecateCommand.class,
             KeysCommand.class,
             BenchCommand.class,
             ConfigDocsCommand.class,

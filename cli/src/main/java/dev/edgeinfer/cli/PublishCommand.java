@@ -187,10 +187,15 @@ final class PublishCommand implements Callable<Integer> {
         }
     }
 
+    /** The public key next to a private key: {@code keys/ml-team.key} -> {@code keys/ml-team.pub}. */
+    static Path publicKeyOf(Path signKey) {
+        String name = signKey.getFileName().toString();
+        return signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+    }
+
     /** {@code release} signed with the private key at {@code signKey} and the id of its {@code .pub} sibling. */
     static ModelRelease sign(ModelRelease release, Path signKey) throws CommandFailure {
-        String name = signKey.getFileName().toString();
-        Path publicKey = signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+        Path publicKey = publicKeyOf(signKey);
         try {
             PrivateKey privateKey = ReleaseSigning.readPrivateKey(signKey);
             String keyId = ReleaseSigning.keyId(ReleaseSigning.readPublicKey(publicKey));

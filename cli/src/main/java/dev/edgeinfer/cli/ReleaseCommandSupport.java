@@ -211,8 +211,19 @@ final class ReleaseCommandSupport {
 
     /** Writes {@code release} to the control topic (keyed by its release id) and waits for the acknowledgement. */
     static RecordMetadata publish(String bootstrap, String topic, ModelRelease release) throws CommandFailure {
+        return publish(bootstrap, topic, () -> new ControlTopic(bootstrap, topic).publish(release));
+    }
+
+    /** One write to the control topic, which may fail the way a Kafka send does. */
+    @FunctionalInterface
+    interface ControlWrite {
+        RecordMetadata write() throws ExecutionException, InterruptedException;
+    }
+
+    /** Runs {@code write}, turning Kafka failures into a {@link CommandFailure} (exit 1). */
+    static RecordMetadata publish(String bootstrap, String topic, ControlWrite write) throws CommandFailure {
         try {
-            return new ControlTopic(bootstrap, topic).publish(release);
+            return write.write();
         } catch (ExecutionException e) {
             throw new CommandFailure(FAILED, "publishing to " + topic + " on " + bootstrap + " failed: " + e.getCause());
         } catch (KafkaException e) {

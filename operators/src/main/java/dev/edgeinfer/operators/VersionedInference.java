@@ -147,6 +147,7 @@ public final class VersionedInference<IN, P, OUT> {
         private ModelHandlerFactory<IN, P> handlerFactory;
         private Map<String, String> siteLabels = Map.of();
         private PredictionSummary<P> predictionSummary = PredictionSummary.none();
+        private DeprecationPolicy deprecationPolicy = DeprecationPolicy.FLAG;
 
         Builder() {}
 
@@ -156,6 +157,12 @@ public final class VersionedInference<IN, P, OUT> {
          */
         public Builder<IN, P, OUT> setSiteLabels(Map<String, String> siteLabels) {
             this.siteLabels = Map.copyOf(Objects.requireNonNull(siteLabels, "siteLabels"));
+            return this;
+        }
+
+        /** What a deprecation advisory of a version served does: report it (FLAG, the default) or also roll back. */
+        public Builder<IN, P, OUT> setDeprecationPolicy(DeprecationPolicy deprecationPolicy) {
+            this.deprecationPolicy = Objects.requireNonNull(deprecationPolicy, "deprecationPolicy");
             return this;
         }
 
@@ -353,7 +360,7 @@ public final class VersionedInference<IN, P, OUT> {
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
                     batchMaxSize, batchMaxDelay.toMillis(),
                     handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
-                    siteLabels, predictionSummary);
+                    siteLabels, predictionSummary, deprecationPolicy);
             return new VersionedInference<>(settings, resultType, uid);
         }
 

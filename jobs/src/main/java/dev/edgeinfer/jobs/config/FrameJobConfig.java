@@ -61,7 +61,8 @@ public record FrameJobConfig(
         int batchMaxSize,
         Duration batchMaxDelay,
         java.util.Map<String, String> kafkaProperties,
-        java.util.Map<String, String> siteLabels) implements KafkaJobConfig {
+        java.util.Map<String, String> siteLabels,
+        dev.edgeinfer.operators.DeprecationPolicy deprecationPolicy) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
@@ -111,6 +112,7 @@ public record FrameJobConfig(
                 positive(conf, BATCH_MAX_SIZE),
                 nonNegativeDuration(conf, BATCH_MAX_DELAY),
                 JobConfigReader.kafkaProperties(conf),
-                JobConfigReader.siteLabels(conf));
+                JobConfigReader.siteLabels(conf),
+                get(conf, MODEL_DEPRECATION_POLICY));
     }
 }

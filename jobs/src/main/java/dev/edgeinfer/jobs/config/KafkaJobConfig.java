@@ -66,6 +66,9 @@ public interface KafkaJobConfig {
 
     int modelCacheKeepRecent();
 
+    /** What a deprecation advisory of a version served does ({@code model.deprecation-policy}). */
+    dev.edgeinfer.operators.DeprecationPolicy deprecationPolicy();
+
     int batchMaxSize();
 
     Duration batchMaxDelay();

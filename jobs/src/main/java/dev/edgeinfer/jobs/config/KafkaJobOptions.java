@@ -1,5 +1,7 @@
 package dev.edgeinfer.jobs.config;
 
+import dev.edgeinfer.operators.DeprecationPolicy;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -62,7 +64,7 @@ public final class KafkaJobOptions {
             ConfigOptions.key("topic.status")
                     .stringType()
                     .defaultValue("edge.models.status")
-                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION and HEARTBEAT for model versions.");
+                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION, DEPRECATED and HEARTBEAT (with each version's health) for model versions.");
 
     public static final ConfigOption<String> BLOBS_TOPIC =
             ConfigOptions.key("topic.blobs")
@@ -129,6 +131,12 @@ public final class KafkaJobOptions {
                     .durationType()
                     .defaultValue(Duration.ofMinutes(5))
                     .withDescription("Longest time a record may wait for the version it needs to finish loading before the task fails over.");
+
+    public static final ConfigOption<DeprecationPolicy> MODEL_DEPRECATION_POLICY =
+            ConfigOptions.key("model.deprecation-policy")
+                    .enumType(DeprecationPolicy.class)
+                    .defaultValue(DeprecationPolicy.FLAG)
+                    .withDescription("What a signed deprecation advisory (edgeinfer deprecate) of a version this job serves does: FLAG reports it on the status topic; ROLLBACK also scores records from the advisory's event time on with the previous good version.");
 
     public static final ConfigOption<String> TRUSTED_KEYS =
             ConfigOptions.key("model.trusted-keys")

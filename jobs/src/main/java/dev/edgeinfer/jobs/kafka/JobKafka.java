@@ -121,6 +121,7 @@ public final class JobKafka {
                 .setLoadTimeout(config.loadTimeout())
                 .setSite(config.siteId(), jobName)
                 .setSiteLabels(config.siteLabels())
+                .setDeprecationPolicy(config.deprecationPolicy())
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())

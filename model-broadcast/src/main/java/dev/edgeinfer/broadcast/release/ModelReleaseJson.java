@@ -90,12 +90,7 @@ public final class ModelReleaseJson {
         o.put("canaryPercent", r.canaryPercent());
         o.put("publisher", r.publisher());
         o.put("publishedAt", r.publishedAt());
-        if (r.isSigned()) {
-            ObjectNode signing = o.putObject("signing");
-            signing.put("algorithm", SIGNING_ALGORITHM);
-            signing.put("keyId", r.signedBy());
-            signing.put("signature", r.signatureBase64());
-        }
+        writeSigning(o, r.signedBy(), r.signatureBase64());
         if (!r.metadata().isEmpty()) {
             ObjectNode metadata = o.putObject("metadata");
             r.metadata().forEach(metadata::put);
@@ -145,22 +140,9 @@ public final class ModelReleaseJson {
         int canaryPercent = JsonFields.intValue(o, "canaryPercent");
         String publisher = JsonFields.text(o, "publisher");
         long publishedAt = JsonFields.longValue(o, "publishedAt");
-        String signedBy = null;
-        String signatureBase64 = null;
-        JsonNode signing = o.get("signing");
-        if (signing != null && !signing.isNull()) {
-            if (!signing.isObject()) {
-                throw InvalidReleaseException.invalid("signing", signing, "must be a JSON object {algorithm, keyId, signature}");
-            }
-            String algorithm = JsonFields.text(signing, "algorithm", "signing.algorithm");
-            if (!SIGNING_ALGORITHM.equals(algorithm)) {
-                // Refused rather than ignored: silently treating it as unsigned would let a downgrade
-                // ("algorithm":"none") pass wherever unsigned releases are still accepted.
-                throw InvalidReleaseException.invalid("signing.algorithm", algorithm, "must be " + SIGNING_ALGORITHM);
-            }
-            signedBy = JsonFields.text(signing, "keyId", "signing.keyId");
-            signatureBase64 = JsonFields.text(signing, "signature", "signing.signature");
-        }
+        String[] signing = readSigning(o);
+        String signedBy = signing[0];
+        String signatureBase64 = signing[1];
         Map<String, String> metadata = readMetadata(o);
         ReleaseTarget targets = readTargets(o);
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
@@ -213,6 +195,36 @@ public final class ModelReleaseJson {
             values.add(v.textValue());
         }
         return values;
+    }
+
+    /** Writes the optional {@code signing} block (nothing when unsigned); shared by the control messages. */
+    static void writeSigning(ObjectNode o, String keyId, String signatureBase64) {
+        if (keyId != null) {
+            ObjectNode signing = o.putObject("signing");
+            signing.put("algorithm", SIGNING_ALGORITHM);
+            signing.put("keyId", keyId);
+            signing.put("signature", signatureBase64);
+        }
+    }
+
+    /** The {@code signing} block as {keyId, signature}, both {@code null} when absent. */
+    static String[] readSigning(ObjectNode o) {
+        JsonNode signing = o.get("signing");
+        if (signing == null || signing.isNull()) {
+            return new String[2];
+        }
+        if (!signing.isObject()) {
+            throw InvalidReleaseException.invalid("signing", signing, "must be a JSON object {algorithm, keyId, signature}");
+        }
+        String algorithm = JsonFields.text(signing, "algorithm", "signing.algorithm");
+        if (!SIGNING_ALGORITHM.equals(algorithm)) {
+            // Refused rather than ignored: silently treating it as unsigned would let a downgrade
+            // ("algorithm":"none") pass wherever unsigned releases are still accepted.
+            throw InvalidReleaseException.invalid("signing.algorithm", algorithm, "must be " + SIGNING_ALGORITHM);
+        }
+        return new String[] {
+            JsonFields.text(signing, "keyId", "signing.keyId"), JsonFields.text(signing, "signature", "signing.signature")
+        };
     }
 
     private static Map<String, String> readMetadata(ObjectNode o) {

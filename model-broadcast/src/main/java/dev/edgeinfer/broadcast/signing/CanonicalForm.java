@@ -1,5 +1,6 @@
 package dev.edgeinfer.broadcast.signing;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 
@@ -53,6 +54,23 @@ final class CanonicalForm {
                 strings(out, r.targets().sites());
                 strings(out, r.targets().labels());
             }
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory stream cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static byte[] of(DeprecationAdvisory a) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(ReleaseSigning.DEPRECATION_PREFIX.getBytes(StandardCharsets.US_ASCII));
+            str(out, a.model());
+            str(out, a.version());
+            str(out, a.sha256());
+            str(out, a.reason());
+            out.writeLong(a.effectiveAt());
+            str(out, a.publisher());
+            out.writeLong(a.publishedAt());
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);
         }

@@ -77,6 +77,12 @@ public record ModelStatus(
         RETIRED,
         /** Arrived after the data passed its activateAt; applied from {@code effectiveBoundary}. */
         LATE_ACTIVATION,
+        /**
+         * The version was marked bad by a deprecation advisory ({@code releaseId} = its advisory id,
+         * {@code reason} = the policy applied, {@code FLAG} or {@code ROLLBACK}, {@code detail} = the
+         * advisory's reason, {@code effectiveBoundary} = the event time from which a rollback applies).
+         */
+        DEPRECATED,
         /** Periodic liveness with per-version {@code scoredRecords} and {@link ModelHealth}. */
         HEARTBEAT
     }

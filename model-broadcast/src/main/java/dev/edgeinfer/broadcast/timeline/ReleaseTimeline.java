@@ -75,6 +75,8 @@ public final class ReleaseTimeline {
     private final Map<String, ModelRelease> byId;
     /** model -> its sorted activations; TreeMap so models() iterates in a stable order. */
     private final Map<String, ModelLine> byModel;
+    /** The last site asked about and its timeline (see {@link #forSite}); racy but safe: both are immutable. */
+    private volatile SiteView lastSite;
 
     private ReleaseTimeline(Map<String, ModelRelease> byId) {
         this.byId = Collections.unmodifiableMap(byId);
@@ -158,8 +160,8 @@ public final class ReleaseTimeline {
      * {@code key} at {@code site}: {@link #resolve(String, long, String)} over the releases that
      * apply to the site ({@link SiteIdentity#accepts}), i.e. those for every site plus those that
      * name its id or one of its labels. A release scoped to other sites is invisible there: it
-     * neither wins nor serves as a canary's base. Builds the site's timeline on every call; a
-     * caller that resolves often keeps {@link #forSite(SiteIdentity)} instead.
+     * neither wins nor serves as a canary's base. The site's timeline is built once and kept for
+     * the next call about the same site.
      */
     public Optional<ModelRelease> resolve(String model, long eventTime, String key, SiteIdentity site) {
         return forSite(site).resolve(model, eventTime, key);
@@ -168,8 +170,16 @@ public final class ReleaseTimeline {
     /** The timeline as {@code site} sees it: only the releases that apply there. */
     public ReleaseTimeline forSite(SiteIdentity site) {
         Objects.requireNonNull(site, "site");
-        return without(r -> !site.accepts(r));
+        SiteView view = lastSite;
+        if (view == null || !view.site.equals(site)) {
+            view = new SiteView(site, without(r -> !site.accepts(r)));
+            lastSite = view;
+        }
+        return view.timeline;
     }
+
+    /** The latest {@link #forSite} answer (a cache: the timeline is immutable, so it never goes stale). */
+    private record SiteView(SiteIdentity site, ReleaseTimeline timeline) {}
 
     /**
      * All activations of {@code model} (after de-duplication), sorted by {@link ModelRelease#ORDER};

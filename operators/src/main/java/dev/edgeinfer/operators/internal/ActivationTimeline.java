@@ -1,5 +1,6 @@
 package dev.edgeinfer.operators.internal;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.broadcast.timeline.SiteIdentity;
@@ -38,7 +39,9 @@ import java.util.TreeSet;
  * from its boundary on, and there at its own {@code activateAt} (so it never overtakes a newer
  * activation); event times before the boundary resolve against the timeline without it, so no
  * event time already scored changes version. Where that covers nothing (records no release
- * covered before), the whole timeline answers. Not thread-safe: the task thread owns it.
+ * covered before), the whole timeline answers. A rolled-back version ({@link #rollBack}) counts
+ * only for event times before its rollback boundary, again a per-subtask boundary kept in the
+ * checkpoint. Not thread-safe: the task thread owns it.
  */
 @Internal
 final class ActivationTimeline {
@@ -47,8 +50,10 @@ final class ActivationTimeline {
     private final SiteIdentity site;
     private final Map<String, ModelRelease> received = new LinkedHashMap<>();
     private final Set<String> rejected = new HashSet<>();
-    /** releaseId -> boundary this subtask actually used (late activations only). */
+    /** releaseId (or advisoryId) -> boundary this subtask actually used (late activations, rollbacks). */
     private final Map<String, Long> lateBoundaries = new HashMap<>();
+    /** advisoryId -> advisory whose version is rolled back from its boundary on. */
+    private final Map<String, DeprecationAdvisory> rollbacks = new HashMap<>();
     private long newestScored = Long.MIN_VALUE;
     /** Every accepted, not rejected release at its own activateAt. */
     private ReleaseTimeline timeline = ReleaseTimeline.empty();
@@ -104,6 +109,19 @@ final class ActivationTimeline {
         add(release);
     }
 
+    /**
+     * Rolls {@code advisory}'s version back: from the returned boundary on (its
+     * {@code effectiveAt}, or just after the newest event time already scored, or the boundary
+     * restored from a checkpoint) its activations no longer count.
+     */
+    long rollBack(DeprecationAdvisory advisory) {
+        long boundary = lateBoundaries.computeIfAbsent(advisory.advisoryId(),
+                id -> newestScored == Long.MIN_VALUE ? advisory.effectiveAt() : Math.max(advisory.effectiveAt(), newestScored + 1));
+        rollbacks.put(advisory.advisoryId(), advisory);
+        rebuild();
+        return boundary;
+    }
+
     /** Drops a release this subtask could not stage; records fall back to the remaining timeline. */
     void reject(String releaseId) {
         rejected.add(releaseId);
@@ -153,6 +171,14 @@ final class ActivationTimeline {
                 result.add(r);
             }
         }
+        // After a rollback the previous good version serves again: stage it too.
+        ReleaseTimeline latest = segments.lastEntry().getValue();
+        Set<String> servingLatest = latest.neededReleaseIds(now, 0);
+        for (ModelRelease r : latest.activations(model)) {
+            if (servingLatest.contains(r.releaseId()) && !result.contains(r)) {
+                result.add(r);
+            }
+        }
         return result;
     }
 
@@ -183,6 +209,16 @@ final class ActivationTimeline {
         return result;
     }
 
+    /** Whether a rollback of {@code r}'s version applies from {@code start} on. */
+    private boolean rolledBackAt(ModelRelease r, long start) {
+        for (DeprecationAdvisory a : rollbacks.values()) {
+            if (a.covers(r) && lateBoundaries.get(a.advisoryId()) <= start) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void rebuild() {
         timeline = ReleaseTimeline.of(received.values())
                 .forSite(site)
@@ -195,7 +231,7 @@ final class ActivationTimeline {
         for (long start : starts) {
             rebuilt.put(start, timeline.without(r -> {
                 Long boundary = lateBoundaries.get(r.releaseId());
-                return boundary != null && boundary > start;
+                return boundary != null && boundary > start || rolledBackAt(r, start);
             }));
         }
         segments = rebuilt;

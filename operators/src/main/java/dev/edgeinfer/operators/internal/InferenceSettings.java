@@ -5,6 +5,7 @@ import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.timeline.SiteIdentity;
+import dev.edgeinfer.operators.DeprecationPolicy;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.PredictionSummary;
 import dev.edgeinfer.operators.ResultBuilder;
@@ -50,7 +51,8 @@ public record InferenceSettings<IN, P, OUT>(
             long batchMaxDelayMillis,
             ModelHandlerFactory<IN, P> handlerFactory,
             Map<String, String> siteLabels,
-            PredictionSummary<P> predictionSummary)
+            PredictionSummary<P> predictionSummary,
+            DeprecationPolicy deprecationPolicy)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -58,7 +60,7 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory, siteLabels, predictionSummary);
+                batchMaxDelayMillis, handlerFactory, siteLabels, predictionSummary, deprecationPolicy);
     }
 
     /** This site as release targets see it: its id and labels. */

@@ -1,6 +1,7 @@
 package dev.edgeinfer.operators.internal;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelHealth;
 import dev.edgeinfer.broadcast.status.ModelStatus;
@@ -39,6 +40,14 @@ final class StatusReporter {
     void heartbeat(ModelRelease release, long scored, ModelHealth health) {
         output.accept(ModelStatus.heartbeat(siteId, jobName, subtask, release, scored, health,
                 System.currentTimeMillis()));
+    }
+
+    /** Reports {@code state} ({@code DEPRECATED} or {@code REJECTED}) of a deprecation advisory. */
+    void report(DeprecationAdvisory advisory, ModelStatus.State state, String reason, String detail,
+            Long effectiveBoundary) {
+        output.accept(new ModelStatus(siteId, jobName, subtask, advisory.model(), advisory.version(),
+                advisory.sha256(), advisory.advisoryId(), state, reason, detail, advisory.effectiveAt(),
+                effectiveBoundary, System.currentTimeMillis(), 0L));
     }
 
     /** Reports a control record that is not a usable release (no version, no sha256). */

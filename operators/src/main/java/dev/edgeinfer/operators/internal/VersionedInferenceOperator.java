@@ -96,6 +96,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient InferenceMetrics metrics;
     private transient StatusReporter status;
     private transient HealthTracker<P> health;
+    private transient BroadcastState<String, String> deprecationState;
+    private transient DeprecationIntake deprecations;
 
     public VersionedInferenceOperator(InferenceSettings<IN, P, OUT> settings) {
         this.settings = settings;
@@ -122,6 +124,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         OperatorStateStore store = context.getOperatorStateStore();
         TaskInfo task = getRuntimeContext().getTaskInfo();
         releases = store.getBroadcastState(ModelBroadcast.RELEASES_STATE);
+        deprecationState = store.getBroadcastState(ModelBroadcast.DEPRECATIONS_STATE);
         pending = new WaitingRecords<>(store, getOperatorConfig().getTypeSerializerIn(0, getUserCodeClassloader()));
         // Per subtask, unlike the releases: broadcast state must stay identical on every subtask.
         progressState =
@@ -156,6 +159,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         List<ModelRelease> all = new ArrayList<>();
         releases.entries().forEach(entry -> all.add(entry.getValue()));
         timeline.addAll(all);
+        deprecations = new DeprecationIntake(settings, deprecationState, timeline, status);
+        deprecations.restore();
         stageCurrentAndFuture();
         getProcessingTimeService()
                 .scheduleWithFixedDelay(time -> housekeeping(), HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS);
@@ -226,7 +231,12 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
         drainStaging();
         ControlMessage message = record.getValue();
-        if (message instanceof ControlMessage.Rejected rejected) {
+        if (message instanceof ControlMessage.Advisory advisory) {
+            deprecations.receive(advisory.advisory());
+            stageCurrentAndFuture();
+            pending.retry(this::score);
+            return;
+        } else if (message instanceof ControlMessage.Rejected rejected) {
             // Not a usable release at all (bad JSON, missing field, ...): report, keep serving.
             intake.judge(rejected).ifPresent(verdict -> status.reportRejected(rejected, verdict));
             return;

@@ -3,6 +3,7 @@ package dev.edgeinfer.operators.internal;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 
@@ -63,6 +64,39 @@ class ActivationTimelineTest {
         assertThat(version(t, 1_501)).isEqualTo("v3");
         assertThat(version(t, 999)).isEqualTo("v1");
         assertThat(t.lateBoundaries()).containsExactly(Map.entry(V3.releaseId(), 1_501L));
+    }
+
+    @Test
+    void aRolledBackVersionCountsOnlyBeforeTheAdvisorysTimeOrJustAfterWhatWasAlreadyScored() {
+        ActivationTimeline t = timeline(V1, V2);
+        t.scored(1_100);
+        DeprecationAdvisory early = advisory(V2, 1_050); // already passed: applies from 1101
+        assertThat(t.rollBack(early)).isEqualTo(1_101L);
+        assertThat(version(t, 1_100)).as("already scored by v2: unchanged").isEqualTo("v2");
+        assertThat(version(t, 1_101)).as("back to the previous good version").isEqualTo("v1");
+        assertThat(t.toStageNow(1_200)).extracting(ModelRelease::version).contains("v1");
+
+        ActivationTimeline fresh = timeline(V1, V2);
+        assertThat(fresh.rollBack(advisory(V2, 1_500))).isEqualTo(1_500L);
+        assertThat(version(fresh, 1_499)).isEqualTo("v2");
+        assertThat(version(fresh, 1_500)).isEqualTo("v1");
+        SubtaskProgress progress = fresh.progress(0);
+        ActivationTimeline restored = new ActivationTimeline(MODEL, SiteIdentity.of("edge-local"), progress);
+        restored.addAll(List.of(V2, V1));
+        restored.scored(5_000);
+        assertThat(restored.rollBack(advisory(V2, 1_500))).as("the checkpointed boundary").isEqualTo(1_500L);
+        assertThat(version(restored, 1_500)).isEqualTo("v1");
+    }
+
+    @Test
+    void aRolledBackVersionWithNoOtherReleaseKeepsServingRatherThanLeaveRecordsWaiting() {
+        ActivationTimeline t = timeline(V2);
+        t.rollBack(advisory(V2, 1_500));
+        assertThat(version(t, 2_000)).isEqualTo("v2");
+    }
+
+    private static DeprecationAdvisory advisory(ModelRelease bad, long effectiveAt) {
+        return new DeprecationAdvisory(MODEL, bad.version(), bad.sha256(), "bad", effectiveAt, "test", 1L, null, null);
     }
 
     @Test

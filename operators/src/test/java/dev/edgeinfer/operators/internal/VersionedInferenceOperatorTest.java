@@ -460,6 +460,59 @@ class VersionedInferenceOperatorTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // deprecation advisories
+
+    private static dev.edgeinfer.broadcast.release.DeprecationAdvisory badV2(long effectiveAt) {
+        return new dev.edgeinfer.broadcast.release.DeprecationAdvisory(
+                MODEL, "v2", v2.sha256(), "drifted scores", effectiveAt, "test", 1L, null, null);
+    }
+
+    private void advise(Rig rig, dev.edgeinfer.broadcast.release.DeprecationAdvisory advisory) throws Exception {
+        rig.control(new ControlMessage.Advisory(advisory, CONTROL_TOPIC, 0, offsets.getAndIncrement()));
+    }
+
+    @Test
+    void withTheFlagPolicyADeprecatedVersionIsReportedAndKeepsServing() throws Exception {
+        Rig rig = rigWith(v1, v2);
+        advise(rig, badV2(T + 500));
+        rig.record("dev-a", T + 600);
+
+        assertThat(rig.statuses(ModelStatus.State.DEPRECATED)).singleElement().satisfies(s -> {
+            assertThat(s.version()).isEqualTo("v2");
+            assertThat(s.reason()).isEqualTo("FLAG");
+            assertThat(s.detail()).isEqualTo("drifted scores");
+            assertThat(s.effectiveBoundary()).isNull();
+        });
+        assertThat(rig.results()).extracting(TestingResult::version).containsExactly("v2");
+    }
+
+    @Test
+    void withTheRollbackPolicyRecordsFromTheAdvisorysEventTimeOnGetThePreviousGoodVersionAlsoAfterARestore()
+            throws Exception {
+        VersionedInference<SensorWindow, Float, TestingResult> rollingBack = builder(new FileModelFetcher())
+                .setDeprecationPolicy(dev.edgeinfer.operators.DeprecationPolicy.ROLLBACK)
+                .build();
+        Rig before = rig(rollingBack, null, 1, 0);
+        before.release(v1);
+        before.release(v2);
+        advise(before, badV2(T + 500));
+        advise(before, badV2(T + 500)); // a redelivery changes nothing
+        for (long t : new long[] {T - 1, T, T + 499, T + 500, T + 900}) {
+            before.record("dev-a", t);
+        }
+        assertThat(before.results()).extracting(TestingResult::version).containsExactly("v1", "v2", "v2", "v1", "v1");
+        assertThat(before.statuses(ModelStatus.State.DEPRECATED)).singleElement()
+                .satisfies(s -> assertThat(s.effectiveBoundary()).isEqualTo(T + 500));
+        OperatorSubtaskState snapshot = before.snapshot();
+        before.fail();
+
+        Rig after = rig(rollingBack, snapshot, 1, 0); // nothing is delivered again
+        after.record("dev-b", T + 499);
+        after.record("dev-b", T + 700);
+        assertThat(after.results()).extracting(TestingResult::version).containsExactly("v2", "v1");
+    }
+
+    // ---------------------------------------------------------------------------------------
     // failover
 
     @Test
