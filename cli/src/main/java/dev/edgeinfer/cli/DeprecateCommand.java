@@ -28,10 +28,10 @@ import java.util.concurrent.Callable;
  * topic. Every job still serving it reports DEPRECATED; jobs with {@code model.deprecation-policy
  * = ROLLBACK} go back to the previous good version from the advisory's event time on.
  */
-@Command(name = "deprecate", description = {"Marks a published version bad: a (signed) advisory on the control "
-        + "topic. Jobs serving it report DEPRECATED; with model.deprecation-policy=ROLLBACK, records with event time >= "
-        + "the advisory's time (--activate-in / --activate-at) get the previous good version. Exit code 2 if the version "
-        + "was never published."})
+@Command(name = "deprecate", description = {"Marks a published version bad with a (signed) advisory on the control topic.",
+    "Jobs serving it report DEPRECATED; with model.deprecation-policy=ROLLBACK, records with event time >= the advisory's "
+            + "time (--activate-in / --activate-at) get the previous good version. Exit code 2 if the version was never "
+            + "published."})
 final class DeprecateCommand implements Callable<Integer> {
 
     @Option(names = "--version", required = true, description = "The bad version, e.g. v3.")

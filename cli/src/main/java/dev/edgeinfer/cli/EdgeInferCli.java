@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             RollbackCommand.class,
             PromoteCommand.class,
             DeprecateCommand.class,
+            FleetCommand.class,
             KeysCommand.class,
             BenchCommand.class,
             ConfigDocsCommand.class,

@@ -25,8 +25,6 @@ public final class DeprecationJson {
     /** The {@code type} of an advisory message. */
     public static final String TYPE = "deprecation";
 
-    private DeprecationJson() {}
-
     /** The advisory as UTF-8 JSON bytes, fields in a fixed order. */
     public static byte[] toJson(DeprecationAdvisory a) {
         ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
@@ -65,4 +63,6 @@ public final class DeprecationJson {
             return false; // not JSON: the release parser reports why
         }
     }
+
+    private DeprecationJson() {}
 }
