@@ -171,12 +171,14 @@ final class ActivationTimeline {
                 result.add(r);
             }
         }
-        // After a rollback the previous good version serves again: stage it too.
-        ReleaseTimeline latest = segments.lastEntry().getValue();
-        Set<String> servingLatest = latest.neededReleaseIds(now, 0);
-        for (ModelRelease r : latest.activations(model)) {
-            if (servingLatest.contains(r.releaseId()) && !result.contains(r)) {
-                result.add(r);
+        if (!rollbacks.isEmpty()) {
+            // After a rollback the previous good version serves again: stage it too.
+            ReleaseTimeline latest = segments.lastEntry().getValue();
+            Set<String> servingLatest = latest.neededReleaseIds(now, 0);
+            for (ModelRelease r : latest.activations(model)) {
+                if (servingLatest.contains(r.releaseId()) && !result.contains(r)) {
+                    result.add(r);
+                }
             }
         }
         return result;
