@@ -71,6 +71,13 @@ job option of SensorJobOptions / FrameJobOptions (checked by HelmChartOptionsTes
 {{- $v := $root.Values -}}
 {{- $a := list -}}
 {{- $a = concat $a (list "--edgeinfer.site.id" $v.site.id) -}}
+{{- if $v.site.labels -}}
+{{- $labels := list -}}
+{{- range $k, $l := $v.site.labels -}}
+{{- $labels = append $labels (printf "%s=%s" $k $l) -}}
+{{- end -}}
+{{- $a = concat $a (list "--edgeinfer.site.labels" (join "," $labels)) -}}
+{{- end -}}
 {{- $a = concat $a (list "--kafka.bootstrap-servers" $v.kafka.bootstrapServers) -}}
 {{- $a = concat $a (list "--kafka.group-id" $j.groupId) -}}
 {{- $a = concat $a (list "--kafka.starting-offsets" $v.kafka.startingOffsets) -}}

@@ -54,6 +54,8 @@ final class PublishCommand implements Callable<Integer> {
 
     @Mixin ReleaseCommandSupport.ReleaseTarget target;
 
+    @Mixin SiteTargetOptions sites;
+
     @Option(names = "--version", required = true, description = "Version label of this file, e.g. v2 (an immutable id).")
     String version;
 
@@ -104,6 +106,7 @@ final class PublishCommand implements Callable<Integer> {
         PrintWriter err = cmd.getErr();
         long now = System.currentTimeMillis();
         long activationTime = target.activationTime(cmd, now);
+        dev.edgeinfer.broadcast.release.ReleaseTarget scope = sites.target(cmd);
         String model = target.model;
         String topic = target.topic;
         String bootstrap = target.bootstrap;
@@ -132,6 +135,7 @@ final class PublishCommand implements Callable<Integer> {
                 if (uri != null) {
                     release = release.toBuilder().uri(uri).build();
                 }
+                release = release.toBuilder().targets(scope).build();
             } catch (IOException e) {
                 throw new CommandFailure(REFUSED, e.getMessage());
             } catch (InvalidReleaseException e) {
@@ -171,12 +175,13 @@ final class PublishCommand implements Callable<Integer> {
             out.printf("  activates at %s (event time %d), %s%n",
                     release.activateAtIso(), release.activateAt(), ReleaseCommandSupport.relative(release.activateAt(), now));
             out.printf("  share        %s%n", ReleaseCommandSupport.canaryShare(release, timeline));
+            out.printf("  applies to   %s%n", release.targets());
 
             if (inline) {
                 release = deliverInline(release, out);
             }
             if (signKey != null) {
-                release = sign(release);
+                release = sign(release, signKey);
                 out.printf("  signed by    key %s%n", release.signedBy());
             } else {
                 out.println("  signed by    nobody (jobs that trust signing keys will reject this release)");
@@ -211,9 +216,15 @@ final class PublishCommand implements Callable<Integer> {
         }
     }
 
-    private ModelRelease sign(ModelRelease release) throws CommandFailure {
+    /** The public key next to a private key: {@code keys/ml-team.key} -> {@code keys/ml-team.pub}. */
+    static Path publicKeyOf(Path signKey) {
         String name = signKey.getFileName().toString();
-        Path publicKey = signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+        return signKey.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".pub");
+    }
+
+    /** {@code release} signed with the private key at {@code signKey} and the id of its {@code .pub} sibling. */
+    static ModelRelease sign(ModelRelease release, Path signKey) throws CommandFailure {
+        Path publicKey = publicKeyOf(signKey);
         try {
             PrivateKey privateKey = ReleaseSigning.readPrivateKey(signKey);
             String keyId = ReleaseSigning.keyId(ReleaseSigning.readPublicKey(publicKey));

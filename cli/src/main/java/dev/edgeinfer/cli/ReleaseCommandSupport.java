@@ -211,8 +211,19 @@ final class ReleaseCommandSupport {
 
     /** Writes {@code release} to the control topic (keyed by its release id) and waits for the acknowledgement. */
     static RecordMetadata publish(String bootstrap, String topic, ModelRelease release) throws CommandFailure {
+        return publish(bootstrap, topic, () -> new ControlTopic(bootstrap, topic).publish(release));
+    }
+
+    /** One write to the control topic, which may fail the way a Kafka send does. */
+    @FunctionalInterface
+    interface ControlWrite {
+        RecordMetadata write() throws ExecutionException, InterruptedException;
+    }
+
+    /** Runs {@code write}, turning Kafka failures into a {@link CommandFailure} (exit 1). */
+    static RecordMetadata publish(String bootstrap, String topic, ControlWrite write) throws CommandFailure {
         try {
-            return new ControlTopic(bootstrap, topic).publish(release);
+            return write.write();
         } catch (ExecutionException e) {
             throw new CommandFailure(FAILED, "publishing to " + topic + " on " + bootstrap + " failed: " + e.getCause());
         } catch (KafkaException e) {
@@ -279,6 +290,29 @@ final class ReleaseCommandSupport {
         return Optional.ofNullable(base);
     }
 
+    /**
+     * The newest release of {@code version} of {@code model} (by {@link ModelRelease#ORDER}).
+     *
+     * @throws CommandFailure (exit 2) naming the versions (or models) that are there when it was never published
+     */
+    static ModelRelease newest(ReleaseTimeline timeline, String model, String version, String topic)
+            throws CommandFailure {
+        List<ModelRelease> history = timeline.activations(model);
+        Optional<ModelRelease> newest = history.stream()
+                .filter(r -> r.version().equals(version))
+                .reduce((a, b) -> b); // sorted by ModelRelease.ORDER: the last is the newest
+        if (newest.isEmpty()) {
+            java.util.TreeSet<String> versions = new java.util.TreeSet<>();
+            history.forEach(r -> versions.add(r.version()));
+            throw new CommandFailure(REFUSED, history.isEmpty()
+                    ? "model " + model + " has no releases on " + topic + " (models there: "
+                            + (timeline.models().isEmpty() ? "none" : String.join(", ", timeline.models())) + ")"
+                    : "version " + version + " of " + model + " was never published on " + topic
+                            + "; versions there: " + String.join(", ", versions));
+        }
+        return newest.get();
+    }
+
     /** The activation that wins at event time {@code t} (for canaries: the canary itself), if any. */
     static Optional<ModelRelease> winnerAt(ReleaseTimeline timeline, String model, long t) {
         ModelRelease winner = null;
@@ -325,9 +359,9 @@ final class ReleaseCommandSupport {
             if (highlight != null && highlight.releaseId().equals(r.releaseId())) {
                 notes.append("  <- this release");
             }
-            String share = r.isCanary()
+            String share = (r.isCanary()
                     ? "canary " + r.canaryPercent() + "%" + baseOf(r, timeline).map(b -> " over " + b.version()).orElse("")
-                    : "100%";
+                    : "100%") + (r.targets().isAll() ? "" : " of " + r.targets());
             out.printf(Locale.ROOT, "  %-" + width + "s  from %-24s  %-22s sha256 %s  publisher: %s%s%n",
                     r.version(), r.activateAtIso(), share, r.sha256().substring(0, 12), r.publisher(), notes);
         }

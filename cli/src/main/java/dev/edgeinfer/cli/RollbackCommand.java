@@ -17,7 +17,6 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
@@ -56,18 +55,7 @@ final class RollbackCommand implements Callable<Integer> {
             List<ModelRelease> existing = target.readTimeline(err);
             ReleaseTimeline before = ReleaseTimeline.of(existing);
             List<ModelRelease> history = before.activations(model);
-            Optional<ModelRelease> chosen = history.stream()
-                    .filter(r -> r.version().equals(to))
-                    .reduce((a, b) -> b); // sorted by ModelRelease.ORDER: the last is the newest
-            if (chosen.isEmpty()) {
-                TreeSet<String> versions = new TreeSet<>();
-                history.forEach(r -> versions.add(r.version()));
-                throw new CommandFailure(REFUSED, history.isEmpty()
-                        ? "model " + model + " has no releases on " + topic + " (models there: "
-                                + (before.models().isEmpty() ? "none" : String.join(", ", before.models())) + ")"
-                        : "version " + to + " of " + model + " was never published on " + topic
-                                + "; versions there: " + String.join(", ", versions));
-            }
+            Optional<ModelRelease> chosen = Optional.of(ReleaseCommandSupport.newest(before, model, to, topic));
             ModelRelease rollback;
             try {
                 // Field by field rather than toBuilder(): a copy must not carry the original's

@@ -118,4 +118,44 @@ class PublishRollbackArgumentsTest {
         assertThat(ReleaseCommandSupport.relative(now - 42_000, now))
                 .isEqualTo("42 s ago \u2014 sites that already scored later data apply it at once and report LATE_ACTIVATION");
     }
+
+    @Test
+    void publishRefusesASiteLabelThatIsNotKeyEqualsValueNamingIt() {
+        assertRefused(publish("--site-label", "wave"), "--site-label 'wave'");
+        assertRefused(publish("--sites", "plant 1"), "--sites 'plant 1'");
+    }
+
+    @Test
+    void promoteNeedsAVersionAndRefusesBadSiteOptionsBeforeConnecting() {
+        Run missing = run("promote", "--bootstrap", NOWHERE, "--model", "sensor-anomaly");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--version");
+        assertRefused(new String[] {"promote", "--bootstrap", NOWHERE, "--model", "sensor-anomaly", "--version", "v3",
+                "--site-label", "wave"}, "--site-label 'wave'");
+    }
+
+    @Test
+    void aPromotionIsTheSameBytesAtANewTimeForEveryKeyOfTheNewScopeAndUnsigned() {
+        dev.edgeinfer.broadcast.release.ModelRelease canary = dev.edgeinfer.broadcast.release.ModelRelease.builder()
+                .model("sensor-anomaly").version("v3").sha256("a".repeat(64)).uri("file:///models/v3.onnx")
+                .sizeBytes(10).signature(dev.edgeinfer.broadcast.release.ModelSignature.declared(
+                        List.of(dev.edgeinfer.broadcast.release.TensorSpec.of("features", -1, 32)),
+                        List.of(dev.edgeinfer.broadcast.release.TensorSpec.of("score", -1, 1))))
+                .activateAt(1_000).canaryPercent(10).publisher("alice").publishedAt(900)
+                .putMetadata("labels", "a,b")
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of(), List.of("wave=1")))
+                .build();
+
+        var everywhere = PromoteCommand.promoted(
+                canary, 5_000, dev.edgeinfer.broadcast.release.ReleaseTarget.ALL, "bob", 4_000);
+
+        assertThat(everywhere.canaryPercent()).isEqualTo(100);
+        assertThat(everywhere.targets().isAll()).isTrue();
+        assertThat(everywhere.activateAt()).isEqualTo(5_000);
+        assertThat(everywhere.modelId()).isEqualTo(canary.modelId());
+        assertThat(everywhere.uri()).isEqualTo(canary.uri());
+        assertThat(everywhere.metadata()).isEqualTo(canary.metadata());
+        assertThat(everywhere.isSigned()).isFalse();
+        assertThat(everywhere.releaseId()).isNotEqualTo(canary.releaseId());
+    }
 }

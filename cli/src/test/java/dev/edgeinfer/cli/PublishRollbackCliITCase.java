@@ -2,6 +2,7 @@ package dev.edgeinfer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.control.ControlTopic;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
@@ -228,6 +229,63 @@ class PublishRollbackCliITCase {
                 .singleElement().satisfies(r -> assertThat(r.canaryPercent()).isEqualTo(25));
         ModelRelease last = releases.stream().max(Comparator.comparingLong(ModelRelease::activateAt)).orElseThrow();
         assertThat(last.version()).isEqualTo("v2");
+    }
+
+    @Test
+    void aSiteScopedCanaryIsPromotedToAFullActivationForEverySite() throws Exception {
+        String topic = controlTopic();
+        assertThat(publish(topic, "v1", TestingModels.v1(), "--activate-at", V1_AT).exitCode()).isZero();
+        Run wave = publish(topic, "v2", TestingModels.v2(), "--canary", "10", "--sites", "plant-1,plant-2",
+                "--site-label", "wave=1", "--activate-in", "5s");
+        assertThat(wave.exitCode()).as("%s%s", wave.out(), wave.err()).isZero();
+        assertThat(wave.out()).contains("applies to   sites [plant-1, plant-2] labels [wave=1]");
+
+        Run promote = cli("promote", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL,
+                "--version", "v2", "--activate-in", "10s");
+        assertThat(promote.exitCode()).as("%s%s", promote.out(), promote.err()).isZero();
+        assertThat(promote.out()).contains("promote sensor-anomaly v2: v2 (canary 10% over v1) of sites [plant-1, plant-2]");
+        Run again = cli("promote", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL,
+                "--version", "v2");
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains("nothing to widen");
+
+        List<ModelRelease> releases = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
+        assertThat(releases).hasSize(3);
+        ModelRelease scoped = releases.stream().filter(ModelRelease::isCanary).findFirst().orElseThrow();
+        assertThat(scoped.targets().sites()).containsExactly("plant-1", "plant-2");
+        ModelRelease promoted = releases.stream().max(Comparator.comparingLong(ModelRelease::activateAt)).orElseThrow();
+        assertThat(promoted.version()).isEqualTo("v2");
+        assertThat(promoted.sha256()).isEqualTo(scoped.sha256());
+        assertThat(promoted.canaryPercent()).isEqualTo(100);
+        assertThat(promoted.targets().isAll()).isTrue();
+        assertThat(promoted.activateAt()).isGreaterThan(scoped.activateAt());
+    }
+
+    @Test
+    void deprecatePublishesAnAdvisoryForTheVersionsBytesUnderItsIdAndRefusesAnUnknownVersion() throws Exception {
+        String topic = controlTopic();
+        assertThat(publish(topic, "v1", TestingModels.v1(), "--activate-at", V1_AT).exitCode()).isZero();
+        assertThat(publish(topic, "v2", TestingModels.v2(), "--activate-in", "5s").exitCode()).isZero();
+        String[] base = {"deprecate", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL};
+
+        Run bad = cli(concat(base, new String[] {"--version", "v2", "--reason", "drifted scores", "--activate-in", "30s"}));
+        assertThat(bad.exitCode()).as("%s%s", bad.out(), bad.err()).isZero();
+        assertThat(bad.out()).contains("deprecated sensor-anomaly v2").contains("drifted scores");
+        Run unknown = cli(concat(base, new String[] {"--version", "v9", "--reason", "x"}));
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("versions there: v1, v2");
+
+        List<ConsumerRecord<byte[], byte[]>> records = rawRecords(topic, 3);
+        ConsumerRecord<byte[], byte[]> last = records.get(records.size() - 1);
+        ControlMessage message = ControlMessage.decode(last.key(), last.value(), topic, last.partition(), last.offset(), true);
+        ModelRelease v2 = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll().stream()
+                .filter(r -> r.version().equals("v2")).findFirst().orElseThrow();
+        assertThat(message).isInstanceOfSatisfying(ControlMessage.Advisory.class, a -> {
+            assertThat(a.advisory().covers(v2)).isTrue();
+            assertThat(a.advisory().reason()).isEqualTo("drifted scores");
+            assertThat(a.advisory().effectiveAt()).isBetween(bad.startedAt() + 30_000, bad.endedAt() + 30_000);
+        });
+        assertThat(new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll()).hasSize(2);
     }
 
     @Test

@@ -11,7 +11,6 @@ import dev.edgeinfer.operators.internal.InferenceSettings;
 import dev.edgeinfer.operators.internal.VersionedInferenceOperator;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.model.OnnxModelHandlerFactory;
-import dev.edgeinfer.operators.model.StagingLimits;
 import dev.edgeinfer.operators.runtime.OnnxRunnerOptions;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -120,7 +119,7 @@ public final class VersionedInference<IN, P, OUT> {
 
 
     /** Builder; {@link #build()} checks the combination and says what is missing. */
-    public static final class Builder<IN, P, OUT> {
+    public static final class Builder<IN, P, OUT> extends ServingOptions<P, Builder<IN, P, OUT>> {
         private String modelName;
         private ModelAdapter<IN, P> adapter;
         private ResultBuilder<IN, P, OUT> resultBuilder;
@@ -144,52 +143,10 @@ public final class VersionedInference<IN, P, OUT> {
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
         private ModelHandlerFactory<IN, P> handlerFactory;
-        private StagingLimits stagingLimits = StagingLimits.DEFAULTS;
-        private Duration latencyBudget = Duration.ZERO;
-        private Duration warmup = Duration.ofSeconds(3);
-
         Builder() {}
 
-        /**
-         * The bounds on staging a version (time limits of fetch, load and warm-up, the warm-up's
-         * memory, stagings at once): a release over one is rejected, the current version keeps
-         * serving. Default {@link StagingLimits#DEFAULTS}.
-         */
-        public Builder<IN, P, OUT> setStagingLimits(StagingLimits stagingLimits) {
-            this.stagingLimits = Objects.requireNonNull(stagingLimits, "stagingLimits");
-            return this;
-        }
-
-        /**
-         * The p99 latency one batch of {@code batch.max-size} records may take: while staging a
-         * release, each TaskManager times the variants its hardware runs and serves the most
-         * faithful one within it; if none fits (a single-file release: if its file does not) the
-         * release is rejected there with {@code LATENCY_BUDGET} and the current version keeps
-         * serving. {@link Duration#ZERO} (the default): no budget, nothing timed, the most faithful
-         * runnable variant serves. Timing uses the adapter's warm-up records.
-         */
-        public Builder<IN, P, OUT> setLatencyBudget(Duration latencyBudget) {
-            Objects.requireNonNull(latencyBudget, "latencyBudget");
-            if (latencyBudget.isNegative()) {
-                throw new IllegalArgumentException("latency budget must be >= 0 (0: none), got " + latencyBudget);
-            }
-            this.latencyBudget = latencyBudget;
-            return this;
-        }
-
-        /**
-         * Longest warm start in {@code open()}, before the subtask takes its first record: it waits
-         * for the versions serving now to load, then runs the translator, the model and the result
-         * builder on the adapter's warm-up batch (nothing of it is emitted). Default 3 s;
-         * {@link Duration#ZERO} switches it off (the first records then wait for the load and pay
-         * the JIT's compilation).
-         */
-        public Builder<IN, P, OUT> setWarmup(Duration maxTime) {
-            Objects.requireNonNull(maxTime, "maxTime");
-            if (maxTime.isNegative()) {
-                throw new IllegalArgumentException("warm-up time must be >= 0, got " + maxTime);
-            }
-            this.warmup = maxTime;
+        @Override
+        Builder<IN, P, OUT> self() {
             return this;
         }
 
@@ -384,7 +341,8 @@ public final class VersionedInference<IN, P, OUT> {
                     handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
                     stagingLimits,
                     latencyBudget.toNanos(),
-                    warmup.toMillis());
+                    warmup.toMillis(),
+                    siteLabels, predictionSummary, deprecationPolicy);
             return new VersionedInference<>(settings, resultType, uid);
         }
 

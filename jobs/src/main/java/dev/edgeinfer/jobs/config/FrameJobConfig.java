@@ -64,7 +64,9 @@ public record FrameJobConfig(
         dev.edgeinfer.operators.model.StagingLimits stagingLimits,
         java.util.Set<String> httpAllowedHosts,
         Duration latencyBudget,
-        Duration warmupMaxTime) implements KafkaJobConfig {
+        Duration warmupMaxTime,
+        java.util.Map<String, String> siteLabels,
+        dev.edgeinfer.operators.DeprecationPolicy deprecationPolicy) implements KafkaJobConfig {
 
     /** Reads and validates every option; unknown keys that look like ours are rejected too. */
     public static FrameJobConfig from(Configuration conf) {
@@ -117,6 +119,8 @@ public record FrameJobConfig(
                 JobConfigReader.stagingLimits(conf),
                 JobConfigReader.httpAllowedHosts(conf),
                 nonNegativeDuration(conf, MODEL_LATENCY_BUDGET),
-                nonNegativeDuration(conf, WARMUP_MAX_TIME));
+                nonNegativeDuration(conf, WARMUP_MAX_TIME),
+                JobConfigReader.siteLabels(conf),
+                get(conf, MODEL_DEPRECATION_POLICY));
     }
 }

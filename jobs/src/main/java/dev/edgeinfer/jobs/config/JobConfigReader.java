@@ -194,6 +194,16 @@ final class JobConfigReader {
     public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
     /** The {@code kafka.properties.<name>} settings as client properties {@code <name>}, sorted. */
+    /** {@code edgeinfer.site.labels} parsed ({@code key=value,...}). */
+    static java.util.Map<String, String> siteLabels(Configuration conf) {
+        String text = get(conf, KafkaJobOptions.SITE_LABELS);
+        try {
+            return java.util.Map.copyOf(dev.edgeinfer.broadcast.timeline.SiteIdentity.parseLabels(text));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(KafkaJobOptions.SITE_LABELS.key(), e.getMessage(), e);
+        }
+    }
+
     static java.util.Map<String, String> kafkaProperties(Configuration conf) {
         java.util.TreeMap<String, String> properties = new java.util.TreeMap<>();
         for (Map.Entry<String, String> e : conf.toMap().entrySet()) {

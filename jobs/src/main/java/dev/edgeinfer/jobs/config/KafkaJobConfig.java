@@ -16,6 +16,9 @@ import java.util.List;
 public interface KafkaJobConfig {
     String siteId();
 
+    /** The site's labels ({@code edgeinfer.site.labels}), sorted; empty when none. */
+    java.util.Map<String, String> siteLabels();
+
     String bootstrapServers();
 
     /** Parallel subtasks of every operator. */
@@ -71,6 +74,9 @@ public interface KafkaJobConfig {
     Duration latencyBudget();
 
     int modelCacheKeepRecent();
+
+    /** What a deprecation advisory of a version served does ({@code model.deprecation-policy}). */
+    dev.edgeinfer.operators.DeprecationPolicy deprecationPolicy();
 
     int batchMaxSize();
 

@@ -1,5 +1,7 @@
 package dev.edgeinfer.jobs.config;
 
+import dev.edgeinfer.operators.DeprecationPolicy;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -38,7 +40,13 @@ public final class KafkaJobOptions {
             ConfigOptions.key("edgeinfer.site.id")
                     .stringType()
                     .defaultValue("edge-local")
-                    .withDescription("Identifier of this edge site; written into every result.");
+                    .withDescription("Identifier of this edge site; written into every result and status report. Releases that name sites apply here when they name this id.");
+
+    public static final ConfigOption<String> SITE_LABELS =
+            ConfigOptions.key("edgeinfer.site.labels")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription("Labels of this edge site, key=value[,key=value...] (e.g. wave=1,region=north); releases that target labels (publish --site-label) apply here when one matches. Carried in every heartbeat.");
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS =
             ConfigOptions.key("kafka.bootstrap-servers")
@@ -56,7 +64,7 @@ public final class KafkaJobOptions {
             ConfigOptions.key("topic.status")
                     .stringType()
                     .defaultValue("edge.models.status")
-                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION and HEARTBEAT for model versions.");
+                    .withDescription("Where every subtask reports STAGED, ACTIVE, REJECTED, RETIRED, LATE_ACTIVATION, DEPRECATED and HEARTBEAT (with each version's health) for model versions.");
 
     public static final ConfigOption<String> BLOBS_TOPIC =
             ConfigOptions.key("topic.blobs")
@@ -129,6 +137,12 @@ public final class KafkaJobOptions {
                     .durationType()
                     .defaultValue(Duration.ZERO)
                     .withDescription("p99 latency one batch of batch.max-size records may take. While staging a release, each TaskManager times the variants its hardware runs (once per JVM, shared by the job's subtasks) and serves the most faithful one within this; if none fits (for a single-file release: if its file does not), the release is REJECTED there with LATENCY_BUDGET and the current version keeps serving. 0: no budget, nothing timed, the most faithful variant the hardware runs serves.");
+
+    public static final ConfigOption<DeprecationPolicy> MODEL_DEPRECATION_POLICY =
+            ConfigOptions.key("model.deprecation-policy")
+                    .enumType(DeprecationPolicy.class)
+                    .defaultValue(DeprecationPolicy.FLAG)
+                    .withDescription("What a signed deprecation advisory (edgeinfer deprecate) of a version this job serves does: FLAG reports it on the status topic; ROLLBACK also scores records from the advisory's event time on with the previous good version.");
 
     public static final ConfigOption<String> TRUSTED_KEYS =
             ConfigOptions.key("model.trusted-keys")

@@ -99,6 +99,7 @@ public final class FrameClassificationJob {
                         .setEventTime(Frame::ts)
                         .setRoutingKey(Frame::cameraId)
                         .setResultBuilder((frame, top, model, nanos) -> FrameResult.of(frame, top, model, site))
+                        .setPredictionSummary(TopK.summary())
                         .setResultType(FrameResult.class);
         JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {

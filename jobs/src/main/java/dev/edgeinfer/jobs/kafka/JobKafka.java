@@ -123,6 +123,8 @@ public final class JobKafka {
                 .setStagingLimits(config.stagingLimits())
                 .setLatencyBudget(config.latencyBudget())
                 .setSite(config.siteId(), jobName)
+                .setSiteLabels(config.siteLabels())
+                .setDeprecationPolicy(config.deprecationPolicy())
                 .setModelFetcher(fetcher)
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())

@@ -11,6 +11,7 @@ import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
 import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.jobs.kafka.RawRecordDeserializer;
 import dev.edgeinfer.jobs.kafka.WarmSerializer;
+import dev.edgeinfer.operators.PredictionSummary;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.runtime.ReleaseFactory;
 import dev.edgeinfer.operators.sensor.SensorAnomalyAdapter;
@@ -103,6 +104,7 @@ public final class SensorAnomalyJob {
                         .setRoutingKey(SensorWindow::deviceId)
                         .setResultBuilder((window, score, model, nanos) ->
                                 SensorResult.of(window, score, threshold, model, site))
+                        .setPredictionSummary(PredictionSummary.scoreAbove(threshold))
                         .setResultType(SensorResult.class);
         JobKafka.configureInference(inference, config, fetcher, JOB_NAME);
         if (config.model() != null) {

@@ -66,6 +66,10 @@ class SensorJobConfigTest {
 
     private static final List<Setting> SETTINGS = List.of(
             new Setting("edgeinfer.site.id", "plant-7", SensorJobConfig::siteId, "edge-local", "plant-7"),
+            new Setting("model.deprecation-policy", "ROLLBACK", SensorJobConfig::deprecationPolicy,
+                    dev.edgeinfer.operators.DeprecationPolicy.FLAG, dev.edgeinfer.operators.DeprecationPolicy.ROLLBACK),
+            new Setting("edgeinfer.site.labels", "wave=1, region=north", SensorJobConfig::siteLabels,
+                    java.util.Map.of(), java.util.Map.of("wave", "1", "region", "north")),
             new Setting("kafka.bootstrap-servers", "k1:9092,k2.example.org:19092", SensorJobConfig::bootstrapServers,
                     "localhost:9092", "k1:9092,k2.example.org:19092"),
             new Setting("kafka.group-id", "g", SensorJobConfig::groupId, "edgeinfer-sensor", "g"),
@@ -255,7 +259,10 @@ class SensorJobConfigTest {
         "onnx.intra-op-threads  | 0         | got 0",
         "topic.readings         | edge sensor  | edge sensor",
         "topic.results          | results/v1   | results/v1",
-        "topic.deadletter       | dead:letter  | dead:letter"
+        "topic.deadletter       | dead:letter  | dead:letter",
+        "edgeinfer.site.labels  | wave         | wave",
+        "model.deprecation-policy | UNDO       | UNDO",
+        "edgeinfer.site.labels  | wave=1,wave=2 | given twice"
     })
     void invalidValueIsRejectedNamingItsKey(String key, String value, String message) {
         settings.put(key, value);

@@ -1,5 +1,7 @@
 package dev.edgeinfer.broadcast.control;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
+import dev.edgeinfer.broadcast.release.DeprecationJson;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.JsonFields;
@@ -18,8 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One record of the control topic, decoded: either a valid {@link Release} or a
- * {@link Rejected} record with its raw bytes and a machine-readable reason. The control source
+ * One record of the control topic, decoded: a valid {@link Release}, a valid {@link Advisory}
+ * (a version marked bad), or a {@link Rejected} record with its raw bytes and a machine-readable
+ * reason. The control source
  * never throws on a bad record (that would fail and restart the job in a loop on a poisoned,
  * compacted topic that is replayed from the beginning); it emits a {@code Rejected} so the job can
  * report it on the status topic and carry on with the current versions.
@@ -39,7 +42,7 @@ import java.util.regex.Pattern;
  * report; they are {@code null}/{@code -1} for messages not read from Kafka.
  */
 public sealed interface ControlMessage extends Serializable
-        permits ControlMessage.Release, ControlMessage.Rejected {
+        permits ControlMessage.Release, ControlMessage.Rejected, ControlMessage.Advisory {
 
     /** The topic the record came from, or {@code null}. */
     String topic();
@@ -58,6 +61,16 @@ public sealed interface ControlMessage extends Serializable
     record Release(ModelRelease release, String topic, int partition, long offset) implements ControlMessage {
         public Release {
             Objects.requireNonNull(release, "release");
+        }
+    }
+
+    /**
+     * A valid {@link DeprecationAdvisory} read from the control topic (its key is its
+     * {@link DeprecationAdvisory#advisoryId()}).
+     */
+    record Advisory(DeprecationAdvisory advisory, String topic, int partition, long offset) implements ControlMessage {
+        public Advisory {
+            Objects.requireNonNull(advisory, "advisory");
         }
     }
 
@@ -134,12 +147,14 @@ public sealed interface ControlMessage extends Serializable
     public static ControlMessage decode(byte[] key, byte[] value, String topic, int partition, long offset,
             boolean requireReleaseIdKey) {
         Objects.requireNonNull(value, "value (tombstones must be skipped by the caller)");
+        if (DeprecationJson.isAdvisory(value)) {
+            return decodeAdvisory(key, value, topic, partition, offset, requireReleaseIdKey);
+        }
         ModelRelease release;
         try {
             release = ModelReleaseJson.fromJson(value);
         } catch (InvalidReleaseException e) {
-            return new Rejected(e.reason(), e.field(), e.offendingValue(), e.getMessage(),
-                    modelHint(key, value), key, value, topic, partition, offset);
+            return rejected(e, key, value, topic, partition, offset);
         } catch (RuntimeException e) {
             // Defensive: fromJson is meant to throw only InvalidReleaseException, but a control
             // source that dies on one record would stall every model, so anything else is a rejection too.
@@ -157,6 +172,29 @@ public sealed interface ControlMessage extends Serializable
             }
         }
         return new Release(release, topic, partition, offset);
+    }
+
+    private static ControlMessage decodeAdvisory(byte[] key, byte[] value, String topic, int partition, long offset,
+            boolean requireKey) {
+        DeprecationAdvisory advisory;
+        try {
+            advisory = DeprecationJson.fromJson(value);
+        } catch (InvalidReleaseException e) {
+            return rejected(e, key, value, topic, partition, offset);
+        }
+        String actual = key == null ? null : new String(key, StandardCharsets.UTF_8);
+        if (requireKey && !advisory.advisoryId().equals(actual)) {
+            return new Rejected(Reason.KEY_MISMATCH, "key", actual, "control record key must be the advisoryId '"
+                    + advisory.advisoryId() + "', got '" + actual + "'", advisory.model(), key, value, topic,
+                    partition, offset);
+        }
+        return new Advisory(advisory, topic, partition, offset);
+    }
+
+    private static Rejected rejected(InvalidReleaseException e, byte[] key, byte[] value, String topic, int partition,
+            long offset) {
+        return new Rejected(e.reason(), e.field(), e.offendingValue(), e.getMessage(), modelHint(key, value), key,
+                value, topic, partition, offset);
     }
 
     private static String modelHint(byte[] key, byte[] value) {

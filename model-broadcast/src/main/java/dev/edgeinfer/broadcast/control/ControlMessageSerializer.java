@@ -1,5 +1,8 @@
 package dev.edgeinfer.broadcast.control;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
+import dev.edgeinfer.broadcast.release.DeprecationJson;
+import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException.Reason;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 
@@ -12,8 +15,9 @@ import java.io.IOException;
 
 /**
  * Flink serializer for {@link ControlMessage} (the control source's output type), so the control
- * stream never falls back to Kryo. Layout: a tag byte ({@code 0} release, {@code 1} rejected),
- * then the fields; a release is embedded with {@link ModelReleaseSerializer}.
+ * stream never falls back to Kryo. Layout: a tag byte ({@code 0} release, {@code 1} rejected,
+ * {@code 2} advisory), then the fields; a release is embedded with {@link ModelReleaseSerializer},
+ * an advisory as its length-prefixed {@link DeprecationJson}.
  *
  * <pre>{@code
  * DataStream<ControlMessage> control = env.fromSource(ModelBroadcast.controlSource(...), ...);
@@ -31,12 +35,16 @@ public final class ControlMessageSerializer extends ImmutableSerializer<ControlM
 
     private static final byte RELEASE = 0;
     private static final byte REJECTED = 1;
+    private static final byte ADVISORY = 2;
 
     @Override
     public void serialize(ControlMessage message, DataOutputView out) throws IOException {
         if (message instanceof ControlMessage.Release r) {
             out.writeByte(RELEASE);
             ModelReleaseSerializer.INSTANCE.serialize(r.release(), out);
+        } else if (message instanceof ControlMessage.Advisory a) {
+            out.writeByte(ADVISORY);
+            writeBytes(out, DeprecationJson.toJson(a.advisory()));
         } else {
             ControlMessage.Rejected x = (ControlMessage.Rejected) message;
             out.writeByte(REJECTED);
@@ -59,6 +67,15 @@ public final class ControlMessageSerializer extends ImmutableSerializer<ControlM
         if (tag == RELEASE) {
             ModelRelease release = ModelReleaseSerializer.INSTANCE.deserialize(in);
             return new ControlMessage.Release(release, readString(in), in.readInt(), in.readLong());
+        }
+        if (tag == ADVISORY) {
+            DeprecationAdvisory advisory;
+            try {
+                advisory = DeprecationJson.fromJson(readBytes(in));
+            } catch (InvalidReleaseException e) {
+                throw new IOException("corrupt ControlMessage bytes: " + e.getMessage(), e);
+            }
+            return new ControlMessage.Advisory(advisory, readString(in), in.readInt(), in.readLong());
         }
         if (tag != REJECTED) {
             throw new IOException("corrupt ControlMessage bytes: unknown tag " + tag);

@@ -1,6 +1,8 @@
 package dev.edgeinfer.broadcast.control;
 
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
+import dev.edgeinfer.broadcast.release.DeprecationJson;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
@@ -57,12 +59,19 @@ public final class ControlTopic {
 
     /** Writes the release and waits for the broker's acknowledgement (acks=all, idempotent). */
     public RecordMetadata publish(ModelRelease release) throws ExecutionException, InterruptedException {
+        return publish(release.releaseId(), ModelReleaseJson.toJson(release));
+    }
+
+    /** Writes the advisory (keyed by its advisory id) and waits for the broker's acknowledgement. */
+    public RecordMetadata publish(DeprecationAdvisory advisory) throws ExecutionException, InterruptedException {
+        return publish(advisory.advisoryId(), DeprecationJson.toJson(advisory));
+    }
+
+    private RecordMetadata publish(String key, byte[] value) throws ExecutionException, InterruptedException {
         // Kafka's own 5 ms linger, as before the shared factory's linger 0 (one record, sent synchronously).
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(
                 bootstrapServers, "edgeinfer-publisher", with(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5")))) {
-            return producer.send(new ProducerRecord<>(
-                            topic, release.releaseId().getBytes(StandardCharsets.UTF_8), ModelReleaseJson.toJson(release)))
-                    .get();
+            return producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
         }
     }
 

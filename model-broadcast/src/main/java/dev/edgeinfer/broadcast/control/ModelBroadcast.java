@@ -61,6 +61,15 @@ public final class ModelBroadcast {
     public static final MapStateDescriptor<String, ModelRelease> RELEASES_STATE =
             new MapStateDescriptor<>("edgeinfer-model-releases", StringSerializer.INSTANCE, ModelReleaseSerializer.INSTANCE);
 
+    /**
+     * Broadcast state of the deprecation advisories received: key =
+     * {@link dev.edgeinfer.broadcast.release.DeprecationAdvisory#advisoryId()}, value = its
+     * {@link dev.edgeinfer.broadcast.release.DeprecationJson} text. State written before advisories
+     * existed simply has none. The state name is part of the savepoint format: do not rename it.
+     */
+    public static final MapStateDescriptor<String, String> DEPRECATIONS_STATE =
+            new MapStateDescriptor<>("edgeinfer-deprecations", StringSerializer.INSTANCE, StringSerializer.INSTANCE);
+
     private ModelBroadcast() {}
 
     /**

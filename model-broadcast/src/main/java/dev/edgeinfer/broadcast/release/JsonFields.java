@@ -75,7 +75,19 @@ public final class JsonFields {
         return obj;
     }
 
+    /** Parses a message object whose {@code schema} may be any of {@code oldest..newest}. */
+    public static ObjectNode parseMessage(byte[] bytes, int oldestSchema, int newestSchema, String expectedType) {
+        ObjectNode o = parseObject(bytes);
+        checkHeader(o, oldestSchema, newestSchema, expectedType);
+        return o;
+    }
+
     public static void checkHeader(ObjectNode obj, int supportedSchema, String expectedType) {
+        checkHeader(obj, supportedSchema, supportedSchema, expectedType);
+    }
+
+    /** Checks {@code schema} is one of {@code oldest..newest} and {@code type} is {@code expectedType}. */
+    public static void checkHeader(ObjectNode obj, int oldestSchema, int newestSchema, String expectedType) {
         JsonNode schema = obj.get("schema");
         if (schema == null || schema.isNull()) {
             throw InvalidReleaseException.missing("schema");
@@ -83,10 +95,11 @@ public final class JsonFields {
         if (!schema.isIntegralNumber() || !schema.canConvertToInt()) {
             throw InvalidReleaseException.invalid("schema", schema, "must be an integer format version");
         }
-        if (schema.intValue() != supportedSchema) {
+        if (schema.intValue() < oldestSchema || schema.intValue() > newestSchema) {
             // Unknown versions are refused, not guessed at: a v2 field we ignore could change meaning.
+            String reads = oldestSchema == newestSchema ? "" + newestSchema : oldestSchema + " to " + newestSchema;
             throw new InvalidReleaseException(Reason.UNSUPPORTED_SCHEMA, "schema", schema.toString(),
-                    "schema version " + schema + " is not supported (this build reads schema " + supportedSchema + ")");
+                    "schema version " + schema + " is not supported (this build reads schema " + reads + ")");
         }
         String type = text(obj, "type");
         if (!expectedType.equals(type)) {

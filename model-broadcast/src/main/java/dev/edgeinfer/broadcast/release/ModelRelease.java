@@ -73,6 +73,9 @@ import java.util.TreeMap;
  *     of them is the release's own {@code sha256}/{@code uri}/{@code sizeBytes} file (the
  *     reference, which readers unaware of variants serve). Signed with the release; not part of
  *     {@link #releaseId()}.
+ * @param targets the sites it applies to; {@link ReleaseTarget#ALL} (never {@code null}) for every
+ *     site. Signed, and part of {@link #releaseId()} when not {@code ALL}. How targets combine with
+ *     the timeline: {@link ReleaseTimeline#resolve(String, long, String, dev.edgeinfer.broadcast.timeline.SiteIdentity)}.
  */
 public record ModelRelease(
         String model,
@@ -88,7 +91,8 @@ public record ModelRelease(
         String signedBy,
         String signatureBase64,
         Map<String, String> metadata,
-        List<ModelVariant> variants)
+        List<ModelVariant> variants,
+        ReleaseTarget targets)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -100,16 +104,19 @@ public record ModelRelease(
 
     /**
      * The total order of activations of one model: by {@code activateAt}, then {@code publishedAt},
-     * then {@code version}, then {@code sha256}; of two activations at the same {@code activateAt}
-     * the <em>later</em> in this order wins. (Releases of different models are ordered by model
-     * name first, so the order is total over any set of distinct releases.)
+     * then {@code version}, then {@code sha256}, then {@link #releaseId()} (which differs only in
+     * the targets then, so a release scoped to some sites wins over the same one for every site);
+     * of two activations at the same {@code activateAt} the <em>later</em> in this order wins.
+     * (Releases of different models are ordered by model name first, so the order is total over
+     * any set of distinct releases.)
      */
     public static final Comparator<ModelRelease> ORDER =
             Comparator.comparing(ModelRelease::model)
                     .thenComparingLong(ModelRelease::activateAt)
                     .thenComparingLong(ModelRelease::publishedAt)
                     .thenComparing(ModelRelease::version)
-                    .thenComparing(ModelRelease::sha256);
+                    .thenComparing(ModelRelease::sha256)
+                    .thenComparing(ModelRelease::releaseId);
 
     public ModelRelease {
         ReleaseChecks.requireLabel("model", model);
@@ -141,14 +148,19 @@ public record ModelRelease(
         ReleaseChecks.checkSigning(signedBy, signatureBase64);
         metadata = ReleaseChecks.checkMetadata(metadata);
         variants = ReleaseChecks.checkVariants(variants, sha256, uri, sizeBytes);
+        targets = targets == null ? ReleaseTarget.ALL : targets;
     }
 
-    /** A release without variants (a single file); same as the canonical constructor with no {@code variants}. */
+    /**
+     * A single-file release for every site (the form every release had before variants and
+     * targets existed); same as the canonical constructor with no {@code variants} and
+     * {@link ReleaseTarget#ALL}.
+     */
     public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
             ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
             String signedBy, String signatureBase64, Map<String, String> metadata) {
         this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64, metadata, List.of());
+                signedBy, signatureBase64, metadata, List.of(), ReleaseTarget.ALL);
     }
 
     /**
@@ -216,10 +228,13 @@ public record ModelRelease(
      * A deterministic, human-readable id: {@code model@activateAt@version@sha256[0..12]}, e.g.
      * {@code sensor-anomaly@1767225600000@v2@3f2a9c0b1d4e}. It is the control-topic record key and
      * the broadcast-state key. Because it includes {@code activateAt}, a rollback to an older
-     * version (new {@code activateAt}) is a new id, and compaction keeps every activation.
+     * version (new {@code activateAt}) is a new id, and compaction keeps every activation. A
+     * release scoped to some sites ends in {@code @} and its {@link ReleaseTarget#digest()}, so
+     * the same version at the same time for other sites is another activation.
      */
     public String releaseId() {
-        return model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
+        String id = model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
+        return targets.isAll() ? id : id + "@" + targets.digest();
     }
 
     /** {@code true} when this activation takes only part of the keys ({@code canaryPercent < 100}). */
@@ -235,6 +250,7 @@ public record ModelRelease(
     @Override
     public String toString() {
         return "ModelRelease[" + releaseId() + (isCanary() ? " canary " + canaryPercent + "%" : "")
+                + (targets.isAll() ? "" : " for " + targets)
                 + " " + uri + " by " + publisher + (isSigned() ? " signed by " + signedBy : "") + "]";
     }
 
@@ -251,7 +267,8 @@ public record ModelRelease(
                 .publisher(publisher).publishedAt(publishedAt)
                 .signedBy(signedBy).signatureBase64(signatureBase64)
                 .metadata(metadata)
-                .variants(variants);
+                .variants(variants)
+                .targets(targets);
     }
 
     /** The metadata value for {@code key}, or {@code null}. */
@@ -275,6 +292,7 @@ public record ModelRelease(
         private String signatureBase64;
         private final TreeMap<String, String> metadata = new TreeMap<>();
         private List<ModelVariant> variants = List.of();
+        private ReleaseTarget targets = ReleaseTarget.ALL;
 
         private Builder() {}
 
@@ -302,13 +320,16 @@ public record ModelRelease(
         public Builder putMetadata(String key, String value) { this.metadata.put(key, value); return this; }
         /** The files to choose from per site (one must be this release's own file); null or empty: none. */
         public Builder variants(List<ModelVariant> variants) { this.variants = variants == null ? List.of() : variants; return this; }
+        /** The sites it applies to ({@link ReleaseTarget#ALL}, the default: every site). */
+        public Builder targets(ReleaseTarget targets) { this.targets = targets; return this; }
         /** Drops the signature (e.g. before changing fields and signing again). */
         public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
         /** @throws InvalidReleaseException if any field is missing or invalid */
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
-                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata, variants);
+                    activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata, variants,
+                    targets);
         }
     }
 }

@@ -39,6 +39,13 @@ import java.util.TreeMap;
  * of a signed multi-variant release (it covers the variants), so it refuses such a release where
  * it checks signatures.
  *
+ * <p>{@code targets} ({@link ReleaseTarget}: {@code {"sites":["plant-1"],"labels":["wave=1"]}})
+ * scopes a release to some sites. It is written only when the release has targets, and then in
+ * schema {@value #SCHEMA_TARGETED}: a reader that predates targets refuses such a release
+ * ({@code UNSUPPORTED_SCHEMA}) rather than apply it to every site. This build reads both schemas;
+ * a release for every site stays schema {@value #SCHEMA}, byte for byte as before. Variants do not
+ * change the schema (see above), targets do: a release with both is schema {@value #SCHEMA_TARGETED}.
+ *
  * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
  * that ignore it still read every field correctly, they just cannot check the signature. The
  * signature covers {@link ReleaseSigning#canonicalBytes(ModelRelease)}, never these JSON bytes,
@@ -52,7 +59,7 @@ import java.util.TreeMap;
  * <p><b>Guarantees and caveats.</b> {@link #fromJson(byte[])} either returns a fully validated
  * release or throws {@link InvalidReleaseException} (unchecked) with a {@link Reason}:
  * {@code MALFORMED_JSON} (not a JSON object, duplicate keys, trailing bytes),
- * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA}),
+ * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA} and {@value #SCHEMA_TARGETED}),
  * {@code UNSUPPORTED_TYPE} ({@code type} other than {@code "release"}), {@code MISSING_FIELD},
  * {@code INVALID_FIELD} (wrong JSON type or invalid value). Unknown extra fields are ignored, so
  * newer publishers may add optional fields without a schema bump; anything that changes the
@@ -63,8 +70,10 @@ import java.util.TreeMap;
  */
 public final class ModelReleaseJson {
 
-    /** The only schema version this build writes and reads. */
+    /** The schema of a release for every site; this build writes it for those and reads it. */
     public static final int SCHEMA = 1;
+    /** The schema of a release with {@link ReleaseTarget targets}; this build writes it for those and reads it. */
+    public static final int SCHEMA_TARGETED = 2;
     /** The {@code type} of a release message. */
     public static final String TYPE = "release";
     /** The only signing algorithm this build writes and accepts in the {@code signing} block. */
@@ -72,9 +81,9 @@ public final class ModelReleaseJson {
 
     private ModelReleaseJson() {}
 
-    /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}), fields in a fixed order. */
+    /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}, or {@value #SCHEMA_TARGETED} with targets), fields in a fixed order. */
     public static byte[] toJson(ModelRelease r) {
-        ObjectNode o = JsonFields.newMessage(SCHEMA, TYPE);
+        ObjectNode o = JsonFields.newMessage(r.targets().isAll() ? SCHEMA : SCHEMA_TARGETED, TYPE);
         o.put("model", r.model());
         o.put("version", r.version());
         o.put("sha256", r.sha256());
@@ -88,17 +97,17 @@ public final class ModelReleaseJson {
         o.put("canaryPercent", r.canaryPercent());
         o.put("publisher", r.publisher());
         o.put("publishedAt", r.publishedAt());
-        if (r.isSigned()) {
-            ObjectNode signing = o.putObject("signing");
-            signing.put("algorithm", SIGNING_ALGORITHM);
-            signing.put("keyId", r.signedBy());
-            signing.put("signature", r.signatureBase64());
-        }
+        writeSigning(o, r.signedBy(), r.signatureBase64());
         if (!r.metadata().isEmpty()) {
             ObjectNode metadata = o.putObject("metadata");
             r.metadata().forEach(metadata::put);
         }
         ModelVariantJson.write(o, r.variants());
+        if (!r.targets().isAll()) {
+            ObjectNode targets = o.putObject("targets");
+            r.targets().sites().forEach(targets.putArray("sites")::add);
+            r.targets().labels().forEach(targets.putArray("labels")::add);
+        }
         return JsonFields.write(o);
     }
 
@@ -119,7 +128,7 @@ public final class ModelReleaseJson {
      * @throws InvalidReleaseException with the reason, the field and the offending value
      */
     public static ModelRelease fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, SCHEMA_TARGETED, TYPE);
         String model = JsonFields.text(o, "model");
         String version = JsonFields.text(o, "version");
         String sha256 = JsonFields.text(o, "sha256");
@@ -139,27 +148,91 @@ public final class ModelReleaseJson {
         int canaryPercent = JsonFields.intValue(o, "canaryPercent");
         String publisher = JsonFields.text(o, "publisher");
         long publishedAt = JsonFields.longValue(o, "publishedAt");
-        String signedBy = null;
-        String signatureBase64 = null;
-        JsonNode signing = o.get("signing");
-        if (signing != null && !signing.isNull()) {
-            if (!signing.isObject()) {
-                throw InvalidReleaseException.invalid("signing", signing, "must be a JSON object {algorithm, keyId, signature}");
-            }
-            String algorithm = JsonFields.text(signing, "algorithm", "signing.algorithm");
-            if (!SIGNING_ALGORITHM.equals(algorithm)) {
-                // Refused rather than ignored: silently treating it as unsigned would let a downgrade
-                // ("algorithm":"none") pass wherever unsigned releases are still accepted.
-                throw InvalidReleaseException.invalid("signing.algorithm", algorithm, "must be " + SIGNING_ALGORITHM);
-            }
-            signedBy = JsonFields.text(signing, "keyId", "signing.keyId");
-            signatureBase64 = JsonFields.text(signing, "signature", "signing.signature");
-        }
+        String[] signing = readSigning(o);
+        String signedBy = signing[0];
+        String signatureBase64 = signing[1];
         Map<String, String> metadata = readMetadata(o);
+        ReleaseTarget targets = readTargets(o);
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
                 ModelSignature.declared(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64, metadata, ModelVariantJson.read(o));
+                signedBy, signatureBase64, metadata, ModelVariantJson.read(o), targets);
+    }
+
+    /**
+     * {@code targets} of a schema-2 message; a schema-1 message must not carry any (older builds
+     * would apply it everywhere), and a schema-2 message must name at least one site or label.
+     */
+    private static ReleaseTarget readTargets(ObjectNode o) {
+        int schema = o.get("schema").intValue();
+        JsonNode node = o.get("targets");
+        if (node == null || node.isNull()) {
+            if (schema == SCHEMA_TARGETED) {
+                throw InvalidReleaseException.missing("targets");
+            }
+            return ReleaseTarget.ALL;
+        }
+        if (schema != SCHEMA_TARGETED) {
+            throw InvalidReleaseException.invalid("targets", node, "needs schema " + SCHEMA_TARGETED
+                    + " (a schema-" + schema + " reader would apply the release to every site)");
+        }
+        if (!node.isObject()) {
+            throw InvalidReleaseException.invalid("targets", node, "must be a JSON object {sites, labels}");
+        }
+        ReleaseTarget targets = ReleaseTarget.of(strings(node, "sites"), strings(node, "labels"));
+        if (targets.isAll()) {
+            throw InvalidReleaseException.invalid("targets", node, "must name at least one site or label");
+        }
+        return targets;
+    }
+
+    private static List<String> strings(JsonNode targets, String name) {
+        String path = "targets." + name;
+        JsonNode array = targets.get(name);
+        List<String> values = new ArrayList<>();
+        if (array == null || array.isNull()) {
+            return values;
+        }
+        if (!array.isArray()) {
+            throw InvalidReleaseException.invalid(path, array, "must be a JSON array of strings");
+        }
+        for (JsonNode v : array) {
+            if (!v.isTextual()) {
+                throw InvalidReleaseException.invalid(path, array, "must be a JSON array of strings");
+            }
+            values.add(v.textValue());
+        }
+        return values;
+    }
+
+    /** Writes the optional {@code signing} block (nothing when unsigned); shared by the control messages. */
+    static void writeSigning(ObjectNode o, String keyId, String signatureBase64) {
+        if (keyId != null) {
+            ObjectNode signing = o.putObject("signing");
+            signing.put("algorithm", SIGNING_ALGORITHM);
+            signing.put("keyId", keyId);
+            signing.put("signature", signatureBase64);
+        }
+    }
+
+    /** The {@code signing} block as {keyId, signature}, both {@code null} when absent. */
+    static String[] readSigning(ObjectNode o) {
+        JsonNode signing = o.get("signing");
+        if (signing == null || signing.isNull()) {
+            return new String[2];
+        }
+        if (!signing.isObject()) {
+            throw InvalidReleaseException.invalid("signing", signing, "must be a JSON object {algorithm, keyId, signature}");
+        }
+        String algorithm = JsonFields.text(signing, "algorithm", "signing.algorithm");
+        if (!SIGNING_ALGORITHM.equals(algorithm)) {
+            // Refused rather than ignored: silently treating it as unsigned would let a downgrade
+            // ("algorithm":"none") pass wherever unsigned releases are still accepted.
+            throw InvalidReleaseException.invalid("signing.algorithm", algorithm, "must be " + SIGNING_ALGORITHM);
+        }
+        return new String[] {
+            JsonFields.text(signing, "keyId", "signing.keyId"), JsonFields.text(signing, "signature", "signing.signature")
+        };
     }
 
     private static Map<String, String> readMetadata(ObjectNode o) {

@@ -1,5 +1,6 @@
 package dev.edgeinfer.broadcast.signing;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelVariant;
 import dev.edgeinfer.broadcast.release.TensorSpec;
@@ -27,9 +28,11 @@ final class CanonicalForm {
     static byte[] of(ModelRelease r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            boolean withVariants = r.hasVariants();
-            boolean withMetadata = withVariants || !r.metadata().isEmpty();
-            String prefix = withVariants
+            // v3 whenever a release carries variants or targets (either or both): metadata, variants
+            // and targets are then always written, each as a count (0 when there are none).
+            boolean v3 = r.hasVariants() || !r.targets().isAll();
+            boolean withMetadata = v3 || !r.metadata().isEmpty();
+            String prefix = v3
                     ? ReleaseSigning.CANONICAL_PREFIX_V3
                     : withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX;
             out.write(prefix.getBytes(StandardCharsets.US_ASCII));
@@ -51,13 +54,39 @@ final class CanonicalForm {
                     str(out, e.getValue());
                 }
             }
-            if (withVariants) {
+            if (v3) {
                 variants(out, r.variants());
+                strings(out, r.targets().sites());
+                strings(out, r.targets().labels());
             }
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);
         }
         return bytes.toByteArray();
+    }
+
+    static byte[] of(DeprecationAdvisory a) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(ReleaseSigning.DEPRECATION_PREFIX.getBytes(StandardCharsets.US_ASCII));
+            str(out, a.model());
+            str(out, a.version());
+            str(out, a.sha256());
+            str(out, a.reason());
+            out.writeLong(a.effectiveAt());
+            str(out, a.publisher());
+            out.writeLong(a.publishedAt());
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory stream cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void strings(DataOutputStream out, List<String> values) throws IOException {
+        out.writeInt(values.size());
+        for (String v : values) {
+            str(out, v);
+        }
     }
 
     private static void str(DataOutputStream out, String s) throws IOException {

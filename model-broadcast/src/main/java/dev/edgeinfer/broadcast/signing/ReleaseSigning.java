@@ -1,5 +1,6 @@
 package dev.edgeinfer.broadcast.signing;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
@@ -65,16 +66,21 @@ import java.util.Base64;
  * u32(count), then per entry: str(key) str(value)
  * </pre>
  *
- * A release with {@code variants} is signed in the v3 form: prefix {@code "edgeinfer-release-v3\n"},
- * the v2 body (metadata count always written, 0 when there is none), then every variant in order:
+ * A release with {@code variants} or {@code targets} (or both) is signed in the v3 form: the
+ * prefix {@code "edgeinfer-release-v3\n"}, the v1 fields, the metadata as in v2 (a count of 0 when
+ * it has none), then every variant in order, then the targets (each list sorted), every list
+ * written with its count even when empty:
  *
  * <pre>
  * u32(count), then per variant: str(kind) str(sha256) str(uri) i64(sizeBytes)
  *   u32(flag count) str(flag)... str(executionProvider) i64(IEEE-754 bits of fidelity)
+ * u32(count) str(site)...   u32(count) str(label "key=value")...
  * </pre>
  *
- * so the signature covers every variant's bytes (through its sha256), source and claims: one
- * tampered variant makes the whole release fail verification.
+ * so the signature covers every variant's bytes (through its sha256), source and claims, and the
+ * sites the release applies to: one tampered variant or target makes the whole release fail
+ * verification. A release with neither keeps its v1 or v2 form byte for byte.
+ *
  * A release without metadata keeps the v1 form byte for byte, so every signature made before
  * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
  * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
@@ -98,8 +104,10 @@ public final class ReleaseSigning {
     public static final String CANONICAL_PREFIX = "edgeinfer-release-v1\n";
     /** The prefix of the canonical form of releases that carry metadata. */
     public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
-    /** The prefix of the canonical form of releases that carry variants. */
+    /** The prefix of the canonical form of releases that carry variants or targets (or both). */
     public static final String CANONICAL_PREFIX_V3 = "edgeinfer-release-v3\n";
+    /** The prefix of the canonical form of a {@link DeprecationAdvisory}: str(model) str(version) str(sha256) str(reason) i64(effectiveAt) str(publisher) i64(publishedAt). */
+    public static final String DEPRECATION_PREFIX = "edgeinfer-deprecation-v1\n";
     /** JCA name of the only supported algorithm. */
     public static final String ALGORITHM = "Ed25519";
 
@@ -136,17 +144,7 @@ public final class ReleaseSigning {
      *     a field that is not valid Unicode
      */
     public static ModelRelease sign(ModelRelease release, PrivateKey key, String keyId) {
-        requireEd25519(key);
-        try {
-            Signature signer = Signature.getInstance(ALGORITHM);
-            signer.initSign(key);
-            signer.update(canonicalBytes(release));
-            return release.withSignature(keyId, Base64.getEncoder().encodeToString(signer.sign()));
-        } catch (InvalidKeyException e) {
-            throw new IllegalArgumentException("not a usable Ed25519 private key: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException | SignatureException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        return release.withSignature(keyId, signature(canonicalBytes(release), key));
     }
 
     /** The release signed with the pair's private key, under the pair's key id. */
@@ -161,21 +159,60 @@ public final class ReleaseSigning {
      * @throws ReleaseSignatureException {@code UNSIGNED}, {@code UNKNOWN_KEY} or {@code BAD_SIGNATURE}
      */
     public static String verify(ModelRelease release, TrustedKeys trusted) throws ReleaseSignatureException {
-        if (!release.isSigned()) {
-            throw new ReleaseSignatureException(Reason.UNSIGNED, release.releaseId(), null,
-                    "release " + release.releaseId() + " is not signed, but signatures are required");
+        return verify("release", release.releaseId(), release.signedBy(), release.signatureBase64(),
+                () -> canonicalBytes(release), trusted);
+    }
+
+    /** The canonical bytes an advisory's signature covers: {@code "edgeinfer-deprecation-v1\n"} then its fields. */
+    public static byte[] canonicalBytes(DeprecationAdvisory a) {
+        return CanonicalForm.of(a);
+    }
+
+    /** The advisory signed with the pair's private key, under the pair's key id. */
+    public static DeprecationAdvisory sign(DeprecationAdvisory advisory, PrivateKey key, String keyId) {
+        return advisory.withSignature(keyId, signature(canonicalBytes(advisory), key));
+    }
+
+    /**
+     * Checks an advisory's signature as {@link #verify(ModelRelease, TrustedKeys)} checks a release's.
+     *
+     * @return the id of the trusted key that signed it
+     */
+    public static String verify(DeprecationAdvisory advisory, TrustedKeys trusted) throws ReleaseSignatureException {
+        return verify("advisory", advisory.advisoryId(), advisory.signedBy(), advisory.signatureBase64(),
+                () -> canonicalBytes(advisory), trusted);
+    }
+
+    private static String signature(byte[] canonical, PrivateKey key) {
+        requireEd25519(key);
+        try {
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(key);
+            signer.update(canonical);
+            return Base64.getEncoder().encodeToString(signer.sign());
+        } catch (InvalidKeyException e) {
+            throw new IllegalArgumentException("not a usable Ed25519 private key: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException | SignatureException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
         }
-        String keyId = release.signedBy();
+    }
+
+    private static String verify(String what, String id, String keyId, String signatureBase64,
+            java.util.function.Supplier<byte[]> canonical, TrustedKeys trusted) throws ReleaseSignatureException {
+        if (keyId == null) {
+            throw new ReleaseSignatureException(Reason.UNSIGNED, id, null,
+                    what + " " + id + " is not signed, but signatures are required");
+        }
         PublicKey key = trusted.find(keyId).orElseThrow(() -> new ReleaseSignatureException(
-                Reason.UNKNOWN_KEY, release.releaseId(), keyId,
-                "release " + release.releaseId() + " is signed by key " + keyId
+                Reason.UNKNOWN_KEY, id, keyId,
+                what + " " + id + " is signed by key " + keyId
                         + ", which is not trusted (trusted: " + trusted.keyIds() + ")"));
         boolean valid;
         try {
             Signature verifier = Signature.getInstance(ALGORITHM);
             verifier.initVerify(key);
-            verifier.update(canonicalBytes(release));
-            valid = verifier.verify(Base64.getDecoder().decode(release.signatureBase64()));
+            verifier.update(canonical.get());
+            valid = verifier.verify(Base64.getDecoder().decode(signatureBase64));
         } catch (IllegalArgumentException | SignatureException e) {
             // A field with an unpaired surrogate has no canonical form, so nobody can have signed it.
             valid = false;
@@ -183,8 +220,8 @@ public final class ReleaseSigning {
             throw new IllegalStateException("Ed25519 verification unavailable", e);
         }
         if (!valid) {
-            throw new ReleaseSignatureException(Reason.BAD_SIGNATURE, release.releaseId(), keyId,
-                    "release " + release.releaseId() + " has a signature by key " + keyId
+            throw new ReleaseSignatureException(Reason.BAD_SIGNATURE, id, keyId,
+                    what + " " + id + " has a signature by key " + keyId
                             + " that does not match its contents (modified after signing, or signed with another key)");
         }
         return keyId;

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * One report on the {@code edge.models.status} topic: what one subtask of one job at one site did
  * with one release (staged it, activated it, rejected it, retired it, applied it late) or, for
- * {@link State#HEARTBEAT}, how many records it scored with that version since the last heartbeat.
+ * {@link State#HEARTBEAT}, how many records it scored with that version and how healthy that
+ * version was over the last interval ({@link ModelHealth}).
  *
  * <pre>{@code
  * ModelStatus s = ModelStatus.rejected(site, job, subtask, release, "CHECKSUM_MISMATCH",
@@ -40,7 +41,9 @@ import java.util.Objects;
  * @param activateAt the release's activateAt (event time, epoch ms)
  * @param effectiveBoundary the boundary actually used for a late activation, or {@code null}
  * @param at wall-clock epoch ms when the report was emitted
- * @param scoredRecords records scored with this version (heartbeats; 0 otherwise)
+ * @param scoredRecords records scored with this version since it was staged (heartbeats; 0 otherwise)
+ * @param health the version's health over the last interval (heartbeats of builds that report it;
+ *     {@code null} otherwise, and in heartbeats written before it existed)
  */
 public record ModelStatus(
         String site,
@@ -56,7 +59,8 @@ public record ModelStatus(
         long activateAt,
         Long effectiveBoundary,
         long at,
-        long scoredRecords)
+        long scoredRecords,
+        ModelHealth health)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -73,8 +77,22 @@ public record ModelStatus(
         RETIRED,
         /** Arrived after the data passed its activateAt; applied from {@code effectiveBoundary}. */
         LATE_ACTIVATION,
-        /** Periodic liveness with per-version {@code scoredRecords}. */
+        /**
+         * The version was marked bad by a deprecation advisory ({@code releaseId} = its advisory id,
+         * {@code reason} = the policy applied, {@code FLAG} or {@code ROLLBACK}, {@code detail} = the
+         * advisory's reason, {@code effectiveBoundary} = the event time from which a rollback applies).
+         */
+        DEPRECATED,
+        /** Periodic liveness with per-version {@code scoredRecords} and {@link ModelHealth}. */
         HEARTBEAT
+    }
+
+    /** A report without {@link ModelHealth} (every report but a health-carrying heartbeat). */
+    public ModelStatus(String site, String job, int subtask, String model, String version, String sha256,
+            String releaseId, State state, String reason, String detail, long activateAt, Long effectiveBoundary,
+            long at, long scoredRecords) {
+        this(site, job, subtask, model, version, sha256, releaseId, state, reason, detail, activateAt,
+                effectiveBoundary, at, scoredRecords, null);
     }
 
     public ModelStatus {
@@ -127,5 +145,13 @@ public record ModelStatus(
             long scoredRecords, long at) {
         return new ModelStatus(site, job, subtask, release.model(), release.version(), release.sha256(),
                 release.releaseId(), State.HEARTBEAT, null, null, release.activateAt(), null, at, scoredRecords);
+    }
+
+    /** A {@link State#HEARTBEAT} report with the version's health over the last interval. */
+    public static ModelStatus heartbeat(String site, String job, int subtask, ModelRelease release,
+            long scoredRecords, ModelHealth health, long at) {
+        return new ModelStatus(site, job, subtask, release.model(), release.version(), release.sha256(),
+                release.releaseId(), State.HEARTBEAT, null, null, release.activateAt(), null, at, scoredRecords,
+                Objects.requireNonNull(health, "health"));
     }
 }

@@ -17,6 +17,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *  "activateAt":1767225600000,"effectiveBoundary":null,"at":1767225591000,"scoredRecords":0}
  * }</pre>
  *
+ * <p>A {@code HEARTBEAT} may also carry {@code "health"}, the {@link ModelHealth} of the last
+ * interval (its fields are listed in docs/status-topic.md). It was added without a schema bump: it
+ * is optional, older readers ignore it, and heartbeats without it read back with
+ * {@code health == null}.
+ *
  * <pre>{@code
  * byte[] json = ModelStatusJson.toJson(status);
  * ModelStatus back = ModelStatusJson.fromJson(json);
@@ -51,6 +56,9 @@ public final class ModelStatusJson {
         o.put("effectiveBoundary", s.effectiveBoundary());
         o.put("at", s.at());
         o.put("scoredRecords", s.scoredRecords());
+        if (s.health() != null) {
+            ModelHealthJson.write(o.putObject("health"), s.health());
+        }
         return JsonFields.write(o);
     }
 
@@ -80,7 +88,8 @@ public final class ModelStatusJson {
                     JsonFields.longValue(o, "activateAt"),
                     JsonFields.optionalLong(o, "effectiveBoundary"),
                     JsonFields.longValue(o, "at"),
-                    o.hasNonNull("scoredRecords") ? JsonFields.longValue(o, "scoredRecords") : 0L);
+                    o.hasNonNull("scoredRecords") ? JsonFields.longValue(o, "scoredRecords") : 0L,
+                    o.hasNonNull("health") ? ModelHealthJson.read(o.get("health")) : null);
         } catch (InvalidReleaseException e) {
             throw e;
         } catch (IllegalArgumentException | NullPointerException e) {

@@ -21,7 +21,7 @@ import java.util.function.Predicate;
 
 /**
  * The activation timeline of every model and the pure resolver
- * <i>(model, event time, key) &rarr; release</i> of the rollover contract.
+ * <i>(model, event time, key[, site]) &rarr; release</i> of the rollover contract.
  *
  * <p>For a model, a record with event time {@code t} and key {@code k} is scored by the
  * <em>winning</em> activation: the latest activation with {@code activateAt <= t}. If that
@@ -29,7 +29,10 @@ import java.util.function.Predicate;
  * bucket(k)} {@code < p} get it, and all other keys get its <em>base</em>: the latest full
  * activation ({@code canaryPercent == 100}) with {@code activateAt <=} the canary's, the canary
  * itself excluded; a canary without a base applies to every key. Records before the first
- * activation resolve to empty.
+ * activation resolve to empty. A release with {@link ModelRelease#targets() targets} counts only at
+ * the sites it targets ({@link #resolve(String, long, String, SiteIdentity)}): every rule above is
+ * applied to the releases that apply to the site, so sites outside a site-scoped rollout keep
+ * resolving exactly as before it.
  *
  * <pre>{@code
  * ReleaseTimeline timeline = ReleaseTimeline.of(List.of(v1At0, v2At1000, v3Canary10PctAt2000));
@@ -72,6 +75,8 @@ public final class ReleaseTimeline {
     private final Map<String, ModelRelease> byId;
     /** model -> its sorted activations; TreeMap so models() iterates in a stable order. */
     private final Map<String, ModelLine> byModel;
+    /** The last site asked about and its timeline (see {@link #forSite}); racy but safe: both are immutable. */
+    private volatile SiteView lastSite;
 
     private ReleaseTimeline(Map<String, ModelRelease> byId) {
         this.byId = Collections.unmodifiableMap(byId);
@@ -128,6 +133,10 @@ public final class ReleaseTimeline {
      * The release that scores a record of {@code model} with event time {@code eventTime} and key
      * {@code key}; empty if the model is unknown or {@code eventTime} precedes its first activation.
      *
+     * Every release counts, whatever its {@link ModelRelease#targets() targets}: this is the
+     * answer at a site every release targets, or of a timeline already cut to one site
+     * ({@link #forSite}).
+     *
      * @param key the record key used for canary bucketing; {@code null} is treated as {@code ""}
      */
     public Optional<ModelRelease> resolve(String model, long eventTime, String key) {
@@ -145,6 +154,32 @@ public final class ReleaseTimeline {
         }
         return Optional.of(line.acts[line.base[i]]);
     }
+
+    /**
+     * The release that scores a record of {@code model} with event time {@code eventTime} and key
+     * {@code key} at {@code site}: {@link #resolve(String, long, String)} over the releases that
+     * apply to the site ({@link SiteIdentity#accepts}), i.e. those for every site plus those that
+     * name its id or one of its labels. A release scoped to other sites is invisible there: it
+     * neither wins nor serves as a canary's base. The site's timeline is built once and kept for
+     * the next call about the same site.
+     */
+    public Optional<ModelRelease> resolve(String model, long eventTime, String key, SiteIdentity site) {
+        return forSite(site).resolve(model, eventTime, key);
+    }
+
+    /** The timeline as {@code site} sees it: only the releases that apply there. */
+    public ReleaseTimeline forSite(SiteIdentity site) {
+        Objects.requireNonNull(site, "site");
+        SiteView view = lastSite;
+        if (view == null || !view.site.equals(site)) {
+            view = new SiteView(site, without(r -> !site.accepts(r)));
+            lastSite = view;
+        }
+        return view.timeline;
+    }
+
+    /** The latest {@link #forSite} answer (a cache: the timeline is immutable, so it never goes stale). */
+    private record SiteView(SiteIdentity site, ReleaseTimeline timeline) {}
 
     /**
      * All activations of {@code model} (after de-duplication), sorted by {@link ModelRelease#ORDER};

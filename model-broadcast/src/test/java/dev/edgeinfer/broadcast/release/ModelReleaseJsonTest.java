@@ -108,7 +108,7 @@ class ModelReleaseJsonTest {
 
     @Test
     void unknownSchemaVersionIsUnsupported() throws Exception {
-        assertThat(verdict(t -> t.put("schema", 2))).containsExactly(Reason.UNSUPPORTED_SCHEMA, "schema", "2");
+        assertThat(verdict(t -> t.put("schema", 3))).containsExactly(Reason.UNSUPPORTED_SCHEMA, "schema", "3");
     }
 
     @Test

@@ -135,4 +135,38 @@ class MultiVariantReleaseTest {
         assertThat(chosen.hasVariants()).isFalse();
         assertThat(chosen.isSigned()).isFalse();
     }
+
+    @Test
+    void aReleaseWithVariantsAndTargetsIsSchemaTwoAndSignedOnceOverBoth() throws Exception {
+        ReleaseTarget wave1 = ReleaseTarget.of(List.of("plant-1"), List.of("wave=1"));
+        ModelRelease both = ReleaseSigning.sign(multiVariant().toBuilder().targets(wave1).build(), KEYS.getPrivate(),
+                ReleaseSigning.keyId(KEYS.getPublic()));
+
+        String json = new String(ModelReleaseJson.toJson(both), StandardCharsets.UTF_8);
+        assertThat(json).startsWith("{\"schema\":2,").contains("\"variants\":[").contains("\"targets\":{");
+        assertThat(new String(ModelReleaseJson.toJson(multiVariant()), StandardCharsets.UTF_8))
+                .as("variants alone: an older reader serves the reference file").startsWith("{\"schema\":1,");
+        assertThat(ModelReleaseJson.fromJson(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(both);
+        DataOutputSerializer out = new DataOutputSerializer(512);
+        ModelReleaseSerializer.INSTANCE.serialize(both, out);
+        ModelRelease back = ModelReleaseSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back).isEqualTo(both);
+        ReleaseSigning.verify(back, TRUSTED);
+        // The id names the targets, never the variants.
+        assertThat(both.releaseId()).isEqualTo(release("frames", "v3", 5_000).build().toBuilder().targets(wave1).build()
+                .releaseId());
+        assertThat(new String(ReleaseSigning.canonicalBytes(both), StandardCharsets.US_ASCII))
+                .startsWith(ReleaseSigning.CANONICAL_PREFIX_V3);
+        // One canonical form covers both: dropping or changing either fails the signature.
+        ModelRelease noTargets = both.toBuilder().targets(ReleaseTarget.ALL).build();
+        ModelRelease noVariants = both.toBuilder().variants(List.of()).build();
+        ModelRelease widened = both.toBuilder().targets(ReleaseTarget.of(List.of("plant-1", "plant-2"), List.of("wave=1")))
+                .build();
+        ModelRelease fewer = both.toBuilder().variants(both.variants().subList(0, 2)).build();
+        for (ModelRelease bad : List.of(noTargets, noVariants, widened, fewer)) {
+            assertThat(ReleaseSigning.isValid(bad, TRUSTED)).as(bad.toString()).isFalse();
+        }
+        // The chosen variant keeps the release's targets.
+        assertThat(both.forVariant(both.variants().get(1)).targets()).isEqualTo(wave1);
+    }
 }

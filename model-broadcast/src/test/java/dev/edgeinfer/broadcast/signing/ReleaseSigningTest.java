@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelSignature;
+import dev.edgeinfer.broadcast.release.ReleaseTarget;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.signing.ReleaseSignatureException.Reason;
 import dev.edgeinfer.broadcast.testutils.Releases;
@@ -89,6 +90,8 @@ class ReleaseSigningTest {
         edits.put("canaryPercent", b -> b.canaryPercent(26));
         edits.put("publisher", b -> b.publisher("mallory@ml-team"));
         edits.put("publishedAt", b -> b.publishedAt(1767225590001L));
+        edits.put("targets: sites added", b -> b.targets(ReleaseTarget.of(List.of("plant-1"), List.of())));
+        edits.put("targets: labels added", b -> b.targets(ReleaseTarget.of(List.of(), List.of("wave=1"))));
         for (Map.Entry<String, UnaryOperator<ModelRelease.Builder>> edit : edits.entrySet()) {
             ModelRelease tampered = edit.getValue().apply(signed.toBuilder()).build();
             assertThat(tampered).as(edit.getKey()).isNotEqualTo(signed);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.release.ModelReleaseJson;
+import dev.edgeinfer.broadcast.release.ReleaseTarget;
 import dev.edgeinfer.broadcast.testutils.Releases;
 
 import org.junit.jupiter.api.Test;
@@ -24,11 +25,15 @@ import java.util.Set;
 /**
  * Property-style checks over random timelines (seeded, so failures reproduce): arrival order and
  * duplicates never change answers, the resolver matches a naive transcription of the spec, and
- * {@code neededReleaseIds} is exactly the set of releases some late-enough record resolves to.
+ * {@code neededReleaseIds} is exactly the set of releases some late-enough record resolves to; with
+ * site-scoped releases, every site's answers match the naive reading applied to the releases for
+ * that site, whatever the arrival order and whatever is published for other sites.
  */
 class ReleaseTimelinePropertyTest {
 
     private static final int TRIALS = 200;
+    /** Random release sets of the site properties, each checked at every one of {@link #SITES}. */
+    private static final int SITE_TRIALS = 50;
     private static final List<String> MODELS = List.of("a", "b");
     private static final long MAX_T = 100;
     /** Keys that together cover all 100 buckets, so both sides of every canary split are exercised. */
@@ -60,6 +65,29 @@ class ReleaseTimelinePropertyTest {
                     .canaryPercent(percents[rnd.nextInt(percents.length)])
                     .publishedAt(rnd.nextInt(3))
                     .build());
+        }
+        return releases;
+    }
+
+    /** Sites with overlapping labels, and one nothing targets by name. */
+    private static final List<SiteIdentity> SITES = List.of(
+            new SiteIdentity("plant-1", Map.of("wave", "1")),
+            new SiteIdentity("plant-2", Map.of("wave", "2", "region", "north")),
+            new SiteIdentity("plant-3", Map.of("region", "north")),
+            SiteIdentity.of("plant-9"));
+
+    private static final List<ReleaseTarget> TARGETS = List.of(
+            ReleaseTarget.of(List.of("plant-1"), List.of()),
+            ReleaseTarget.of(List.of("plant-2", "plant-3"), List.of()),
+            ReleaseTarget.of(List.of(), List.of("wave=1")),
+            ReleaseTarget.of(List.of(), List.of("region=north", "wave=7")),
+            ReleaseTarget.of(List.of("plant-3"), List.of("wave=2")));
+
+    /** Like {@link #randomReleases}, but about half the releases name sites or labels. */
+    private static List<ModelRelease> randomTargetedReleases(Random rnd) {
+        List<ModelRelease> releases = new ArrayList<>();
+        for (ModelRelease r : randomReleases(rnd)) {
+            releases.add(rnd.nextBoolean() ? r : r.toBuilder().targets(TARGETS.get(rnd.nextInt(TARGETS.size()))).build());
         }
         return releases;
     }
@@ -137,6 +165,58 @@ class ReleaseTimelinePropertyTest {
     }
 
     @Test
+    void siteScopedAndCanaryResolutionMatchesANaiveReadingOfTheContractAtEverySite() {
+        Random rnd = new Random(20261130L);
+        for (int trial = 0; trial < SITE_TRIALS; trial++) { // x every site: as many site timelines as TRIALS
+            List<ModelRelease> releases = randomTargetedReleases(rnd);
+            ReleaseTimeline t = ReleaseTimeline.of(releases);
+            List<ModelRelease> distinct = dedupe(releases);
+            for (SiteIdentity site : SITES) {
+                List<ModelRelease> here = distinct.stream().filter(r -> naiveApplies(r, site)).toList();
+                ReleaseTimeline forSite = t.forSite(site);
+                int n = trial;
+                forEveryQuery((model, time, key) -> {
+                    Optional<ModelRelease> expected = naiveResolve(here, model, time, key);
+                    assertThat(t.resolve(model, time, key, site))
+                            .as("trial %d %s %s t=%d key=%s", n, site.id(), model, time, key)
+                            .isEqualTo(expected);
+                    assertThat(forSite.resolve(model, time, key)).isEqualTo(expected);
+                });
+            }
+        }
+    }
+
+    @Test
+    void siteAnswersDoNotDependOnArrivalOrderDuplicatesOrReleasesForOtherSites() {
+        Random rnd = new Random(31L);
+        for (int trial = 0; trial < SITE_TRIALS; trial++) {
+            List<ModelRelease> releases = randomTargetedReleases(rnd);
+            List<ModelRelease> arrival = new ArrayList<>(releases);
+            arrival.add(releases.get(rnd.nextInt(releases.size())));
+            Collections.shuffle(arrival, rnd);
+            ReleaseTimeline incremental = ReleaseTimeline.empty();
+            for (ModelRelease r : arrival) {
+                incremental = incremental.with(r);
+            }
+            for (SiteIdentity site : SITES) {
+                List<String> expected = answers(ReleaseTimeline.of(releases), site);
+                assertThat(answers(incremental, site)).as("trial %d %s", trial, site.id()).isEqualTo(expected);
+                // Sites outside a rollout keep resolving as before it: drop every release not for this site.
+                List<ModelRelease> onlyHere = releases.stream().filter(r -> naiveApplies(r, site)).toList();
+                assertThat(answers(ReleaseTimeline.of(onlyHere), site)).as("trial %d %s", trial, site.id())
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    private static List<String> answers(ReleaseTimeline t, SiteIdentity site) {
+        List<String> out = new ArrayList<>();
+        forEveryQuery((model, time, key) ->
+                out.add(t.resolve(model, time, key, site).map(ModelRelease::releaseId).orElse("-")));
+        return out;
+    }
+
+    @Test
     void neededReleaseIdsAreExactlyWhatLateEnoughRecordsResolveTo() {
         forRandomReleases(7L, (trial, rnd, releases) -> {
             ReleaseTimeline t = ReleaseTimeline.of(releases);
@@ -170,7 +250,8 @@ class ReleaseTimelinePropertyTest {
     private static final Comparator<ModelRelease> TIE_ORDER = Comparator.comparingLong(ModelRelease::activateAt)
             .thenComparingLong(ModelRelease::publishedAt)
             .thenComparing(ModelRelease::version)
-            .thenComparing(ModelRelease::sha256);
+            .thenComparing(ModelRelease::sha256)
+            .thenComparing(ModelRelease::releaseId);
 
     private static List<ModelRelease> dedupe(List<ModelRelease> releases) {
         Map<String, ModelRelease> byId = new HashMap<>();
@@ -185,6 +266,17 @@ class ReleaseTimelinePropertyTest {
             });
         }
         return new ArrayList<>(byId.values());
+    }
+
+    /** A release applies to a site that it does not scope, or whose id or one of whose labels it names. */
+    private static boolean naiveApplies(ModelRelease r, SiteIdentity site) {
+        List<String> sites = r.targets().sites();
+        List<String> labels = r.targets().labels();
+        if (sites.isEmpty() && labels.isEmpty()) {
+            return true;
+        }
+        return sites.contains(site.id())
+                || site.labels().entrySet().stream().anyMatch(l -> labels.contains(l.getKey() + "=" + l.getValue()));
     }
 
     private static Optional<ModelRelease> naiveResolve(List<ModelRelease> releases, String model, long t, String key) {

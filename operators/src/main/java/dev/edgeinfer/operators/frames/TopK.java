@@ -1,5 +1,7 @@
 package dev.edgeinfer.operators.frames;
 
+import dev.edgeinfer.operators.PredictionSummary;
+
 import java.util.List;
 
 /**
@@ -16,6 +18,34 @@ public record TopK(List<Scored> classes) {
         classes = List.copyOf(classes);
         if (classes.isEmpty()) {
             throw new IllegalArgumentException("top-k needs at least one class");
+        }
+    }
+
+    /**
+     * The heartbeats' summary of a classifier's prediction: the top-1 class and its score; nothing
+     * counts as an anomaly.
+     */
+    public static PredictionSummary<TopK> summary() {
+        return Summary.INSTANCE;
+    }
+
+    /** See {@link #summary()}. */
+    enum Summary implements PredictionSummary<TopK> {
+        INSTANCE;
+
+        @Override
+        public float score(TopK prediction) {
+            return prediction.top1().score();
+        }
+
+        @Override
+        public int topClass(TopK prediction) {
+            return prediction.top1().index();
+        }
+
+        @Override
+        public boolean anomalous(TopK prediction) {
+            return false;
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.edgeinfer.operators.internal;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 
 import org.apache.flink.annotation.Internal;
 
@@ -20,7 +22,9 @@ import java.util.TreeSet;
 
 /**
  * One subtask's view of a model's releases: those received minus those it rejected, with the
- * boundaries of its late activations, and the newest event time it scored.
+ * boundaries of its late activations, and the newest event time it scored. Releases scoped to
+ * other sites ({@link ModelRelease#targets()}) are held (so the set stays the one every subtask
+ * received) but never resolved, staged or needed here.
  *
  * <pre>{@code
  * ActivationTimeline t = new ActivationTimeline("sensor-anomaly");
@@ -35,16 +39,21 @@ import java.util.TreeSet;
  * from its boundary on, and there at its own {@code activateAt} (so it never overtakes a newer
  * activation); event times before the boundary resolve against the timeline without it, so no
  * event time already scored changes version. Where that covers nothing (records no release
- * covered before), the whole timeline answers. Not thread-safe: the task thread owns it.
+ * covered before), the whole timeline answers. A rolled-back version ({@link #rollBack}) counts
+ * only for event times before its rollback boundary, again a per-subtask boundary kept in the
+ * checkpoint. Not thread-safe: the task thread owns it.
  */
 @Internal
 final class ActivationTimeline {
 
     private final String model;
+    private final SiteIdentity site;
     private final Map<String, ModelRelease> received = new LinkedHashMap<>();
     private final Set<String> rejected = new HashSet<>();
-    /** releaseId -> boundary this subtask actually used (late activations only). */
+    /** releaseId (or advisoryId) -> boundary this subtask actually used (late activations, rollbacks). */
     private final Map<String, Long> lateBoundaries = new HashMap<>();
+    /** advisoryId -> advisory whose version is rolled back from its boundary on. */
+    private final Map<String, DeprecationAdvisory> rollbacks = new HashMap<>();
     private long newestScored = Long.MIN_VALUE;
     /** Every accepted, not rejected release at its own activateAt. */
     private ReleaseTimeline timeline = ReleaseTimeline.empty();
@@ -52,12 +61,18 @@ final class ActivationTimeline {
     private TreeMap<Long, ReleaseTimeline> segments = new TreeMap<>(Map.of(Long.MIN_VALUE, ReleaseTimeline.empty()));
 
     ActivationTimeline(String model) {
+        this(model, SiteIdentity.of("edge-local"));
+    }
+
+    /** The timeline of {@code model} at {@code site}: releases scoped to other sites are kept but never resolved. */
+    ActivationTimeline(String model, SiteIdentity site) {
         this.model = Objects.requireNonNull(model, "model");
+        this.site = Objects.requireNonNull(site, "site");
     }
 
     /** Takes over the late boundaries and newest scored event time a subtask checkpointed. */
-    ActivationTimeline(String model, SubtaskProgress restored) {
-        this(model);
+    ActivationTimeline(String model, SiteIdentity site, SubtaskProgress restored) {
+        this(model, site);
         lateBoundaries.putAll(restored.lateBoundaries());
         newestScored = restored.newestScoredEventTime();
         rebuild();
@@ -71,6 +86,11 @@ final class ActivationTimeline {
     /** Whether a release with this id was added (rejected or not). */
     boolean contains(String releaseId) {
         return received.containsKey(releaseId);
+    }
+
+    /** Whether {@code release} applies to this site (one for other sites is held but never resolved). */
+    boolean appliesHere(ModelRelease release) {
+        return site.accepts(release);
     }
 
     /** Adds releases at their own {@code activateAt} (e.g. restored ones). */
@@ -87,6 +107,19 @@ final class ActivationTimeline {
     void addLate(ModelRelease release, long boundary) {
         lateBoundaries.put(release.releaseId(), boundary);
         add(release);
+    }
+
+    /**
+     * Rolls {@code advisory}'s version back: from the returned boundary on (its
+     * {@code effectiveAt}, or just after the newest event time already scored, or the boundary
+     * restored from a checkpoint) its activations no longer count.
+     */
+    long rollBack(DeprecationAdvisory advisory) {
+        long boundary = lateBoundaries.computeIfAbsent(advisory.advisoryId(),
+                id -> newestScored == Long.MIN_VALUE ? advisory.effectiveAt() : Math.max(advisory.effectiveAt(), newestScored + 1));
+        rollbacks.put(advisory.advisoryId(), advisory);
+        rebuild();
+        return boundary;
     }
 
     /** Drops a release this subtask could not stage; records fall back to the remaining timeline. */
@@ -138,6 +171,16 @@ final class ActivationTimeline {
                 result.add(r);
             }
         }
+        if (!rollbacks.isEmpty()) {
+            // After a rollback the previous good version serves again: stage it too.
+            ReleaseTimeline latest = segments.lastEntry().getValue();
+            Set<String> servingLatest = latest.neededReleaseIds(now, 0);
+            for (ModelRelease r : latest.activations(model)) {
+                if (servingLatest.contains(r.releaseId()) && !result.contains(r)) {
+                    result.add(r);
+                }
+            }
+        }
         return result;
     }
 
@@ -168,8 +211,20 @@ final class ActivationTimeline {
         return result;
     }
 
+    /** Whether a rollback of {@code r}'s version applies from {@code start} on. */
+    private boolean rolledBackAt(ModelRelease r, long start) {
+        for (DeprecationAdvisory a : rollbacks.values()) {
+            if (a.covers(r) && lateBoundaries.get(a.advisoryId()) <= start) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void rebuild() {
-        timeline = ReleaseTimeline.of(received.values()).without(r -> rejected.contains(r.releaseId()));
+        timeline = ReleaseTimeline.of(received.values())
+                .forSite(site)
+                .without(r -> rejected.contains(r.releaseId()));
         // A late release must not move: placed at its boundary it would overtake every newer
         // activation before that boundary. It is left out of the event times before its boundary.
         TreeSet<Long> starts = new TreeSet<>(lateBoundaries.values());
@@ -178,7 +233,7 @@ final class ActivationTimeline {
         for (long start : starts) {
             rebuilt.put(start, timeline.without(r -> {
                 Long boundary = lateBoundaries.get(r.releaseId());
-                return boundary != null && boundary > start;
+                return boundary != null && boundary > start || rolledBackAt(r, start);
             }));
         }
         segments = rebuilt;

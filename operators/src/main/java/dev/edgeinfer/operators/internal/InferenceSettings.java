@@ -4,7 +4,10 @@ import dev.edgeinfer.broadcast.fetch.ModelFetcher;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.signing.TrustedKeys;
 import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
+import dev.edgeinfer.operators.DeprecationPolicy;
 import dev.edgeinfer.operators.ModelAdapter;
+import dev.edgeinfer.operators.PredictionSummary;
 import dev.edgeinfer.operators.ResultBuilder;
 import dev.edgeinfer.operators.model.ModelHandlerFactory;
 import dev.edgeinfer.operators.model.StagingLimits;
@@ -17,6 +20,7 @@ import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the inference operator needs on the TaskManagers, as {@code VersionedInference}'s
@@ -52,7 +56,11 @@ public record InferenceSettings<IN, P, OUT>(
             ModelHandlerFactory<IN, P> handlerFactory,
             StagingLimits stagingLimits,
             long latencyBudgetNanos,
-            long warmupMillis)
+            long warmupMillis,
+
+            Map<String, String> siteLabels,
+            PredictionSummary<P> predictionSummary,
+            DeprecationPolicy deprecationPolicy)
         implements Serializable {
 
     /** These settings with {@code published} as the releases known at submission. */
@@ -60,7 +68,12 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, handlerFactory, stagingLimits,
-                latencyBudgetNanos, warmupMillis);
+                batchMaxDelayMillis, handlerFactory, stagingLimits, latencyBudgetNanos, warmupMillis, siteLabels,
+                predictionSummary, deprecationPolicy);
+    }
+
+    /** This site as release targets see it: its id and labels. */
+    public SiteIdentity site() {
+        return new SiteIdentity(siteId, siteLabels);
     }
 }

@@ -1,5 +1,6 @@
 package dev.edgeinfer.operators.internal;
 
+import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.operators.Warmup;
 import dev.edgeinfer.operators.model.ModelHandler;
 
@@ -7,6 +8,7 @@ import org.apache.flink.annotation.Internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -61,6 +63,31 @@ final class InferenceWarmup {
                 settings.resultBuilder().build(batch.get(r), predictions.get(r), model.release.modelId(), 0L);
             }
         });
+    }
+
+    /**
+     * The releases to stage and warm before the first record: those serving now at this site (the
+     * earliest still needed, and every one active by the wall clock) among the {@code stored}
+     * ones and the releases published before submission that intake accepts. Those are judged
+     * here (a pure check, the same verdict they get on receipt) but received only with the first
+     * input, so no status is emitted from {@code open()} and nothing unaccepted is ever loaded.
+     */
+    static List<ModelRelease> servingAtStart(InferenceSettings<?, ?, ?> settings, ReleaseIntake intake,
+            ActivationTimeline timeline, Collection<ModelRelease> stored, SubtaskProgress restored, long watermark)
+            throws Exception {
+        ActivationTimeline atStart = new ActivationTimeline(settings.modelName(), settings.site(), restored);
+        List<ModelRelease> all = new ArrayList<>(stored);
+        for (ModelRelease release : settings.publishedReleases()) {
+            ReleaseIntake.Verdict verdict = intake.judge(release, timeline.contains(release.releaseId()),
+                    timeline.newestScoredEventTime());
+            if (verdict instanceof ReleaseIntake.Verdict.Accepted || verdict instanceof ReleaseIntake.Verdict.Late) {
+                all.add(release);
+            }
+        }
+        atStart.addAll(all);
+        // Later activations stage in the background as always; the warm start waits only for what
+        // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
+        return atStart.servingAt(watermark, System.currentTimeMillis());
     }
 
     private static <T> List<T> repeat(List<T> sample, int size) {

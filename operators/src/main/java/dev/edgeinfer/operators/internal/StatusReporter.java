@@ -1,7 +1,9 @@
 package dev.edgeinfer.operators.internal;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.status.ModelHealth;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 
 import org.apache.flink.annotation.Internal;
@@ -32,6 +34,20 @@ final class StatusReporter {
         output.accept(new ModelStatus(siteId, jobName, subtask, release.model(), release.version(), release.sha256(),
                 release.releaseId(), state, reason, detail, release.activateAt(), effectiveBoundary,
                 System.currentTimeMillis(), scored));
+    }
+
+    /** Reports a {@code HEARTBEAT} of {@code release}: records scored since it was staged, and its health. */
+    void heartbeat(ModelRelease release, long scored, ModelHealth health) {
+        output.accept(ModelStatus.heartbeat(siteId, jobName, subtask, release, scored, health,
+                System.currentTimeMillis()));
+    }
+
+    /** Reports {@code state} ({@code DEPRECATED} or {@code REJECTED}) of a deprecation advisory. */
+    void report(DeprecationAdvisory advisory, ModelStatus.State state, String reason, String detail,
+            Long effectiveBoundary) {
+        output.accept(new ModelStatus(siteId, jobName, subtask, advisory.model(), advisory.version(),
+                advisory.sha256(), advisory.advisoryId(), state, reason, detail, advisory.effectiveAt(),
+                effectiveBoundary, System.currentTimeMillis(), 0L));
     }
 
     /** Reports a control record that is not a usable release (no version, no sha256). */

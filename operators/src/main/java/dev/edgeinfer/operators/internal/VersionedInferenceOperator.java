@@ -41,8 +41,9 @@ import java.util.Set;
  *
  * <ul>
  *   <li><b>One predictable version per record.</b> The version is
- *       {@link ReleaseTimeline#resolve} of the record's event time and routing key, a pure
- *       function of the releases received (in any order) minus those this subtask rejected.
+ *       {@link ReleaseTimeline#resolve} of the record's event time, routing key and this site
+ *       (releases scoped to other sites never apply here), a pure function of the releases
+ *       received (in any order) minus those this subtask rejected.
  *   <li><b>Stage before activate.</b> A release is fetched, sha256-verified, loaded, checked
  *       against its declared signature and the adapter, and warmed up on a background thread
  *       while the current version keeps serving ({@link ModelStager}). A record that needs a
@@ -92,11 +93,13 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient ModelStager<IN, P> stager;
     private transient MicroBatcher<IN, ModelStager.Staged<IN, P>> batcher;
     private transient long watermark;
-    private transient long lastHeartbeat;
     private transient int subtask;
     private transient InferenceMetrics metrics;
     private transient StatusReporter status;
     private transient TaskThreadYield yield;
+    private transient Heartbeats<IN, P> heartbeats;
+    private transient BroadcastState<String, String> deprecationState;
+    private transient DeprecationIntake deprecations;
 
     public VersionedInferenceOperator(InferenceSettings<IN, P, OUT> settings) {
         this.settings = settings;
@@ -123,6 +126,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         OperatorStateStore store = context.getOperatorStateStore();
         TaskInfo task = getRuntimeContext().getTaskInfo();
         releases = store.getBroadcastState(ModelBroadcast.RELEASES_STATE);
+        deprecationState = store.getBroadcastState(ModelBroadcast.DEPRECATIONS_STATE);
         pending = new WaitingRecords<>(store, getOperatorConfig().getTypeSerializerIn(0, getUserCodeClassloader()));
         // Per subtask, unlike the releases: broadcast state must stay identical on every subtask.
         progressState =
@@ -138,6 +142,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 () -> pending == null ? 0 : pending.size());
         status = new StatusReporter(settings.siteId(), settings.jobName(), subtask, settings.modelName(),
                 report -> output.collect(settings.statusTag(), new StreamRecord<>(report)));
+        heartbeats = new Heartbeats<>(settings.predictionSummary(), settings.siteLabels(),
+                settings.heartbeatIntervalMillis(), () -> getProcessingTimeService().getCurrentProcessingTime(), status);
         String model = settings.modelName();
         intake = new ReleaseIntake(model, settings.trustedKeys(), settings.maxModelBytes(), settings.fetcher());
         ModelStore store =
@@ -153,40 +159,19 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 releases.put(initial.releaseId(), initial);
             }
         }
-        timeline = new ActivationTimeline(settings.modelName(), progressState.restored());
+        timeline = new ActivationTimeline(settings.modelName(), settings.site(), progressState.restored());
         List<ModelRelease> all = new ArrayList<>();
         releases.entries().forEach(entry -> all.add(entry.getValue()));
         timeline.addAll(all);
+        deprecations = new DeprecationIntake(settings, deprecationState, timeline, status);
+        deprecations.restore();
         stageCurrentAndFuture();
         List<ModelStager.Staged<IN, P>> serving = new ArrayList<>();
-        servingAtStart().forEach(release -> serving.add(stager.stage(release, false)));
+        InferenceWarmup.servingAtStart(settings, intake, timeline, all, progressState.restored(), watermark)
+                .forEach(release -> serving.add(stager.stage(release, false)));
         InferenceWarmup.run(settings, serving, Duration.ofMillis(settings.warmupMillis())).register(getMetricGroup());
         getProcessingTimeService()
                 .scheduleWithFixedDelay(time -> housekeeping(), HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS);
-    }
-
-    /**
-     * The releases to stage and warm before the first record: those serving now (the earliest
-     * still needed, and every one active by the wall clock), including the releases published
-     * before submission that intake accepts. Those are judged
-     * here (a pure check, the same verdict they get on receipt) but received only with the first
-     * input, so no status is emitted from {@code open()} and nothing unaccepted is ever loaded.
-     */
-    private List<ModelRelease> servingAtStart() throws Exception {
-        ActivationTimeline atStart = new ActivationTimeline(settings.modelName(), progressState.restored());
-        List<ModelRelease> all = new ArrayList<>();
-        releases.entries().forEach(entry -> all.add(entry.getValue()));
-        for (ModelRelease release : settings.publishedReleases()) {
-            ReleaseIntake.Verdict verdict = intake.judge(release, timeline.contains(release.releaseId()),
-                    timeline.newestScoredEventTime());
-            if (verdict instanceof ReleaseIntake.Verdict.Accepted || verdict instanceof ReleaseIntake.Verdict.Late) {
-                all.add(release);
-            }
-        }
-        atStart.addAll(all);
-        // Later activations stage in the background as always; the warm start waits only for what
-        // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
-        return atStart.servingAt(watermark, System.currentTimeMillis());
     }
 
     @Override
@@ -223,7 +208,13 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private void emitBatch(ModelStager.Staged<IN, P> model, List<IN> batch, long[] eventTimes) {
         ModelRelease release = model.release;
         long started = System.nanoTime();
-        List<P> predictions = model.handler().predict(batch);
+        List<P> predictions;
+        try {
+            predictions = model.handler().predict(batch);
+        } catch (RuntimeException e) {
+            heartbeats.failed(model, batch.size(), watermark); // reported before the failover, if the sink lets it
+            throw e;
+        }
         long took = System.nanoTime() - started;
         ModelId servedBy = LatencyBudgetGate.servedId(model.handler(), release); // the variant's sha256
         for (int i = 0; i < batch.size(); i++) {
@@ -231,6 +222,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             output.collect(new StreamRecord<>(result, eventTimes[i]));
         }
         model.scored += batch.size();
+        heartbeats.scored(model, predictions, took);
         metrics.scoredBatch(metrics.version(release), batch.size(), took);
         if (stager.markServed(model)) {
             status.report(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
@@ -247,7 +239,12 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
         drainStaging();
         ControlMessage message = record.getValue();
-        if (message instanceof ControlMessage.Rejected rejected) {
+        if (message instanceof ControlMessage.Advisory advisory) {
+            deprecations.receive(advisory.advisory());
+            stageCurrentAndFuture();
+            pending.retry(this::score);
+            return;
+        } else if (message instanceof ControlMessage.Rejected rejected) {
             // Not a usable release at all (bad JSON, missing field, ...): report, keep serving.
             intake.judge(rejected, subtask).ifPresent(verdict -> status.reportRejected(rejected, verdict));
             return;
@@ -277,7 +274,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
             }
             status.report(release, ModelStatus.State.REJECTED, rejected.reason(), rejected.detail(), null, 0);
             return;
-        } else if (verdict instanceof ReleaseIntake.Verdict.Late late) {
+        } else if (verdict instanceof ReleaseIntake.Verdict.Late late && timeline.appliesHere(release)) {
             metrics.lateActivations.inc();
             status.report(release, ModelStatus.State.LATE_ACTIVATION, "ARRIVED_AFTER_DATA", late.detail(),
                     late.boundary(), 0);
@@ -341,6 +338,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         if (watermark != Long.MIN_VALUE) {
             Set<String> needed = timeline.neededReleaseIds(watermark, settings.allowedLatenessMillis());
             for (ModelStager.Staged<IN, P> model : stager.retireAllBut(needed, timeline.sha256sOf(needed))) {
+                heartbeats.forget(model);
                 status.report(model.release, ModelStatus.State.RETIRED, null, "watermark " + watermark + " passed its"
                         + " last activation plus " + settings.allowedLatenessMillis() + " ms allowed lateness", null,
                         model.scored);
@@ -366,13 +364,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         } else {
             drainStaging(); // rejections and retries only outside a wait: they may score records
         }
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        if (settings.heartbeatIntervalMillis() > 0 && now - lastHeartbeat >= settings.heartbeatIntervalMillis()) {
-            lastHeartbeat = now;
-            for (ModelStager.Staged<IN, P> model : stager.ready()) {
-                status.report(model.release, ModelStatus.State.HEARTBEAT, null, null, null, model.scored);
-            }
-        }
+        heartbeats.sendIfDue(stager.ready(), watermark);
     }
 
     @Override

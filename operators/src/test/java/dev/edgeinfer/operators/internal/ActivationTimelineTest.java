@@ -3,7 +3,9 @@ package dev.edgeinfer.operators.internal;
 import static dev.edgeinfer.operators.testutils.TestingOnnxModels.sensorSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +36,26 @@ class ActivationTimelineTest {
     }
 
     @Test
+    void aReleaseForOtherSitesIsHeldButNeverResolvedStagedOrNeededAndAMatchingLabelAppliesIt() {
+        SiteIdentity plant = new SiteIdentity("plant-1", Map.of("wave", "1"));
+        ModelRelease otherSites = V2.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of("plant-2"), List.of("wave=2")))
+                .build();
+        ModelRelease wave1 = V3.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of(), List.of("wave=1")))
+                .build();
+        ActivationTimeline t = new ActivationTimeline(MODEL, plant);
+        t.addAll(List.of(V1, otherSites, wave1));
+
+        assertThat(t.contains(otherSites.releaseId())).as("held: a redelivery is a duplicate").isTrue();
+        assertThat(t.appliesHere(otherSites)).isFalse();
+        assertThat(version(t, 1_100)).as("v2 is for plant-2 and wave 2 only").isEqualTo("v1");
+        assertThat(version(t, 1_200)).isEqualTo("v3");
+        assertThat(t.toStageNow(Long.MIN_VALUE)).extracting(ModelRelease::version).containsExactly("v1", "v3");
+        assertThat(t.neededReleaseIds(1_100, 0)).doesNotContain(otherSites.releaseId());
+    }
+
+    @Test
     void aLateReleaseAppliesOnlyFromItsBoundaryAndThereAtItsOwnActivation() {
         ActivationTimeline t = v1AndV2ThenV3Late();
 
@@ -42,6 +64,39 @@ class ActivationTimelineTest {
         assertThat(version(t, 1_501)).isEqualTo("v3");
         assertThat(version(t, 999)).isEqualTo("v1");
         assertThat(t.lateBoundaries()).containsExactly(Map.entry(V3.releaseId(), 1_501L));
+    }
+
+    @Test
+    void aRolledBackVersionCountsOnlyBeforeTheAdvisorysTimeOrJustAfterWhatWasAlreadyScored() {
+        ActivationTimeline t = timeline(V1, V2);
+        t.scored(1_100);
+        DeprecationAdvisory early = advisory(V2, 1_050); // already passed: applies from 1101
+        assertThat(t.rollBack(early)).isEqualTo(1_101L);
+        assertThat(version(t, 1_100)).as("already scored by v2: unchanged").isEqualTo("v2");
+        assertThat(version(t, 1_101)).as("back to the previous good version").isEqualTo("v1");
+        assertThat(t.toStageNow(1_200)).extracting(ModelRelease::version).contains("v1");
+
+        ActivationTimeline fresh = timeline(V1, V2);
+        assertThat(fresh.rollBack(advisory(V2, 1_500))).isEqualTo(1_500L);
+        assertThat(version(fresh, 1_499)).isEqualTo("v2");
+        assertThat(version(fresh, 1_500)).isEqualTo("v1");
+        SubtaskProgress progress = fresh.progress(0);
+        ActivationTimeline restored = new ActivationTimeline(MODEL, SiteIdentity.of("edge-local"), progress);
+        restored.addAll(List.of(V2, V1));
+        restored.scored(5_000);
+        assertThat(restored.rollBack(advisory(V2, 1_500))).as("the checkpointed boundary").isEqualTo(1_500L);
+        assertThat(version(restored, 1_500)).isEqualTo("v1");
+    }
+
+    @Test
+    void aRolledBackVersionWithNoOtherReleaseKeepsServingRatherThanLeaveRecordsWaiting() {
+        ActivationTimeline t = timeline(V2);
+        t.rollBack(advisory(V2, 1_500));
+        assertThat(version(t, 2_000)).isEqualTo("v2");
+    }
+
+    private static DeprecationAdvisory advisory(ModelRelease bad, long effectiveAt) {
+        return new DeprecationAdvisory(MODEL, bad.version(), bad.sha256(), "bad", effectiveAt, "test", 1L, null, null);
     }
 
     @Test
@@ -109,7 +164,7 @@ class ActivationTimelineTest {
         ActivationTimeline t = v1AndV2ThenV3Late();
 
         SubtaskProgress progress = t.progress(3);
-        ActivationTimeline restored = new ActivationTimeline(MODEL, progress);
+        ActivationTimeline restored = new ActivationTimeline(MODEL, SiteIdentity.of("edge-local"), progress);
         restored.addAll(List.of(V1, V2, V3));
 
         assertThat(progress).isEqualTo(new SubtaskProgress(3, 1_500, Map.of(V3.releaseId(), 1_501L)));

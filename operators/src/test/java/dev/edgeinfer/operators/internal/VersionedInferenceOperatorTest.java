@@ -460,6 +460,59 @@ class VersionedInferenceOperatorTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // deprecation advisories
+
+    private static dev.edgeinfer.broadcast.release.DeprecationAdvisory badV2(long effectiveAt) {
+        return new dev.edgeinfer.broadcast.release.DeprecationAdvisory(
+                MODEL, "v2", v2.sha256(), "drifted scores", effectiveAt, "test", 1L, null, null);
+    }
+
+    private void advise(Rig rig, dev.edgeinfer.broadcast.release.DeprecationAdvisory advisory) throws Exception {
+        rig.control(new ControlMessage.Advisory(advisory, CONTROL_TOPIC, 0, offsets.getAndIncrement()));
+    }
+
+    @Test
+    void withTheFlagPolicyADeprecatedVersionIsReportedAndKeepsServing() throws Exception {
+        Rig rig = rigWith(v1, v2);
+        advise(rig, badV2(T + 500));
+        rig.record("dev-a", T + 600);
+
+        assertThat(rig.statuses(ModelStatus.State.DEPRECATED)).singleElement().satisfies(s -> {
+            assertThat(s.version()).isEqualTo("v2");
+            assertThat(s.reason()).isEqualTo("FLAG");
+            assertThat(s.detail()).isEqualTo("drifted scores");
+            assertThat(s.effectiveBoundary()).isNull();
+        });
+        assertThat(rig.results()).extracting(TestingResult::version).containsExactly("v2");
+    }
+
+    @Test
+    void withTheRollbackPolicyRecordsFromTheAdvisorysEventTimeOnGetThePreviousGoodVersionAlsoAfterARestore()
+            throws Exception {
+        VersionedInference<SensorWindow, Float, TestingResult> rollingBack = builder(new FileModelFetcher())
+                .setDeprecationPolicy(dev.edgeinfer.operators.DeprecationPolicy.ROLLBACK)
+                .build();
+        Rig before = rig(rollingBack, null, 1, 0);
+        before.release(v1);
+        before.release(v2);
+        advise(before, badV2(T + 500));
+        advise(before, badV2(T + 500)); // a redelivery changes nothing
+        for (long t : new long[] {T - 1, T, T + 499, T + 500, T + 900}) {
+            before.record("dev-a", t);
+        }
+        assertThat(before.results()).extracting(TestingResult::version).containsExactly("v1", "v2", "v2", "v1", "v1");
+        assertThat(before.statuses(ModelStatus.State.DEPRECATED)).singleElement()
+                .satisfies(s -> assertThat(s.effectiveBoundary()).isEqualTo(T + 500));
+        OperatorSubtaskState snapshot = before.snapshot();
+        before.fail();
+
+        Rig after = rig(rollingBack, snapshot, 1, 0); // nothing is delivered again
+        after.record("dev-b", T + 499);
+        after.record("dev-b", T + 700);
+        assertThat(after.results()).extracting(TestingResult::version).containsExactly("v2", "v1");
+    }
+
+    // ---------------------------------------------------------------------------------------
     // failover
 
     @Test
@@ -530,6 +583,25 @@ class VersionedInferenceOperatorTest {
         }
         assertThat(afterT).extracting(TestingResult::version).contains("v1", "v2"); // both sides exercised
         assertThat(ReleaseTimeline.bucket("device-1")).isEqualTo(2); // pinned hash: the split did not move
+    }
+
+    @Test
+    void releaseScopedToOtherSitesIsNeitherStagedNorReportedAndOneNamingThisSitesLabelTakesOver() throws Exception {
+        Rig rig = rig(builder(new FileModelFetcher()).setSiteLabels(java.util.Map.of("wave", "1")).build(), null, 1, 0);
+        rig.release(v1);
+        rig.release(v2.toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of("plant-2"), List.of("wave=2")))
+                .build());
+        ModelRelease v3ForWave1 = release("v3", v3File, 2 * T).toBuilder()
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of(), List.of("wave=1")))
+                .build();
+        rig.release(v3ForWave1);
+        rig.record("dev-a", T + 1);
+        rig.record("dev-a", 2 * T);
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.STAGED && s.version().equals("v3"));
+
+        assertThat(rig.results()).extracting(TestingResult::version).containsExactly("v1", "v3");
+        assertThat(rig.statuses()).noneMatch(s -> "v2".equals(s.version()));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -813,6 +885,45 @@ class VersionedInferenceOperatorTest {
 
         assertThat(rig.operator.metrics().waitingRecords.getAsInt()).isZero();
         assertThat(rig.operator.metrics().version(v1).scored.getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void heartbeatsCarryEachVersionsHealthOverTheLastIntervalAndTheCumulativeCount() throws Exception {
+        Rig rig = rig(builder(new FileModelFetcher())
+                .setHeartbeatInterval(Duration.ofSeconds(1))
+                .setSiteLabels(java.util.Map.of("wave", "1"))
+                .setPredictionSummary(dev.edgeinfer.operators.PredictionSummary.scoreAbove(0.5f))
+                .build(), null, 1, 0);
+        rig.release(v1);
+        int[] expectedBins = new int[10];
+        for (long t = 10; t <= 30; t += 10) {
+            rig.record("dev-a", t);
+            expectedBins[VersionHealth.bin((float) expectedScore(window("dev-a", t), V1_BIAS))]++;
+        }
+        rig.watermark(30);
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.HEARTBEAT && s.health().scored() == 3);
+
+        ModelStatus beat = rig.statuses(ModelStatus.State.HEARTBEAT).stream()
+                .filter(s -> s.health().scored() == 3).findFirst().orElseThrow();
+        dev.edgeinfer.broadcast.status.ModelHealth health = beat.health();
+        assertThat(beat.version()).isEqualTo("v1");
+        assertThat(beat.scoredRecords()).isEqualTo(3);
+        assertThat(health.errors()).isZero();
+        assertThat(health.latencyP50Micros()).isNotNull();
+        assertThat(health.latencyP99Micros()).isGreaterThanOrEqualTo(health.latencyP50Micros());
+        assertThat(health.scoreBins()).containsExactly(
+                java.util.Arrays.stream(expectedBins).mapToObj(Long::valueOf).toArray(Long[]::new));
+        assertThat(health.variant()).isEqualTo(v1.sha256());
+        assertThat(health.cores()).isPositive();
+        assertThat(health.cpuModel()).isNotBlank();
+        assertThat(health.siteLabels()).containsExactly(java.util.Map.entry("wave", "1"));
+        assertThat(health.watermarkLagMillis()).isNotNull();
+
+        rig.awaitStatus(s -> s.state() == ModelStatus.State.HEARTBEAT && s.at() >= beat.at() && s != beat
+                && s.health().scored() == 0);
+        ModelStatus next = rig.statuses(ModelStatus.State.HEARTBEAT).get(rig.statuses(ModelStatus.State.HEARTBEAT).size() - 1);
+        assertThat(next.scoredRecords()).as("cumulative").isEqualTo(3);
+        assertThat(next.health().scored()).as("this interval").isZero();
     }
 
     // ---------------------------------------------------------------------------------------

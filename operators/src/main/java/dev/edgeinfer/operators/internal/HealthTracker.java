@@ -1,0 +1,93 @@
+package dev.edgeinfer.operators.internal;
+
+import dev.edgeinfer.broadcast.status.ModelHealth;
+import dev.edgeinfer.operators.PredictionSummary;
+
+import org.apache.flink.annotation.Internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The health of every version a subtask serves, for its heartbeats: counts what each model call
+ * scored ({@link VersionHealth}) and, once per heartbeat, turns it into a {@link ModelHealth} with
+ * the facts of where it runs (variant, cores, CPU model, site labels, watermark lag, uptime).
+ *
+ * <pre>{@code
+ * HealthTracker<Float> health = new HealthTracker<>(PredictionSummary.scoreAbove(0.5f), labels, clock);
+ * health.scored(staged, predictions, tookNanos);                      // per micro-batch
+ * ModelHealth h = health.drain(staged, release.sha256(), watermark);   // per heartbeat
+ * }</pre>
+ *
+ * <p>Versions are tracked by the identity of the object that serves them (a staging), so the
+ * per-batch cost is one identity-map lookup. Not thread-safe: the task thread owns it.
+ */
+@Internal
+final class HealthTracker<P> {
+
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final String CPU_MODEL = cpuModel();
+
+    private final PredictionSummary<P> summary;
+    private final Map<String, String> siteLabels;
+    private final LongSupplier clock;
+    private final long openedAt;
+    private final Map<Object, VersionHealth> versions = new IdentityHashMap<>();
+
+    HealthTracker(PredictionSummary<P> summary, Map<String, String> siteLabels, LongSupplier clock) {
+        this.summary = summary;
+        this.siteLabels = Map.copyOf(siteLabels);
+        this.clock = clock;
+        this.openedAt = clock.getAsLong();
+    }
+
+    /** A model call of {@code model} scored {@code predictions} in {@code tookNanos}. */
+    void scored(Object model, List<P> predictions, long tookNanos) {
+        of(model).scored(predictions, tookNanos, summary);
+    }
+
+    /** A model call of {@code model} over {@code records} records threw. */
+    void failed(Object model, int records) {
+        of(model).failed(records);
+    }
+
+    /** {@code model}'s health since its last heartbeat (then counted afresh). */
+    ModelHealth drain(Object model, String variant, long watermark) {
+        long now = clock.getAsLong();
+        Long lag = watermark == Long.MIN_VALUE ? null : Math.max(0, now - watermark);
+        return of(model).drain(now, variant, CORES, CPU_MODEL, siteLabels, lag, Math.max(0, now - openedAt));
+    }
+
+    /** Stops tracking a version that was retired. */
+    void forget(Object model) {
+        versions.remove(model);
+    }
+
+    private VersionHealth of(Object model) {
+        VersionHealth health = versions.get(model);
+        if (health == null) {
+            health = new VersionHealth(clock.getAsLong());
+            versions.put(model, health);
+        }
+        return health;
+    }
+
+    /** The CPU model name from /proc/cpuinfo where there is one, else the architecture. */
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name") && line.indexOf(':') > 0) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or not readable: the architecture is the best we know.
+        }
+        return System.getProperty("os.arch", "unknown");
+    }
+}
