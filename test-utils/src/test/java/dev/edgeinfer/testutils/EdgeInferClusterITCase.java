@@ -93,13 +93,15 @@ class EdgeInferClusterITCase {
     @Test
     void aTestThatLeavesAnOnnxSessionOpenFailsSayingHowManyAreOpen() throws Exception {
         int before = OnnxModelRunner.openRunners();
+        int sessions = OnnxModelRunner.openSessions();
         TestExecutionSummary summary = run(LeakingOnnxSession.class);
         try {
             assertThat(summary.getTestsFailedCount()).isEqualTo(1);
             assertThat(testFailure(summary).getException())
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("leavesItsSessionOpen")
-                    .hasMessageContaining((before + 1) + " ONNX Runtime session(s) open, " + before + " before it");
+                    .hasMessageContaining((before + 1) + " model runner(s) and " + (sessions + 1)
+                            + " ONNX Runtime session(s) open, " + before + " and " + sessions + " before it");
         } finally {
             LeakingOnnxSession.leaked.close();
         }
