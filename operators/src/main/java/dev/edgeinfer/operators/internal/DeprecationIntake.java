@@ -54,13 +54,26 @@ final class DeprecationIntake {
 
     /** Applies the advisories of the restored state again (they were judged when they arrived). */
     void restore() throws Exception {
-        List<DeprecationAdvisory> restored = new ArrayList<>();
-        for (Map.Entry<String, String> e : state.entries()) {
-            restored.add(DeprecationJson.fromJson(e.getValue().getBytes(StandardCharsets.UTF_8)));
-        }
-        for (DeprecationAdvisory advisory : restored) {
+        for (DeprecationAdvisory advisory : stored()) {
             apply(advisory);
         }
+    }
+
+    /** Rolls back in {@code other} (e.g. the warm start's view) what this intake rolls back, without a report. */
+    void rollBackIn(ActivationTimeline other) throws Exception {
+        if (policy == DeprecationPolicy.ROLLBACK) {
+            for (DeprecationAdvisory advisory : stored()) {
+                other.rollBack(advisory);
+            }
+        }
+    }
+
+    private List<DeprecationAdvisory> stored() throws Exception {
+        List<DeprecationAdvisory> stored = new ArrayList<>();
+        for (Map.Entry<String, String> e : state.entries()) {
+            stored.add(DeprecationJson.fromJson(e.getValue().getBytes(StandardCharsets.UTF_8)));
+        }
+        return stored;
     }
 
     /** Judges and applies an advisory received on the control input. */

@@ -71,10 +71,11 @@ final class InferenceWarmup {
      * ones and the releases published before submission that intake accepts. Those are judged
      * here (a pure check, the same verdict they get on receipt) but received only with the first
      * input, so no status is emitted from {@code open()} and nothing unaccepted is ever loaded.
+     * Versions rolled back by a deprecation advisory ({@code deprecations}) are rolled back here too.
      */
     static List<ModelRelease> servingAtStart(InferenceSettings<?, ?, ?> settings, ReleaseIntake intake,
-            ActivationTimeline timeline, Collection<ModelRelease> stored, SubtaskProgress restored, long watermark)
-            throws Exception {
+            DeprecationIntake deprecations, ActivationTimeline timeline, Collection<ModelRelease> stored,
+            SubtaskProgress restored, long watermark) throws Exception {
         ActivationTimeline atStart = new ActivationTimeline(settings.modelName(), settings.site(), restored);
         List<ModelRelease> all = new ArrayList<>(stored);
         for (ModelRelease release : settings.publishedReleases()) {
@@ -85,6 +86,7 @@ final class InferenceWarmup {
             }
         }
         atStart.addAll(all);
+        deprecations.rollBackIn(atStart);
         // Later activations stage in the background as always; the warm start waits only for what
         // live records need now (event time ~ wall clock), so a slow future load cannot stall open().
         return atStart.servingAt(watermark, System.currentTimeMillis());

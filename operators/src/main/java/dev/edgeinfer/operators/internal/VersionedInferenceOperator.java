@@ -167,7 +167,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         deprecations.restore();
         stageCurrentAndFuture();
         List<ModelStager.Staged<IN, P>> serving = new ArrayList<>();
-        InferenceWarmup.servingAtStart(settings, intake, timeline, all, progressState.restored(), watermark)
+        InferenceWarmup.servingAtStart(settings, intake, deprecations, timeline, all, progressState.restored(), watermark)
                 .forEach(release -> serving.add(stager.stage(release, false)));
         InferenceWarmup.run(settings, serving, Duration.ofMillis(settings.warmupMillis())).register(getMetricGroup());
         getProcessingTimeService()
