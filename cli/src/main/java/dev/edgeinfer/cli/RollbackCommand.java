@@ -3,6 +3,7 @@ package dev.edgeinfer.cli;
 import static dev.edgeinfer.cli.ReleaseCommandSupport.REFUSED;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.broadcast.release.ReleaseTarget;
 import dev.edgeinfer.broadcast.timeline.ReleaseTimeline;
 import dev.edgeinfer.cli.ReleaseCommandSupport.CommandFailure;
 
@@ -42,6 +43,15 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "The version to go back to, e.g. v1.")
     String to;
 
+    /**
+     * The rollback to {@code from}'s version: its bytes, URI, declared I/O signature, metadata and
+     * variants, for every key and site, activating at {@code activateAt}; unsigned (the original's
+     * release signature covers its own activation time, not this one).
+     */
+    static ModelRelease rollbackOf(ModelRelease from, long activateAt, String publisher, long now) {
+        return PromoteCommand.promoted(from, activateAt, ReleaseTarget.ALL, publisher, now);
+    }
+
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
@@ -58,17 +68,8 @@ final class RollbackCommand implements Callable<Integer> {
             Optional<ModelRelease> chosen = Optional.of(ReleaseCommandSupport.newest(before, model, to, topic));
             ModelRelease rollback;
             try {
-                // Field by field rather than toBuilder(): a copy must not carry the original's
-                // signature (if any), which would no longer match the new activation time.
-                ModelRelease from = chosen.get();
-                rollback = ModelRelease.builder()
-                        .model(from.model()).version(from.version()).sha256(from.sha256()).uri(from.uri())
-                        .sizeBytes(from.sizeBytes()).signature(from.signature())
-                        .activateAt(activationTime)
-                        .canaryPercent(100)
-                        .publisher("rollback by " + System.getProperty("user.name", "unknown"))
-                        .publishedAt(now)
-                        .build();
+                rollback = rollbackOf(chosen.get(), activationTime,
+                        "rollback by " + System.getProperty("user.name", "unknown"), now);
             } catch (IllegalArgumentException e) {
                 throw new CommandFailure(REFUSED, "invalid release: " + e.getMessage());
             }

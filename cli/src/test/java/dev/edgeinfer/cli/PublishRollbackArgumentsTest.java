@@ -158,4 +158,33 @@ class PublishRollbackArgumentsTest {
         assertThat(everywhere.isSigned()).isFalse();
         assertThat(everywhere.releaseId()).isNotEqualTo(canary.releaseId());
     }
+
+    @Test
+    void aRollbackKeepsTheVersionsMetadataAndVariantsForEverySiteAndIsUnsigned() {
+        dev.edgeinfer.broadcast.release.ModelRelease reference = dev.edgeinfer.broadcast.release.ModelRelease.builder()
+                .model("frame-classifier").version("v1").sha256("a".repeat(64)).uri("file:///models/v1.onnx")
+                .sizeBytes(10).signature(dev.edgeinfer.broadcast.release.ModelSignature.declared(
+                        List.of(dev.edgeinfer.broadcast.release.TensorSpec.of("image", -1, 3, 96, 96)),
+                        List.of(dev.edgeinfer.broadcast.release.TensorSpec.of("probabilities", -1, 3))))
+                .activateAt(1_000).canaryPercent(10).publisher("alice").publishedAt(900)
+                .putMetadata("labels", "red,green,blue")
+                .targets(dev.edgeinfer.broadcast.release.ReleaseTarget.of(List.of("plant-1"), List.of()))
+                .build();
+        dev.edgeinfer.broadcast.release.ModelRelease v1 = reference.toBuilder()
+                .variants(List.of(
+                        dev.edgeinfer.broadcast.release.ModelVariant.referenceOf(reference),
+                        new dev.edgeinfer.broadcast.release.ModelVariant("int8", "b".repeat(64),
+                                "file:///models/v1-int8.onnx", 4, List.of("avx512_vnni"), "cpu", 0.99)))
+                .build();
+
+        var rollback = RollbackCommand.rollbackOf(v1, 7_000, "rollback by bob", 6_000);
+
+        assertThat(rollback.modelId()).isEqualTo(v1.modelId());
+        assertThat(rollback.metadata()).isEqualTo(v1.metadata());
+        assertThat(rollback.variants()).isEqualTo(v1.variants());
+        assertThat(rollback.activateAt()).isEqualTo(7_000);
+        assertThat(rollback.canaryPercent()).isEqualTo(100);
+        assertThat(rollback.targets().isAll()).isTrue();
+        assertThat(rollback.isSigned()).isFalse();
+    }
 }
