@@ -5,9 +5,6 @@ import dev.edgeinfer.operators.PredictionSummary;
 
 import org.apache.flink.annotation.Internal;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +28,7 @@ import java.util.function.LongSupplier;
 final class HealthTracker<P> {
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
-    private static final String CPU_MODEL = cpuModel();
+    private static final String CPU_MODEL = HardwareProfile.local().cpuModel();
 
     private final PredictionSummary<P> summary;
     private final Map<String, String> siteLabels;
@@ -69,25 +66,6 @@ final class HealthTracker<P> {
     }
 
     private VersionHealth of(Object model) {
-        VersionHealth health = versions.get(model);
-        if (health == null) {
-            health = new VersionHealth(clock.getAsLong());
-            versions.put(model, health);
-        }
-        return health;
-    }
-
-    /** The CPU model name from /proc/cpuinfo where there is one, else the architecture. */
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name") && line.indexOf(':') > 0) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not Linux, or not readable: the architecture is the best we know.
-        }
-        return System.getProperty("os.arch", "unknown");
+        return versions.computeIfAbsent(model, m -> new VersionHealth(clock.getAsLong()));
     }
 }

@@ -199,6 +199,9 @@ class LatencyBudgetGateTest {
                 .containsExactlyInAnyOrder("fpu", "avx2", "avx512_vnni");
         assertThat(HardwareProfile.parseFlags(List.of("processor : 0", "Features : fp asimd asimddp")))
                 .contains("asimddp");
+        assertThat(HardwareProfile.field(List.of("processor : 0", "model name : AMD EPYC 7763", "flags : fpu"), "model name"))
+                .isEqualTo("AMD EPYC 7763");
+        assertThat(HardwareProfile.field(List.of("Features : fp asimd"), "model name")).isNull();
         ModelVariant vnni = new ModelVariant("int8", Sha256.of(new byte[] {1}), "file:///a", 1,
                 List.of("avx512_vnni", "avx_vnni", "asimddp"), ModelVariant.CPU, 0.99);
         assertThat(vnni.runsOn(Set.of("avx2"), Set.of(ModelVariant.CPU))).as("AVX2 without VNNI").isFalse();
