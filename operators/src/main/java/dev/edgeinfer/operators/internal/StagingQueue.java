@@ -226,20 +226,20 @@ final class StagingQueue implements AutoCloseable {
     @Override
     public void close() {
         List<Ticket<?>> toStop;
+        List<Thread> threads = new ArrayList<>();
         synchronized (lock) {
             closed = true;
             toStop = new ArrayList<>(running);
             toStop.addAll(pending);
             pending.clear();
+            running.forEach(t -> threads.add(t.thread));
         }
         watchdog.shutdownNow();
         maintenance.shutdownNow();
         for (Ticket<?> ticket : toStop) {
             ticket.result.completeExceptionally(new InterruptedException("staging queue closed"));
             ticket.budget.expire(ticket.budget.phase() == null ? LoadBudget.Phase.FETCH : ticket.budget.phase());
-            if (ticket.thread != null) {
-                ticket.thread.interrupt();
-            }
         }
+        threads.stream().filter(Objects::nonNull).forEach(Thread::interrupt);
     }
 }
