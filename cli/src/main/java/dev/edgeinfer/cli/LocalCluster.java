@@ -3,6 +3,7 @@ package dev.edgeinfer.cli;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -33,6 +34,9 @@ public final class LocalCluster {
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(64));
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
+        // The web UI takes the first free port from 8081: a second local run on the same machine
+        // (another demo, a bench, several jobs of one demo) must not fail to start over it.
+        conf.set(RestOptions.BIND_PORT, "8081-8180");
         return conf;
     }
 
