@@ -1,6 +1,7 @@
 package dev.edgeinfer.operators.internal;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
+import dev.edgeinfer.operators.runtime.ModelLoadException;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -30,7 +31,8 @@ import java.util.Optional;
  * a shadow model call that throws (or returns the wrong number of predictions) is counted in the
  * shadow's {@code errors} and {@code skipped}, logged, and never fails the task. Shadow
  * staging is the stager's (bounded, by need, like any release; a load failure is a
- * {@code REJECTED} report as for any release). The cost is on the task thread: a second model
+ * {@code REJECTED} report as for any release, and so is an unexpected staging failure, which
+ * would fail the task for a serving version: {@link #reject}). The cost is on the task thread: a second model
  * call per batch and shadow version, and one timeline lookup per record while any shadow
  * activation applies here (none otherwise). Not thread-safe: the task thread owns it.
  *
@@ -110,6 +112,23 @@ final class ShadowScoring<IN, P> {
         shadow.scored += inputs.size();
         health.scored(shadow, shadowSaid, took);
         health.compared(shadow, serving.release.version(), servingSaid, shadowSaid);
+    }
+
+    /**
+     * Drops a shadow whose staging failed, like {@link ModelStager#reject}, except that a failure
+     * that is neither a fetch nor a load failure (which fails the task for a serving version) is
+     * a {@code LOAD_FAILED} rejection here: a shadow never fails the task.
+     */
+    Optional<ModelStager.Rejection> reject(ModelStager.Staged<IN, P> shadow) {
+        try {
+            return stager.reject(shadow);
+        } catch (IllegalStateException e) {
+            LOG.warn("staging shadow {} failed unexpectedly; rejected, the serving version is unaffected",
+                    shadow.release.releaseId(), e);
+            String cause = e.getCause() == null ? e.toString() : e.getCause().toString();
+            return Optional.of(new ModelStager.Rejection(
+                    shadow.release, ModelLoadException.Reason.LOAD_FAILED.name(), e.getMessage() + ": " + cause));
+        }
     }
 
     /** A version never shadows the very file serving the record (e.g. a shadow promoted at the same instant). */

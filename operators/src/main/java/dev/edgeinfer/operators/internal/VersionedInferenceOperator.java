@@ -328,7 +328,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private void reject(ModelStager.Staged<IN, P> model) {
-        Optional<ModelStager.Rejection> rejection = stager.reject(model);
+        Optional<ModelStager.Rejection> rejection = model.release.shadow() ? shadows.reject(model) : stager.reject(model);
         timeline.reject(model.release.releaseId());
         rejection.ifPresent(r -> {
             metrics.rejected(r.reason());

@@ -117,6 +117,24 @@ class ShadowScoringTest {
     }
 
     @Test
+    void aShadowWhoseStagingFailsUnexpectedlyIsRejectedInsteadOfFailingTheTask() throws Exception {
+        TestingModelHandlerFactory factory =
+                new TestingModelHandlerFactory().crashing("v2", new IllegalStateException("native crash"));
+        try (Rig rig = new Rig(factory)) {
+            rig.release(release("v1", 0, false));
+            rig.release(release("v2", 0, true));
+            rig.awaitStatus(s -> s.state() == ModelStatus.State.REJECTED && s.releaseId().endsWith("@shadow"));
+            RECORDS.forEach(rig::record);
+            assertThat(rig.results()).hasSize(RECORDS.size()).allSatisfy(r -> assertThat(r).startsWith("v1:"));
+            assertThat(rig.statuses()).filteredOn(s -> s.state() == ModelStatus.State.REJECTED).singleElement()
+                    .satisfies(s -> {
+                        assertThat(s.reason()).isEqualTo("LOAD_FAILED");
+                        assertThat(s.detail()).contains("native crash");
+                    });
+        }
+    }
+
+    @Test
     void aShadowStillStagingNeverHoldsARecordBackAndCountsTheRecordsItMissed() throws Exception {
         TestingModelHandlerFactory factory = new TestingModelHandlerFactory();
         CountDownLatch gate = factory.gate("v2");
