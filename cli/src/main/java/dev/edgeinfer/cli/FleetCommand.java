@@ -114,12 +114,14 @@ final class FleetCommand implements Callable<Integer> {
             if (watch) {
                 out.print("\033[H\033[2J");
             }
-            out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8s %9s %7s %9s %8s  %s%n", "SITE", "JOB", "MODEL",
-                    "SERVING", "AGE s", "REC/s", "ERRORS", "P99 us", "ANOM %", "FLAGS");
+            out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8s %9s %7s %9s %8s %-18s  %s%n", "SITE", "JOB", "MODEL",
+                    "SERVING", "AGE s", "REC/s", "ERRORS", "P99 us", "ANOM %", "SHADOW (AGREE %)", "FLAGS");
             for (FleetCensus.Row r : rows) {
-                out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8d %9.1f %7d %9s %8.2f  %s%n", r.site(), r.job(),
+                String shadow = r.shadow() == null ? "-" : r.shadow() + (r.shadowAgreement() == null ? " (-)"
+                        : String.format(Locale.ROOT, " (%.1f)", 100 * r.shadowAgreement()));
+                out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8d %9.1f %7d %9s %8.2f %-18s  %s%n", r.site(), r.job(),
                         r.model(), r.serving(), r.heartbeatAgeMillis() / 1000, r.recordsPerSecond(), r.errors(),
-                        r.p99Micros() == null ? "-" : r.p99Micros().toString(), 100 * r.anomalyRate(),
+                        r.p99Micros() == null ? "-" : r.p99Micros().toString(), 100 * r.anomalyRate(), shadow,
                         String.join(",", r.flags().stream().map(Enum::name).toList()));
             }
             census.badRecords().forEach(b -> out.println("skipped bad status record " + b));

@@ -37,6 +37,9 @@ import java.util.TreeMap;
  * or an error rate above {@link Policy#maxErrorRate}), {@code DIVERGENT} (the PSI of its score
  * distribution against the rest of the fleet on the same version exceeds {@link Policy#maxPsi}).
  * Site labels are learnt from heartbeats; a site that never sent one is judged by its id only.
+ * Heartbeats of a shadow version (their health carries a {@code shadow} block) never count as
+ * serving: they only give the row its {@code shadow} version and its agreement with the serving
+ * one (agreed / compared over the latest shadow heartbeats of every subtask).
  */
 public final class FleetCensus {
 
@@ -48,9 +51,14 @@ public final class FleetCensus {
     /** What may be wrong with a row. */
     public enum Flag { STALE, SILENT, PROBLEMATIC, DIVERGENT }
 
-    /** One site, job and model. */
+    /**
+     * One site, job and model; {@code shadow} is the version scored in shadow there (null: none),
+     * {@code shadowAgreement} its share of decisions that agree with the serving version (null:
+     * nothing compared yet).
+     */
     public record Row(String site, String job, String model, String serving, long heartbeatAgeMillis,
-            double recordsPerSecond, long errors, Long p99Micros, double anomalyRate, Set<Flag> flags) {}
+            double recordsPerSecond, long errors, Long p99Micros, double anomalyRate, Set<Flag> flags, String shadow,
+            Double shadowAgreement) {}
 
     private final Policy policy;
     private final List<ModelRelease> releases = new ArrayList<>();
@@ -81,8 +89,9 @@ public final class FleetCensus {
             return;
         }
         if (s.state() == ModelStatus.State.HEARTBEAT && s.health() != null && s.version() != null) {
+            String version = s.version() + (isShadow(s) ? "/shadow" : "");
             beats.computeIfAbsent(s.site() + "/" + s.job() + "/" + s.model(), k -> new TreeMap<>())
-                    .merge(s.subtask() + "/" + s.version(), s, (a, b) -> a.at() >= b.at() ? a : b);
+                    .merge(s.subtask() + "/" + version, s, (a, b) -> a.at() >= b.at() ? a : b);
         }
     }
 
@@ -100,9 +109,15 @@ public final class FleetCensus {
         return rows;
     }
 
-    private Row row(java.util.Collection<ModelStatus> latest, ReleaseTimeline timeline, long now) {
-        ModelStatus any = latest.iterator().next();
-        long newest = latest.stream().mapToLong(ModelStatus::at).max().orElse(0);
+    private static boolean isShadow(ModelStatus s) {
+        return s.health() != null && s.health().shadow() != null;
+    }
+
+    private Row row(java.util.Collection<ModelStatus> all, ReleaseTimeline timeline, long now) {
+        ModelStatus any = all.iterator().next();
+        long newest = all.stream().mapToLong(ModelStatus::at).max().orElse(0);
+        List<ModelStatus> latest = all.stream().filter(s -> !isShadow(s)).toList();
+        List<ModelStatus> shadows = all.stream().filter(FleetCensus::isShadow).toList();
         // Serving: the version that scored most records in the latest heartbeats.
         Map<String, Long> byVersion = new TreeMap<>();
         long scored = 0;
@@ -138,11 +153,20 @@ public final class FleetCensus {
         if (deprecated || (scored + errors > 0 && (double) errors / (scored + errors) > policy.maxErrorRate())) {
             flags.add(Flag.PROBLEMATIC);
         }
-        if (psi(latest, serving) > policy.maxPsi()) {
+        if (psi(all, serving) > policy.maxPsi()) {
             flags.add(Flag.DIVERGENT);
         }
+        Map<String, long[]> comparedByVersion = new TreeMap<>(); // version -> {compared, agreed}
+        for (ModelStatus s : shadows) {
+            long[] c = comparedByVersion.computeIfAbsent(s.version(), v -> new long[2]);
+            c[0] += s.health().shadow().compared();
+            c[1] += s.health().shadow().agreed();
+        }
+        Map.Entry<String, long[]> shadow = comparedByVersion.entrySet().stream()
+                .max(java.util.Comparator.comparingLong(e -> e.getValue()[0])).orElse(null);
         return new Row(any.site(), any.job(), any.model(), serving, Math.max(0, now - newest), perSecond, errors, p99,
-                scored == 0 ? 0 : (double) anomalies / scored, flags);
+                scored == 0 ? 0 : (double) anomalies / scored, flags, shadow == null ? null : shadow.getKey(),
+                shadow == null || shadow.getValue()[0] == 0 ? null : (double) shadow.getValue()[1] / shadow.getValue()[0]);
     }
 
     /**
@@ -181,7 +205,7 @@ public final class FleetCensus {
         long[] counts = new long[ModelHealth.SCORE_BINS];
         long total = 0;
         for (ModelStatus s : beats) {
-            if (s.model().equals(model) && s.version().equals(version)) {
+            if (s.model().equals(model) && s.version().equals(version) && !isShadow(s)) {
                 for (int b = 0; b < counts.length; b++) {
                     counts[b] += s.health().scoreBins().get(b);
                     total += s.health().scoreBins().get(b);

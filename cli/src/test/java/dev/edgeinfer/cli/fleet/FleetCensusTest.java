@@ -11,6 +11,7 @@ import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.status.ModelHealth;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.broadcast.status.ShadowHealth;
 import dev.edgeinfer.cli.fleet.FleetCensus.Flag;
 import dev.edgeinfer.cli.fleet.FleetCensus.Row;
 
@@ -113,5 +114,29 @@ class FleetCensusTest {
                 .startsWith("edge.models.status/0@41: MALFORMED_JSON");
         assertThat(census.rows(NOW)).extracting(Row::site).containsExactly("plant-1");
         assertThat(census.rows(NOW).get(0).recordsPerSecond()).as("the latest heartbeat counts").isEqualTo(400.0);
+    }
+
+    @Test
+    void aShadowVersionIsShownWithItsAgreementAndNeverCountsAsServingOrMakesASiteStale() {
+        FleetCensus census = census();
+        ModelRelease v3Shadow = release("v3", 500, ReleaseTarget.ALL).toBuilder().shadow(true).build();
+        census.release(v3Shadow);
+        census.status(beat("plant-9", Map.of(), V1, NOW - 1_000, 1_000, 0, NORMAL), "s/0@1");
+        for (int subtask = 0; subtask < 2; subtask++) {
+            ModelHealth health = new ModelHealth(10_000, 5_000, 0, 0, 0, 40L, 900L, DRIFTED, Map.of(), 0,
+                    v3Shadow.sha256(), 2, "cpu", Map.of(), 500L, 60_000L)
+                    .withShadow(new ShadowHealth("v1", 1_000, subtask == 0 ? 900 : 700, 0.1, 0.8,
+                            List.of(0L, 0L, 500L, 400L, 100L), 0));
+            census.status(ModelStatusJson.toJson(
+                    ModelStatus.heartbeat("plant-9", "sensor", subtask, v3Shadow, 5_000, health, NOW - 1_000)), "s/0@2");
+        }
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.serving()).as("the shadow scored more, but never serves").isEqualTo("v1");
+        assertThat(row.shadow()).isEqualTo("v3");
+        assertThat(row.shadowAgreement()).isEqualTo(0.8);
+        assertThat(row.recordsPerSecond()).as("the serving version's records only").isEqualTo(100.0);
+        assertThat(row.flags()).isEmpty();
     }
 }
