@@ -66,6 +66,7 @@ class FleetCommandITCase {
             assertThat(row.get("flags")).isEmpty();
         }
         assertThat(census.get("rows").findValuesAsText("site")).containsExactlyInAnyOrder("plant-1", "plant-2");
-        assertThat(census.get("badRecords")).hasSize(1);
+        assertThat(census.get("skipped").get("count").asLong()).isEqualTo(1);
+        assertThat(census.get("skipped").get("byReason").get("MALFORMED_JSON").asLong()).isEqualTo(1);
     }
 }
