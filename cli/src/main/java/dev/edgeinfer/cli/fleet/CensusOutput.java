@@ -40,6 +40,7 @@ public final class CensusOutput {
             row.put("releasesBehind", r.releasesBehind());
             row.put("canary", r.canary());
             row.put("canaryPercent", r.canaryPercent());
+            row.put("shadow", r.shadow());
             r.staged().forEach(row.putArray("staged")::add);
             row.put("subtasks", r.subtasks());
             row.put("heartbeatAgeMillis", r.heartbeatAgeMillis());
@@ -67,16 +68,19 @@ public final class CensusOutput {
 
     /** The census at {@code now} as a table, then a footer line per skipped reason and example. */
     public static void table(PrintWriter out, List<Row> rows, FleetCensus.Skipped skipped) {
-        out.printf(Locale.ROOT, "%-14s %-14s %-14s %-8s %-12s %-8s %-14s %6s %8s %7s %8s %6s  %s%n", "SITE", "JOB",
-                "MODEL", "SERVING", "VARIANT", "EXPECTED", "STAGED/CANARY", "AGE s", "REC/s", "ERRORS", "P99 us",
+        out.printf(Locale.ROOT, "%-14s %-14s %-14s %-8s %-12s %-8s %-16s %6s %8s %7s %8s %6s  %s%n", "SITE", "JOB",
+                "MODEL", "SERVING", "VARIANT", "EXPECTED", "OTHERS", "AGE s", "REC/s", "ERRORS", "P99 us",
                 "RATE%", "FLAGS");
         for (Row r : rows) {
             String others = String.join(",", r.staged());
             if (r.canary() != null) {
                 others = (others.isEmpty() ? "" : others + " ") + "canary " + r.canary() + "@" + r.canaryPercent() + "%";
             }
+            if (r.shadow() != null) {
+                others = (others.isEmpty() ? "" : others + " ") + "shadow " + r.shadow();
+            }
             double rate = r.topClass() != null ? r.topClassRate() : r.anomalyRate();
-            out.printf(Locale.ROOT, "%-14s %-14s %-14s %-8s %-12s %-8s %-14s %6d %8.1f %7d %8s %6.2f  %s%n", r.site(),
+            out.printf(Locale.ROOT, "%-14s %-14s %-14s %-8s %-12s %-8s %-16s %6d %8.1f %7d %8s %6.2f  %s%n", r.site(),
                     r.job(), r.model(), r.serving(), r.variant() == null ? "-" : cut(r.variant(), 12),
                     r.expected() == null ? "-" : r.expected(), others.isEmpty() ? "-" : others,
                     r.heartbeatAgeMillis() / 1000, r.recordsPerSecond(), r.errors(),

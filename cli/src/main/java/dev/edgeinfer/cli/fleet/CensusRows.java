@@ -60,7 +60,24 @@ final class CensusRows {
         return rows;
     }
 
-    private Row row(List<ModelStatus> beats, List<List<ModelStatus>> all, long now) {
+    /**
+     * Whether a heartbeat is a shadow version's: its release id ends in {@code @shadow} (shadow
+     * activations, read defensively by id so this census keeps working when they arrive).
+     */
+    static boolean isShadow(String releaseId) {
+        return releaseId != null && releaseId.endsWith(SHADOW_SUFFIX);
+    }
+
+    static final String SHADOW_SUFFIX = "@shadow";
+
+    private Row row(List<ModelStatus> reported, List<List<ModelStatus>> all, long now) {
+        // A shadow scores the same records as the serving version and emits nothing: it is shown, not counted.
+        List<ModelStatus> beats = reported.stream().filter(b -> !isShadow(b.releaseId())).toList();
+        if (beats.isEmpty()) {
+            beats = reported;
+        }
+        String shadow = reported.stream().filter(b -> isShadow(b.releaseId())).map(ModelStatus::version).sorted()
+                .reduce((a, b) -> a.equals(b) ? a : a + "," + b).orElse(null);
         ModelStatus any = beats.get(0);
         long newest = beats.stream().mapToLong(ModelStatus::at).max().orElseThrow();
         long watermark = beats.stream().mapToLong(CensusRows::watermark).min().orElseThrow();
@@ -115,7 +132,7 @@ final class CensusRows {
                 || (scored + errors > 0 && (double) errors / (scored + errors) > policy.maxErrorRate())) {
             flags.add(Flag.PROBLEMATIC);
         }
-        if (psi(beats, version, all) > policy.maxPsi()) {
+        if (psi(reported, version, all) > policy.maxPsi()) {
             flags.add(Flag.DIVERGENT);
         }
         long servingScored = beats.stream().filter(b -> b.version().equals(version))
@@ -124,7 +141,7 @@ final class CensusRows {
                 variants.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null),
                 expected.map(ModelRelease::version).orElse(null), lag.releases(),
                 canary.map(ModelRelease::version).orElse(null), canary.map(ModelRelease::canaryPercent).orElse(null),
-                List.copyOf(staged), subtasks.size(), Math.max(0, now - newest), perSecond, scored, errors, p99,
+                shadow, List.copyOf(staged), subtasks.size(), Math.max(0, now - newest), perSecond, scored, errors, p99,
                 scored == 0 ? 0 : (double) anomalies / scored, top == null ? null : top.getKey(),
                 top == null || servingScored == 0 ? 0 : (double) top.getValue() / servingScored, flags);
     }

@@ -84,12 +84,14 @@ public final class FleetCensus {
      * @param expected the version the newest full release for the site names, by the site's watermark; null if none
      * @param releasesBehind full releases for the site activated after the serving version's
      * @param canary the version of a canary in progress at the site, or null; {@code canaryPercent} its share
+     * @param shadow the version(s) the site scores in shadow (heartbeats of a release id ending in
+     *     {@code @shadow}), or null; their records are not counted in the row
      * @param staged the other versions the subtasks hold loaded (staged, canary or retiring)
      * @param subtasks how many subtasks report
      * @param topClass the most frequent top-1 class of the serving version (classifiers), or null
      */
     public record Row(String site, String job, String model, String serving, String variant, String expected,
-            int releasesBehind, String canary, Integer canaryPercent, List<String> staged, int subtasks,
+            int releasesBehind, String canary, Integer canaryPercent, String shadow, List<String> staged, int subtasks,
             long heartbeatAgeMillis, double recordsPerSecond, long scored, long errors, Long p99Micros,
             double anomalyRate, Integer topClass, double topClassRate, Set<Flag> flags) {}
 

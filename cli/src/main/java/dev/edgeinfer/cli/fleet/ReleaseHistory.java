@@ -40,11 +40,12 @@ final class ReleaseHistory {
     private final int keepPerGroup;
     /** "model|target digest|canary" -> that group's newest activations. */
     private final Map<String, TreeSet<ModelRelease>> groups = new HashMap<>();
+    /** release id -> the release kept (a release id is computed, so it is looked up here, not recomputed). */
+    private final Map<String, ModelRelease> byId = new HashMap<>();
     private final Map<String, DeprecationAdvisory> advisories = new TreeMap<>();
     /** model -> the newest activation dropped: history before it is incomplete. */
     private final Map<String, Long> droppedUpTo = new HashMap<>();
     private final LongSupplier clock;
-    private int retained;
     private ReleaseTimeline timeline;
 
     ReleaseHistory(int keepPerGroup, LongSupplier clock) {
@@ -55,22 +56,29 @@ final class ReleaseHistory {
         this.clock = clock;
     }
 
+    /** Keeps {@code release}; a shadow activation (its id ends in {@code @shadow}) never serves, so it is not kept. */
     void add(ModelRelease release) {
-        String group = release.model() + "|" + release.targets().digest() + "|" + release.isCanary();
-        TreeSet<ModelRelease> kept = groups.computeIfAbsent(group, g -> new TreeSet<>(ModelRelease.ORDER));
-        // The same release id read again (a replay, or compaction not yet done) replaces the copy held.
-        if (kept.removeIf(r -> r.releaseId().equals(release.releaseId()))) {
-            retained--;
+        if (CensusRows.isShadow(release.releaseId())) {
+            return;
         }
+        // The same release id read again (a replay, or compaction not yet done) replaces the copy held.
+        ModelRelease held = byId.put(release.releaseId(), release);
+        if (held != null) {
+            groups.get(group(held)).remove(held);
+        }
+        TreeSet<ModelRelease> kept = groups.computeIfAbsent(group(release), g -> new TreeSet<>(ModelRelease.ORDER));
         kept.add(release);
-        retained++;
         long now = clock.getAsLong();
         if (kept.size() > keepPerGroup && kept.stream().filter(r -> r.activateAt() <= now).count() > keepPerGroup) {
             ModelRelease oldest = kept.pollFirst();
+            byId.remove(oldest.releaseId());
             droppedUpTo.merge(oldest.model(), oldest.activateAt(), Math::max);
-            retained--;
         }
         timeline = null;
+    }
+
+    private static String group(ModelRelease r) {
+        return r.model() + "|" + r.targets().digest() + "|" + r.isCanary();
     }
 
     void add(DeprecationAdvisory advisory) {
@@ -85,7 +93,7 @@ final class ReleaseHistory {
 
     /** How many releases are held (bounded by groups x {@code keepPerGroup}). */
     int retained() {
-        return retained;
+        return byId.size();
     }
 
     /** Whether an advisory marks {@code version} of {@code model} (with {@code sha256}, when known) bad. */
@@ -101,7 +109,7 @@ final class ReleaseHistory {
     /** The activations of {@code model} that apply to {@code site}, in {@link ModelRelease#ORDER}. */
     List<ModelRelease> activations(String model, SiteIdentity site) {
         if (timeline == null) {
-            List<ModelRelease> all = new ArrayList<>(retained);
+            List<ModelRelease> all = new ArrayList<>(byId.size());
             groups.values().forEach(all::addAll);
             timeline = ReleaseTimeline.of(all);
         }

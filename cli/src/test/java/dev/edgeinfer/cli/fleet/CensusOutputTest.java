@@ -39,7 +39,7 @@ class CensusOutputTest {
         assertThat(json.get("schema").asInt()).isEqualTo(1);
         JsonNode row = json.get("rows").get(0);
         assertThat(row.fieldNames()).toIterable().containsExactly("site", "job", "model", "serving", "variant",
-                "expected", "releasesBehind", "canary", "canaryPercent", "staged", "subtasks", "heartbeatAgeMillis",
+                "expected", "releasesBehind", "canary", "canaryPercent", "shadow", "staged", "subtasks", "heartbeatAgeMillis",
                 "recordsPerSecond", "scored", "errors", "p99Micros", "anomalyRate", "topClass", "topClassRate",
                 "flags");
         assertThat(row.get("canary").isNull()).isTrue();
@@ -60,7 +60,7 @@ class CensusOutputTest {
         CensusOutput.table(new PrintWriter(out, true), census.rows(NOW), census.skipped());
 
         List<String> lines = out.toString().lines().toList();
-        assertThat(lines.get(0)).startsWith("SITE").contains("SERVING", "VARIANT", "EXPECTED", "STAGED/CANARY", "FLAGS");
+        assertThat(lines.get(0)).startsWith("SITE").contains("SERVING", "VARIANT", "EXPECTED", "OTHERS", "FLAGS");
         assertThat(lines.get(1)).startsWith("plant-1").contains("v1");
         assertThat(lines.get(2)).isEqualTo("skipped 1 bad record(s): MALFORMED_JSON 1");
         assertThat(lines.get(3)).startsWith("  edge.models.status/1@7: MALFORMED_JSON");

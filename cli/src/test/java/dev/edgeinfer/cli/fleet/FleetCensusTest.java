@@ -201,4 +201,21 @@ class FleetCensusTest {
         recent.release(release("v3", NOW - 40_000, ReleaseTarget.ALL));
         assertThat(recent.rows(NOW).get(0).flags()).as("two behind").containsExactly(Flag.STALE);
     }
+
+    @Test
+    void aShadowVersionIsShownButNeitherServesNorCountsInTheRowsHealth() {
+        FleetCensus census = census();
+        ModelRelease v3 = release("v3", 2_000, ReleaseTarget.ALL);
+        beat("plant-1", V1, NOW - 1_000).into(census);
+        beat("plant-1", v3, NOW - 1_000).scored(4_000).errors(4_000).shadow().into(census);
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.serving()).isEqualTo("v1");
+        assertThat(row.shadow()).isEqualTo("v3");
+        assertThat(row.staged()).isEmpty();
+        assertThat(row.recordsPerSecond()).isEqualTo(400.0);
+        assertThat(row.errors()).as("the shadow's failures are its own").isZero();
+        assertThat(row.flags()).isEmpty();
+    }
 }

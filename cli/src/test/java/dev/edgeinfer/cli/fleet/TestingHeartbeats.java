@@ -51,6 +51,7 @@ final class TestingHeartbeats {
         Map<String, String> labels = Map.of();
         Map<Integer, Long> classes = Map.of();
         Long watermarkLag = 500L;
+        boolean shadow;
 
         Beat(String site, ModelRelease version, long at) {
             this.site = site;
@@ -66,12 +67,16 @@ final class TestingHeartbeats {
         Beat labels(Map<String, String> l) { labels = l; return this; }
         Beat classes(Map<Integer, Long> c) { classes = c; return this; }
         Beat watermarkLag(Long lag) { watermarkLag = lag; return this; }
+        /** A shadow version's heartbeat: its release id ends in {@code @shadow}, as shadow activations' do. */
+        Beat shadow() { shadow = true; return this; }
 
         ModelStatus status() {
             ModelHealth health = new ModelHealth(INTERVAL, scored, errors, 0, scored / 100, scored == 0 ? null : 40L,
                     scored == 0 ? null : 900L, bins, classes, 0, version.sha256(), 2, "cpu", labels, watermarkLag,
                     60_000L);
-            return ModelStatus.heartbeat(site, job, subtask, version, scored, health, at);
+            ModelStatus beat = ModelStatus.heartbeat(site, job, subtask, version, scored, health, at);
+            return !shadow ? beat : new ModelStatus(site, job, subtask, beat.model(), beat.version(), beat.sha256(),
+                    beat.releaseId() + "@shadow", beat.state(), null, null, beat.activateAt(), null, at, scored, health);
         }
 
         byte[] json() {
