@@ -43,8 +43,8 @@ public final class LocalCluster {
     /**
      * Starts a job on a fresh local MiniCluster of {@code parallelism} slots: {@code graph} adds
      * the job to the environment; returns once every task of the job runs, i.e. has opened its
-     * operators (warm-ups included) and takes input, as a readiness probe would see it. The
-     * cluster shuts down when the job ends.
+     * operators (warm-ups included) and takes input, as a readiness probe would see it, and (when
+     * the job checkpoints) has completed its first checkpoint. The cluster shuts down when the job ends.
      */
     public static JobClient startJob(int parallelism, Consumer<StreamExecutionEnvironment> graph, String jobName)
             throws Exception {
@@ -70,6 +70,12 @@ public final class LocalCluster {
         }
         waitUntilRunning(job);
         waitUntilTasksRun(cluster, job);
+        if (plan.getCheckpointConfig().isCheckpointingEnabled()) {
+            // The first checkpoint of a fresh job is cold (measured: 226 ms against 25 ms for the
+            // next ones, the tasks' snapshot path stalling records meanwhile): it belongs to start-up,
+            // like the operators' warm-ups, not to the first records.
+            cluster.triggerCheckpoint(job.getJobID()).get(60, TimeUnit.SECONDS);
+        }
         return job;
     }
 
