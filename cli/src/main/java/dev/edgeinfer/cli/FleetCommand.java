@@ -4,6 +4,7 @@ import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
 import dev.edgeinfer.broadcast.release.JsonFields;
+import dev.edgeinfer.broadcast.status.RolloutDecisionJson;
 import dev.edgeinfer.cli.fleet.FleetCensus;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -91,6 +92,9 @@ final class FleetCommand implements Callable<Integer> {
             return;
         }
         if (record.topic().equals(statusTopic)) {
+            if (RolloutDecisionJson.isDecision(record.value())) {
+                return; // the rollout controller's decisions share the topic; they are not status reports
+            }
             census.status(record.value(), record.topic() + "/" + record.partition() + "@" + record.offset());
             return;
         }

@@ -48,6 +48,7 @@ public final class RolloutControllerFunction
     private final Set<String> models;
     private final String privateKeyPath;
     private final String keyId;
+    private final java.util.List<ModelRelease> initialReleases;
 
     private transient ValueState<byte[]> state;
     private transient PrivateKey privateKey;
@@ -58,14 +59,18 @@ public final class RolloutControllerFunction
      * @param models the models judged; empty: every model
      * @param privateKeyPath the controller's Ed25519 private key (PEM), read in {@code open()}
      * @param keyId the id of its public key (sites trust the controller by it)
+     * @param initialReleases the releases on the control topic at submission: each model's state
+     *     starts with them, so heartbeats read before the control source caught up are judged
+     *     against the same history on every run
      */
     public RolloutControllerFunction(RolloutPolicy policy, String controllerName, Set<String> models, Path privateKeyPath,
-            String keyId) {
+            String keyId, java.util.List<ModelRelease> initialReleases) {
         this.policy = java.util.Objects.requireNonNull(policy, "policy");
         this.controllerName = java.util.Objects.requireNonNull(controllerName, "controllerName");
         this.models = Set.copyOf(models);
         this.privateKeyPath = privateKeyPath.toString();
         this.keyId = java.util.Objects.requireNonNull(keyId, "keyId");
+        this.initialReleases = java.util.List.copyOf(initialReleases);
     }
 
     @Override
@@ -127,7 +132,9 @@ public final class RolloutControllerFunction
     private ModelRollout load(String model) throws IOException {
         byte[] bytes = state.value();
         if (bytes == null) {
-            return new ModelRollout(model, policy, controllerName);
+            ModelRollout fresh = new ModelRollout(model, policy, controllerName);
+            initialReleases.stream().filter(r -> r.model().equals(model)).forEach(fresh::release);
+            return fresh;
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
             return (ModelRollout) in.readObject();

@@ -88,7 +88,7 @@ public final class RolloutControllerJob {
                 .keyBy(RolloutControllerFunction::modelOf)
                 .connect(heartbeats.keyBy(h -> h.f0))
                 .process(new RolloutControllerFunction(config.policy(), config.name(), config.models(),
-                        config.signingKey(), config.keyId()), StatusRecords.TYPE)
+                        config.signingKey(), config.keyId(), publishedReleases(config)), StatusRecords.TYPE)
                 .uid("rollout-controller")
                 .name("judge rollouts");
         releases.sinkTo(sink(config, config.controlTopic()))
@@ -98,6 +98,13 @@ public final class RolloutControllerJob {
                 .sinkTo(sink(config, config.statusTopic()))
                 .uid("kafka-sink-decisions")
                 .name("decisions");
+    }
+
+    /** The releases on the control topic now, at submission (see {@link RolloutControllerFunction}). */
+    static java.util.List<dev.edgeinfer.broadcast.release.ModelRelease> publishedReleases(ControllerJobConfig config) {
+        return new dev.edgeinfer.broadcast.control.ControlTopic(config.bootstrapServers(), config.controlTopic())
+                .withClientProperties(config.kafkaProperties())
+                .readAll(true);
     }
 
     /**
