@@ -95,6 +95,7 @@ public final class FleetDemo extends ConsoleRun<FleetDemo.Settings> {
 
             List<Path> both = List.of(releaseKey.publicKeyFile(), controllerKeys.resolve("controller.pub"));
             List<FleetSite> sites = new ArrayList<>();
+            JobClient controllerJob = null;
             try (MiniCluster cluster = LocalCluster.startCluster(4);
                     FleetWatch watch = new FleetWatch(kafka.bootstrapServers(), statusTopic, controlTopic)) {
                 try {
@@ -108,12 +109,15 @@ public final class FleetDemo extends ConsoleRun<FleetDemo.Settings> {
                                 s.trustsController ? "the release and controller keys" : "the release key only");
                     }
                     ControllerJobConfig controller = controllerConfig(kafka.bootstrapServers(), controllerKeys);
-                    JobClient controllerJob = LocalCluster.submit(cluster, 1,
+                    controllerJob = LocalCluster.submit(cluster, 1,
                             env -> RolloutControllerJob.build(env, controller), RolloutControllerJob.JOB_NAME);
                     out.printf("      rollout controller running: %s%n", controller.policy());
                     awaitStaged(sites, first);
                     return runScenario(sites, controllerJob, watch, control, v2, v3, releaseKey.pair(), started);
                 } finally {
+                    if (controllerJob != null) {
+                        LocalCluster.cancelQuietly(controllerJob);
+                    }
                     for (FleetSite s : sites) {
                         s.close();
                     }
@@ -137,6 +141,7 @@ public final class FleetDemo extends ConsoleRun<FleetDemo.Settings> {
         ModelRelease wave = null;
         ModelRelease canary = null;
         int decisionsShown = 0;
+        java.util.Set<String> rejectionsShown = new java.util.HashSet<>();
         long nextCensus = 10_000;
         while (producers.stream().anyMatch(Thread::isAlive)) {
             Thread.sleep(500);
@@ -157,6 +162,12 @@ public final class FleetDemo extends ConsoleRun<FleetDemo.Settings> {
                 out.printf("      >> t=%3ds published %s %s as a 50%% canary for wave=1, activates in %d s"
                         + " (its scores drifted: the controller should roll it back)%n", t / 1000, canary.model(),
                         canary.version(), LEAD.toSeconds());
+            }
+            for (FleetSite s : sites) {
+                s.statuses().stream().filter(st -> st.state() == dev.edgeinfer.broadcast.status.ModelStatus.State.REJECTED)
+                        .filter(st -> rejectionsShown.add(s.id + st.releaseId()))
+                        .forEach(st -> out.printf("      >> t=%3ds %s refused %s %s: %s%n", t / 1000, s.id, st.model(),
+                                st.version(), st.reason()));
             }
             for (; decisionsShown < decisions.size(); decisionsShown++) {
                 out.printf("      >> t=%3ds controller: %s%n", t / 1000, decisions.get(decisionsShown).summary());
