@@ -60,16 +60,26 @@ public record ControllerJobConfig(
         }
         Set<String> models = new TreeSet<>();
         Arrays.stream(get(conf, MODELS).split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(models::add);
-        RolloutPolicy policy;
-        try {
-            policy = new RolloutPolicy(positive(conf, MIN_RECORDS), positiveDuration(conf, WINDOW),
-                    positiveDuration(conf, PROMOTE_DWELL), get(conf, MAX_ERROR_RATE), get(conf, CLEAR_ERROR_RATE),
-                    nonNegativeDuration(conf, LATENCY_BUDGET).toNanos() / 1000, get(conf, CLEAR_LATENCY_FRACTION),
-                    get(conf, MAX_DRIFT_PSI), get(conf, CLEAR_DRIFT_PSI), get(conf, MIN_SHADOW_AGREEMENT),
-                    get(conf, CLEAR_SHADOW_AGREEMENT), positiveDuration(conf, ACTIVATION_LEAD));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException("controller.*", e.getMessage(), e);
+        double tripErrors = get(conf, MAX_ERROR_RATE);
+        inRange(MAX_ERROR_RATE.key(), tripErrors, 1);
+        double clearErrors = get(conf, CLEAR_ERROR_RATE);
+        atMost(CLEAR_ERROR_RATE.key(), clearErrors, MAX_ERROR_RATE.key(), tripErrors);
+        double tripPsi = get(conf, MAX_DRIFT_PSI);
+        inRange(MAX_DRIFT_PSI.key(), tripPsi, Double.MAX_VALUE);
+        double clearPsi = get(conf, CLEAR_DRIFT_PSI);
+        atMost(CLEAR_DRIFT_PSI.key(), clearPsi, MAX_DRIFT_PSI.key(), tripPsi);
+        double clearAgreement = get(conf, CLEAR_SHADOW_AGREEMENT);
+        inRange(CLEAR_SHADOW_AGREEMENT.key(), clearAgreement, 1);
+        double tripAgreement = get(conf, MIN_SHADOW_AGREEMENT);
+        atMost(MIN_SHADOW_AGREEMENT.key(), tripAgreement, CLEAR_SHADOW_AGREEMENT.key(), clearAgreement);
+        double latencyFraction = get(conf, CLEAR_LATENCY_FRACTION);
+        if (!(latencyFraction > 0 && latencyFraction <= 1)) {
+            throw new InvalidConfigurationException(CLEAR_LATENCY_FRACTION.key(), "must be in (0, 1], got " + latencyFraction);
         }
+        RolloutPolicy policy = new RolloutPolicy(positive(conf, MIN_RECORDS), positiveDuration(conf, WINDOW),
+                positiveDuration(conf, PROMOTE_DWELL), tripErrors, clearErrors,
+                nonNegativeDuration(conf, LATENCY_BUDGET).toNanos() / 1000, latencyFraction, tripPsi, clearPsi,
+                tripAgreement, clearAgreement, positiveDuration(conf, ACTIVATION_LEAD));
         return new ControllerJobConfig(
                 JobConfigReader.bootstrapServers(conf),
                 topic(conf, KafkaJobOptions.CONTROL_TOPIC),
@@ -83,5 +93,19 @@ public record ControllerJobConfig(
                 Set.copyOf(models),
                 policy,
                 JobConfigReader.kafkaProperties(conf));
+    }
+
+    private static void inRange(String key, double value, double max) {
+        if (!(value >= 0 && value <= max)) {
+            throw new InvalidConfigurationException(key, "must be in [0, " + max + "], got " + value);
+        }
+    }
+
+    /** The clear threshold must be on the healthy side of the trip threshold (hysteresis). */
+    private static void atMost(String key, double value, String boundKey, double bound) {
+        if (!(value >= 0 && value <= bound)) {
+            throw new InvalidConfigurationException(key,
+                    "must be in [0, " + boundKey + " (" + bound + ")] so that trip and clear thresholds differ, got " + value);
+        }
     }
 }
