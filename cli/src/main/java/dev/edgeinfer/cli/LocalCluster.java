@@ -71,10 +71,12 @@ public final class LocalCluster {
 
     /**
      * Starts a local MiniCluster of one TaskManager with {@code slots} slots, for several jobs
-     * ({@link #submit}); the caller closes it.
+     * ({@link #submit}); the caller closes it. Its REST endpoint takes a free port, so it starts
+     * beside anything else on 8081.
      */
     public static MiniCluster startCluster(int slots) throws Exception {
         Configuration conf = config(slots);
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)
