@@ -21,11 +21,12 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Runs the rollout controller on a local Flink MiniCluster against an existing Kafka cluster, until interrupted.",
-            "It reads the heartbeats on the status topic and the releases on the control topic; per model it rolls",
-            "a canary, site wave or new version back to the previous good version when its error rate, p99 or",
-            "output drift trips the policy, and promotes a healthy canary or site wave to every site after a dwell.",
-            "Its releases are signed with --sign-key (sites must trust the matching public key) and each decision",
-            "is explained on the status topic and in the log. Any controller option can be given with --set key=value."
+            "It reads the heartbeats on the status topic and the releases on the control topic.",
+            "Per model it rolls a canary, site wave or new version back to the previous good version",
+            "when its error rate, p99 or output drift trips the policy, and promotes a healthy canary",
+            "or site wave to every site after a dwell. Its releases are signed with --sign-key (sites",
+            "must trust the matching public key); each decision is explained on the status topic and",
+            "in the log. Any controller option can be given with --set key=value."
         })
 final class ControllerCommand implements Callable<Integer> {
 
