@@ -45,9 +45,10 @@ edgeinfer.dev/site: {{ .Values.site.id | quote }}
 {{- define "edgeinfer.modelsDir" -}}/models{{- end -}}
 {{- define "edgeinfer.cacheDir" -}}/var/cache/edgeinfer{{- end -}}
 {{- define "edgeinfer.stateDir" -}}/flink-data{{- end -}}
+{{- define "edgeinfer.controllerKeyDir" -}}/etc/edgeinfer/controller{{- end -}}
 
 {{- define "edgeinfer.entryClass" -}}
-{{- if eq . "sensor" -}}dev.edgeinfer.jobs.sensor.SensorAnomalyJob{{- else -}}dev.edgeinfer.jobs.frames.FrameClassificationJob{{- end -}}
+{{- if eq . "sensor" -}}dev.edgeinfer.jobs.sensor.SensorAnomalyJob{{- else if eq . "controller" -}}dev.edgeinfer.jobs.controller.RolloutControllerJob{{- else -}}dev.edgeinfer.jobs.frames.FrameClassificationJob{{- end -}}
 {{- end -}}
 
 {{/* Kafka client properties that read secrets from the mounted Secret (DirectoryConfigProvider). */}}
@@ -111,6 +112,16 @@ job option of SensorJobOptions / FrameJobOptions (checked by HelmChartOptionsTes
 {{- range $k, $val := $j.jobOptions -}}
 {{- $a = concat $a (list (printf "--%s" $k) (toString $val)) -}}
 {{- end -}}
+{{- $a = concat $a (include "edgeinfer.kafkaPropertyArgs" $root | fromYamlArray) -}}
+{{- toYaml $a -}}
+{{- end -}}
+
+{{/* The Kafka client properties of every job (security from the mounted Secret, then kafka.properties),
+as a YAML list of `--kafka.properties.<name> value` arguments. */}}
+{{- define "edgeinfer.kafkaPropertyArgs" -}}
+{{- $root := . -}}
+{{- $v := $root.Values -}}
+{{- $a := list -}}
 {{- /* Kafka client security: passed through as kafka.properties.* */ -}}
 {{- $s := $v.kafka.security -}}
 {{- $p := dict -}}
@@ -149,6 +160,31 @@ job option of SensorJobOptions / FrameJobOptions (checked by HelmChartOptionsTes
 {{- end -}}
 {{- toYaml $a -}}
 {{- end -}}
+
+{{/*
+The rollout controller's program arguments (controller-args:begin): every key is an option of
+ControllerJobOptions (checked by HelmChartOptionsTest).
+*/}}
+{{- define "edgeinfer.controllerArgs" -}}
+{{- $root := .root -}}
+{{- $j := .j -}}
+{{- $v := $root.Values -}}
+{{- $dir := include "edgeinfer.controllerKeyDir" $root -}}
+{{- $a := list -}}
+{{- $a = concat $a (list "--kafka.bootstrap-servers" $v.kafka.bootstrapServers) -}}
+{{- $a = concat $a (list "--topic.control" $v.topics.control "--topic.status" $v.topics.status) -}}
+{{- $a = concat $a (list "--parallelism" (toString $j.parallelism)) -}}
+{{- $a = concat $a (list "--checkpoint.interval" $j.checkpointInterval) -}}
+{{- $a = concat $a (list "--controller.group-id" $j.groupId) -}}
+{{- $a = concat $a (list "--controller.signing-key" (printf "%s/%s" $dir $j.signingKey.privateKey)) -}}
+{{- $a = concat $a (list "--controller.public-key" (printf "%s/%s" $dir $j.signingKey.publicKey)) -}}
+{{- range $k, $val := $j.jobOptions -}}
+{{- $a = concat $a (list (printf "--%s" $k) (toString $val)) -}}
+{{- end -}}
+{{- $a = concat $a (include "edgeinfer.kafkaPropertyArgs" $root | fromYamlArray) -}}
+{{- toYaml $a -}}
+{{- end -}}
+{{/* controller-args:end */}}
 
 {{/* Flink configuration of one job's cluster (all values strings). */}}
 {{- define "edgeinfer.flinkConfiguration" -}}
@@ -264,6 +300,11 @@ spec:
         - name: flink-data
           mountPath: {{ include "edgeinfer.stateDir" $root }}
         {{- end }}
+        {{- if eq .job "controller" }}
+        - name: controller-key
+          mountPath: {{ include "edgeinfer.controllerKeyDir" $root }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: model-cache
       {{- if eq $v.models.cache.type "hostPath" }}
@@ -298,6 +339,12 @@ spec:
     - name: kafka-client
       secret:
         secretName: {{ $v.kafka.security.existingSecret }}
+    {{- end }}
+    {{- if eq .job "controller" }}
+    - name: controller-key
+      secret:
+        secretName: {{ $v.jobs.controller.signingKey.existingSecret }}
+        defaultMode: 0400
     {{- end }}
     {{- if eq $v.state.volume.type "pvc" }}
     - name: flink-data

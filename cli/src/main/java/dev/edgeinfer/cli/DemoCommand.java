@@ -1,6 +1,7 @@
 package dev.edgeinfer.cli;
 
 import dev.edgeinfer.cli.demo.DemoReport;
+import dev.edgeinfer.cli.demo.FleetDemo;
 import dev.edgeinfer.cli.demo.FrameDemo;
 import dev.edgeinfer.cli.demo.SensorDemo;
 import dev.edgeinfer.jobs.config.KafkaJobOptions.DeliveryGuarantee;
@@ -63,6 +64,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Run the frame classification demo instead: simulated cameras, a CNN, rollover v1 -> v2.")
     boolean frames;
 
+    @Option(names = "--fleet",
+            description = "Run the fleet demo instead: three sites (sensor jobs plant-1..3), one control topic and the rollout "
+                    + "controller; a site wave is promoted, a drifted canary rolled back, a site left STALE. Use --duration 90s.")
+    boolean fleet;
+
     @Option(names = "--cameras", defaultValue = "4", description = "With --frames: simulated cameras (default: ${DEFAULT-VALUE}).")
     int cameras;
 
@@ -86,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return exitCode(frames ? frames() : sensor());
+        return exitCode(fleet ? fleet() : frames ? frames() : sensor());
     }
 
     private DemoReport sensor() throws Exception {
@@ -100,6 +106,16 @@ final class DemoCommand implements Callable<Integer> {
                                 drainTimeout, local.workDir, !local.noRollover || badReleases, local.rolloverLead, badReleases),
                         System.out)
                 .run();
+    }
+
+    private DemoReport fleet() throws Exception {
+        if (devices < 1 || rate <= 0 || duration.compareTo(Duration.ofSeconds(60)) < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "with --fleet, --devices and --rate must be positive and --duration at least 60s (the controller "
+                            + "judges on 10 s heartbeats: a promotion and a rollback take about a minute); try --duration 90s");
+        }
+        return new FleetDemo(new FleetDemo.Settings(duration, devices, rate, malformed, anomalyRate, local.seed,
+                drainTimeout, local.workDir), System.out).run();
     }
 
     private DemoReport frames() throws Exception {

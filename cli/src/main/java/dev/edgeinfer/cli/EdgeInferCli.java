@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             PromoteCommand.class,
             DeprecateCommand.class,
             FleetCommand.class,
+            ControllerCommand.class,
             KeysCommand.class,
             BenchCommand.class,
             ConfigDocsCommand.class,

@@ -79,6 +79,41 @@ public final class LocalCluster {
         return job;
     }
 
+    /**
+     * Starts a local MiniCluster of one TaskManager with {@code slots} slots, for several jobs
+     * ({@link #submit}); the caller closes it. Its REST endpoint takes a free port, so it starts
+     * beside anything else on 8081.
+     */
+    public static MiniCluster startCluster(int slots) throws Exception {
+        Configuration conf = config(slots);
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
+        cluster.start();
+        return cluster;
+    }
+
+    /**
+     * Submits a job to {@code cluster} (which outlives it) and returns once every task runs, as
+     * {@link #startJob} does.
+     */
+    public static JobClient submit(MiniCluster cluster, int parallelism, Consumer<StreamExecutionEnvironment> graph,
+            String jobName) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config(parallelism));
+        graph.accept(env);
+        StreamGraph plan = env.getStreamGraph();
+        plan.setJobName(jobName);
+        JobID id = cluster.submitJob(plan).get(60, TimeUnit.SECONDS).getJobID();
+        JobClient job = new MiniClusterJobClient(id, cluster, Thread.currentThread().getContextClassLoader(),
+                MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
+        waitUntilRunning(job);
+        waitUntilTasksRun(cluster, job);
+        return job;
+    }
+
     /** Waits up to 60 s for every task of {@code job} to run; fails with the job's own error if it ended first. */
     private static void waitUntilTasksRun(MiniCluster cluster, JobClient job) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -56,11 +56,12 @@ class ClusterJobJarTest {
     }
 
     @Test
-    void carriesBothJobsTheLibraryAndTheKafkaConnector() {
+    void carriesTheJobsTheControllerTheLibraryAndTheKafkaConnector() {
         assertThat(entries)
                 .contains(
                         "dev/edgeinfer/jobs/sensor/SensorAnomalyJob.class",
                         "dev/edgeinfer/jobs/frames/FrameClassificationJob.class",
+                        "dev/edgeinfer/jobs/controller/RolloutControllerJob.class",
                         "dev/edgeinfer/operators/VersionedInference.class",
                         "dev/edgeinfer/broadcast/release/ModelRelease.class",
                         "org/apache/flink/connector/kafka/source/KafkaSource.class",

@@ -118,7 +118,8 @@ public abstract class ResultTracker<R extends JobResult> implements AutoCloseabl
                 onResult(parser.parse(record.value()), now);
             } else if (record.topic().equals(deadLetterTopic)) {
                 onDeadLetter(record);
-            } else if (record.topic().equals(statusTopic)) {
+            } else if (record.topic().equals(statusTopic)
+                    && !dev.edgeinfer.broadcast.status.RolloutDecisionJson.isDecision(record.value())) {
                 statuses.add(ModelStatusJson.fromJson(record.value()));
             }
         } catch (IOException | RuntimeException e) {

@@ -32,7 +32,10 @@ class ConfigDocsTest {
                 new Table("sensor", ConfigDocs.BEGIN_MARKER, ConfigDocs.END_MARKER, ConfigDocs::markdownTable,
                         SensorJobOptions::all, "./edgeinfer config-docs"),
                 new Table("frames", ConfigDocs.FRAME_BEGIN_MARKER, ConfigDocs.FRAME_END_MARKER,
-                        ConfigDocs::frameMarkdownTable, FrameJobOptions::all, "./edgeinfer config-docs --frames"));
+                        ConfigDocs::frameMarkdownTable, FrameJobOptions::all, "./edgeinfer config-docs --frames"),
+                new Table("controller", ConfigDocs.CONTROLLER_BEGIN_MARKER, ConfigDocs.CONTROLLER_END_MARKER,
+                        ConfigDocs::controllerMarkdownTable, ControllerJobOptions::all,
+                        "./edgeinfer config-docs --controller"));
     }
 
     private static Path readme() {

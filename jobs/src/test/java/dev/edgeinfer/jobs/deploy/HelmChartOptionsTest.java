@@ -2,6 +2,7 @@ package dev.edgeinfer.jobs.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgeinfer.jobs.config.ControllerJobOptions;
 import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.SensorJobOptions;
 
@@ -22,7 +23,8 @@ import java.util.stream.Collectors;
 /**
  * Every job option is reachable through the Helm chart's values, and nothing else is: the keys the
  * chart passes from named values (the {@code "--key"} literals in templates/_helpers.tpl) plus the
- * keys values.schema.json allows in {@code jobs.<job>.jobOptions} are exactly the job's options,
+ * keys values.schema.json allows in {@code jobs.<job>.jobOptions} are exactly the job's options
+ * (the rollout controller's named keys are those of its own args template),
  * with no key in both. A new option therefore fails this test until the chart knows it.
  */
 class HelmChartOptionsTest {
@@ -33,6 +35,11 @@ class HelmChartOptionsTest {
     private static final Set<String> SENSOR_ONLY = Set.of("topic.readings");
 
     private static final Set<String> FRAMES_ONLY = Set.of("topic.frames");
+
+    /** Where the rollout controller's arguments are set (their own template). */
+    private static final String CONTROLLER_BEGIN = "define \"edgeinfer.controllerArgs\"";
+
+    private static final String CONTROLLER_END = "controller-args:end";
 
     @Test
     void sensorJobOptionsAreExactlyTheNamedValuesPlusJobOptions() throws IOException {
@@ -45,6 +52,11 @@ class HelmChartOptionsTest {
     }
 
     @Test
+    void controllerOptionsAreExactlyTheNamedValuesPlusJobOptions() throws IOException {
+        assertCovers("controller", keys(ControllerJobOptions.all()), Set.of());
+    }
+
+    @Test
     void entryClassesOfTheChartExist() throws Exception {
         String helpers = Files.readString(RepositoryFiles.resolve("helm/edgeinfer/templates/_helpers.tpl"));
         Matcher m = Pattern.compile("dev\\.edgeinfer\\.jobs\\.[A-Za-z.]+Job").matcher(helpers);
@@ -52,14 +64,15 @@ class HelmChartOptionsTest {
         assertThat(classes)
                 .containsExactlyInAnyOrder(
                         "dev.edgeinfer.jobs.sensor.SensorAnomalyJob",
-                        "dev.edgeinfer.jobs.frames.FrameClassificationJob");
+                        "dev.edgeinfer.jobs.frames.FrameClassificationJob",
+                        "dev.edgeinfer.jobs.controller.RolloutControllerJob");
         for (String name : classes) {
             assertThat(Class.forName(name).getMethod("main", String[].class)).isNotNull();
         }
     }
 
     private static void assertCovers(String job, Set<String> options, Set<String> otherJobOnly) throws IOException {
-        Set<String> named = new TreeSet<>(argKeys());
+        Set<String> named = new TreeSet<>(argKeys(job.equals("controller")));
         named.removeAll(otherJobOnly);
         named.removeIf(k -> k.startsWith("kafka.properties."));
         Set<String> free = jobOptionKeys(job);
@@ -81,8 +94,13 @@ class HelmChartOptionsTest {
                 .isEmpty();
     }
 
-    private static Set<String> argKeys() throws IOException {
+    /** The {@code "--key"} literals of the controller's args template, or of the rest of the helpers. */
+    private static Set<String> argKeys(boolean controller) throws IOException {
         String helpers = Files.readString(RepositoryFiles.resolve("helm/edgeinfer/templates/_helpers.tpl"));
+        int begin = helpers.indexOf(CONTROLLER_BEGIN);
+        int end = helpers.indexOf(CONTROLLER_END);
+        assertThat(begin).as("the controller's args template in _helpers.tpl").isNotNegative().isLessThan(end);
+        helpers = controller ? helpers.substring(begin, end) : helpers.substring(0, begin) + helpers.substring(end);
         return ARG.matcher(helpers).results().map(r -> r.group(1)).collect(Collectors.toCollection(TreeSet::new));
     }
 
