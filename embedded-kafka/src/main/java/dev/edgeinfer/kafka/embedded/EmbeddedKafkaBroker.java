@@ -21,7 +21,6 @@ import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.raft.QuorumConfig;
-import org.apache.kafka.server.ServerSocketFactory;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.apache.kafka.server.fault.FaultHandler;
 import org.apache.kafka.server.fault.FaultHandlerException;
@@ -31,8 +30,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,10 +75,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Upper bound for transactions; Flink's exactly-once sink must stay at or below it. */
     public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
 
-    private static final String LOOPBACK = "127.0.0.1";
+    static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
     /** Settings that make this a single loopback-only KRaft node; overrides may not change them. */
@@ -421,66 +418,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         closed = true;
         shutdown(broker, controller, sockets, baseDirectory);
         faults.rethrowFirst();
-    }
-
-    /**
-     * Opens every listener socket on 127.0.0.1. The controller's socket is bound before the
-     * broker is configured (its port goes into {@code controller.quorum.voters}) and handed to
-     * Kafka's socket server when it asks for the controller listener; the client listener is
-     * bound on demand at {@code 127.0.0.1:0}.
-     */
-    private static final class LoopbackSocketFactory implements ServerSocketFactory {
-
-        private final AtomicReference<ServerSocketChannel> preboundController;
-        private final int controllerPort;
-
-        private LoopbackSocketFactory(ServerSocketChannel preboundController) throws IOException {
-            this.preboundController = new AtomicReference<>(preboundController);
-            this.controllerPort = ((InetSocketAddress) preboundController.getLocalAddress()).getPort();
-        }
-
-        static LoopbackSocketFactory withPreboundController() throws IOException {
-            ServerSocketChannel channel =
-                    ServerSocketFactory.INSTANCE.openServerSocket(
-                            CONTROLLER_LISTENER, new InetSocketAddress(LOOPBACK, 0), 50, -1);
-            try {
-                return new LoopbackSocketFactory(channel);
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-        }
-
-        int controllerPort() {
-            return controllerPort;
-        }
-
-        @Override
-        public ServerSocketChannel openServerSocket(
-                String listenerName, InetSocketAddress socketAddress, int listenBacklogSize, int recvBufferSize)
-                throws IOException {
-            if (!LOOPBACK.equals(socketAddress.getHostString())) {
-                throw new IOException(
-                        "refusing to listen on " + socketAddress + " for " + listenerName + ": loopback only");
-            }
-            if (CONTROLLER_LISTENER.equals(listenerName)) {
-                ServerSocketChannel prebound = preboundController.getAndSet(null);
-                if (prebound != null && prebound.isOpen()) {
-                    return prebound;
-                }
-                socketAddress = new InetSocketAddress(LOOPBACK, controllerPort);
-            }
-            return ServerSocketFactory.INSTANCE.openServerSocket(
-                    listenerName, socketAddress, listenBacklogSize, recvBufferSize);
-        }
-
-        /** Closes the controller socket if Kafka never took it (a failed start). */
-        void close() {
-            ServerSocketChannel prebound = preboundController.getAndSet(null);
-            if (prebound != null) {
-                Utils.closeQuietly(prebound, "pre-bound controller socket");
-            }
-        }
     }
 
     /**
