@@ -1,17 +1,10 @@
 package dev.edgeinfer.cli;
 
-import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.control.ModelBroadcast;
-import dev.edgeinfer.broadcast.kafka.KafkaClients;
-import dev.edgeinfer.broadcast.release.JsonFields;
-import dev.edgeinfer.broadcast.status.RolloutDecisionJson;
+import dev.edgeinfer.cli.fleet.CensusOutput;
+import dev.edgeinfer.cli.fleet.CensusReader;
 import dev.edgeinfer.cli.fleet.FleetCensus;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,8 +13,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -46,7 +37,7 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--control-topic", defaultValue = ModelBroadcast.DEFAULT_CONTROL_TOPIC, description = "Default: ${DEFAULT-VALUE}.")
     String controlTopic;
 
-    @Option(names = "--json", description = "Print the census as JSON (rows and skipped records).")
+    @Option(names = "--json", description = "Print the census as JSON (docs/fleet.md): rows and skipped records.")
     boolean json;
 
     @Option(names = "--watch", description = "Keep reading and print the census again every --interval.")
@@ -59,27 +50,31 @@ final class FleetCommand implements Callable<Integer> {
             description = "SILENT after this long without a heartbeat (default: ${DEFAULT-VALUE}).")
     Duration silentAfter;
 
+    @Option(names = "--stale-releases", defaultValue = "1",
+            description = "STALE when this many releases for the site behind (default: ${DEFAULT-VALUE}).")
+    int staleReleases;
+
+    @Option(names = "--stale-after", defaultValue = "1d", converter = DurationConverter.class,
+            description = "STALE also when behind this long, in event time (default: ${DEFAULT-VALUE}).")
+    Duration staleAfter;
+
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        FleetCensus census = new FleetCensus(new FleetCensus.Policy(silentAfter, FleetCensus.Policy.DEFAULTS.maxErrorRate(),
-                FleetCensus.Policy.DEFAULTS.maxPsi()));
-        try (KafkaConsumer<byte[], byte[]> reader = KafkaClients.reader(bootstrap, "edgeinfer-fleet", false,
-                Map.of(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"))) {
-            List<TopicPartition> partitions =
-                    KafkaClients.assignAll(reader, List.of(statusTopic, controlTopic), Duration.ofSeconds(30));
-            reader.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
-                reader.poll(Duration.ofMillis(200)).forEach(r -> feed(census, r));
+        FleetCensus.Policy defaults = FleetCensus.Policy.DEFAULTS;
+        FleetCensus census = new FleetCensus(new FleetCensus.Policy(silentAfter, defaults.maxErrorRate(),
+                defaults.maxPsi(), staleReleases, staleAfter, defaults.keepReleasesPerTarget()));
+        try (CensusReader reader = new CensusReader(bootstrap, statusTopic, controlTopic, census)) {
+            if (!reader.catchUp(Duration.ofSeconds(60))) {
+                spec.commandLine().getErr().println("fleet: the topics were not read to their end within 60 s;"
+                        + " the census below is partial");
             }
             do {
                 print(out, census, System.currentTimeMillis());
                 if (watch) {
                     long until = System.nanoTime() + interval.toNanos();
                     while (System.nanoTime() < until) {
-                        reader.poll(Duration.ofMillis(200)).forEach(r -> feed(census, r));
+                        reader.poll(Duration.ofMillis(200));
                     }
                 }
             } while (watch);
@@ -87,46 +82,15 @@ final class FleetCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void feed(FleetCensus census, ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null) {
-            return;
-        }
-        if (record.topic().equals(statusTopic)) {
-            if (RolloutDecisionJson.isDecision(record.value())) {
-                return; // the rollout controller's decisions share the topic; they are not status reports
-            }
-            census.status(record.value(), record.topic() + "/" + record.partition() + "@" + record.offset());
-            return;
-        }
-        ControlMessage message = ControlMessage.decode(record.key(), record.value(), record.topic(),
-                record.partition(), record.offset(), true);
-        if (message instanceof ControlMessage.Release r) {
-            census.release(r.release());
-        } else if (message instanceof ControlMessage.Advisory a) {
-            census.advisory(a.advisory());
-        }
-    }
-
-    private void print(PrintWriter out, FleetCensus census, long now) throws Exception {
+    private void print(PrintWriter out, FleetCensus census, long now) {
         List<FleetCensus.Row> rows = census.rows(now);
         if (json) {
-            ObjectNode o = JsonFields.MAPPER.createObjectNode();
-            o.set("rows", JsonFields.MAPPER.valueToTree(rows));
-            o.set("badRecords", JsonFields.MAPPER.valueToTree(census.badRecords()));
-            out.println(JsonFields.MAPPER.writeValueAsString(o));
+            out.println(CensusOutput.json(rows, census.skipped(), now).toString());
         } else {
             if (watch) {
                 out.print("\033[H\033[2J");
             }
-            out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8s %9s %7s %9s %8s  %s%n", "SITE", "JOB", "MODEL",
-                    "SERVING", "AGE s", "REC/s", "ERRORS", "P99 us", "ANOM %", "FLAGS");
-            for (FleetCensus.Row r : rows) {
-                out.printf(Locale.ROOT, "%-16s %-16s %-16s %-10s %8d %9.1f %7d %9s %8.2f  %s%n", r.site(), r.job(),
-                        r.model(), r.serving(), r.heartbeatAgeMillis() / 1000, r.recordsPerSecond(), r.errors(),
-                        r.p99Micros() == null ? "-" : r.p99Micros().toString(), 100 * r.anomalyRate(),
-                        String.join(",", r.flags().stream().map(Enum::name).toList()));
-            }
-            census.badRecords().forEach(b -> out.println("skipped bad status record " + b));
+            CensusOutput.table(out, rows, census.skipped());
         }
         out.flush();
     }

@@ -59,13 +59,15 @@ final class PromoteCommand implements Callable<Integer> {
 
     /**
      * The promotion of {@code from}: the same bytes, URI, signature and metadata, for every key of
-     * {@code scope}, activating at {@code activateAt}; unsigned (sign it again).
+     * {@code scope}, activating at {@code activateAt}, serving (a shadow is promoted to serve);
+     * unsigned (sign it again).
      */
     static ModelRelease promoted(ModelRelease from, long activateAt, ReleaseTarget scope, String publisher, long now) {
         return from.toBuilder()
                 .unsigned()
                 .activateAt(activateAt)
                 .canaryPercent(100)
+                .shadow(false)
                 .targets(scope)
                 .publisher(publisher)
                 .publishedAt(now)
@@ -85,7 +87,7 @@ final class PromoteCommand implements Callable<Integer> {
             List<ModelRelease> existing = target.readTimeline(err);
             ReleaseTimeline before = ReleaseTimeline.of(existing);
             ModelRelease from = ReleaseCommandSupport.newest(before, model, version, target.topic);
-            if (!from.isCanary() && from.targets().equals(scope)) {
+            if (!from.isCanary() && !from.shadow() && from.targets().equals(scope)) {
                 throw new CommandFailure(REFUSED, "release " + from.releaseId() + " already activates " + version
                         + " for every key of " + scope + "; nothing to widen (use rollback to re-activate it)");
             }

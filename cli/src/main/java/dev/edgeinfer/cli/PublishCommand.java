@@ -73,6 +73,13 @@ final class PublishCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int canary;
 
+    @Option(names = "--shadow",
+            description = "A shadow activation: from its time on this version scores records beside the serving one "
+                    + "(with --canary N: N% of keys); only the serving result is emitted, and agreement, score deltas "
+                    + "and the shadow's latency go to its heartbeats. It ends at the model's next serving activation "
+                    + "(e.g. promote).")
+    boolean shadow;
+
     @Option(names = "--sign-key",
             description = "Ed25519 private key (PEM, from `edgeinfer keys generate`) to sign the release with; the matching "
                     + "public key must sit next to it as <name>.pub. Jobs configured with trusted keys reject unsigned releases.")
@@ -135,7 +142,7 @@ final class PublishCommand implements Callable<Integer> {
                 if (uri != null) {
                     release = release.toBuilder().uri(uri).build();
                 }
-                release = release.toBuilder().targets(scope).build();
+                release = release.toBuilder().targets(scope).shadow(shadow).build();
             } catch (IOException e) {
                 throw new CommandFailure(REFUSED, e.getMessage());
             } catch (InvalidReleaseException e) {

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -268,6 +269,10 @@ final class ReleaseCommandSupport {
 
     /** {@code 100% (full activation)} or {@code canary 25% of keys; the others keep v1}. */
     static String canaryShare(ModelRelease release, ReleaseTimeline timeline) {
+        if (release.shadow()) {
+            return "shadow: scores " + (release.isCanary() ? release.canaryPercent() + "% of keys" : "every key")
+                    + " beside the serving version, never emitted, until the next serving activation";
+        }
         if (!release.isCanary()) {
             return "100% (full activation)";
         }
@@ -291,13 +296,16 @@ final class ReleaseCommandSupport {
     }
 
     /**
-     * The newest release of {@code version} of {@code model} (by {@link ModelRelease#ORDER}).
+     * The newest release of {@code version} of {@code model} (by {@link ModelRelease#ORDER}),
+     * shadow activations included (a version published only as a shadow can be promoted).
      *
      * @throws CommandFailure (exit 2) naming the versions (or models) that are there when it was never published
      */
     static ModelRelease newest(ReleaseTimeline timeline, String model, String version, String topic)
             throws CommandFailure {
-        List<ModelRelease> history = timeline.activations(model);
+        List<ModelRelease> history = new ArrayList<>(timeline.activations(model));
+        history.addAll(timeline.shadowActivations(model));
+        history.sort(ModelRelease.ORDER);
         Optional<ModelRelease> newest = history.stream()
                 .filter(r -> r.version().equals(version))
                 .reduce((a, b) -> b); // sorted by ModelRelease.ORDER: the last is the newest
@@ -326,6 +334,9 @@ final class ReleaseCommandSupport {
 
     /** {@code v2}, or {@code v3 (canary 10% over v2)}. */
     static String describeWinner(ModelRelease winner, ReleaseTimeline timeline) {
+        if (winner.shadow()) {
+            return winner.version() + " (shadow" + (winner.isCanary() ? " of " + winner.canaryPercent() + "%" : "") + ")";
+        }
         if (!winner.isCanary()) {
             return winner.version();
         }
@@ -364,6 +375,18 @@ final class ReleaseCommandSupport {
                     : "100%") + (r.targets().isAll() ? "" : " of " + r.targets());
             out.printf(Locale.ROOT, "  %-" + width + "s  from %-24s  %-22s sha256 %s  publisher: %s%s%n",
                     r.version(), r.activateAtIso(), share, r.sha256().substring(0, 12), r.publisher(), notes);
+        }
+        List<ModelRelease> shadows = timeline.shadowActivations(model);
+        if (!shadows.isEmpty()) {
+            out.printf("shadows of %s (scored beside the serving version until its next activation, never emitted):%n",
+                    model);
+        }
+        for (ModelRelease r : shadows.subList(Math.max(0, shadows.size() - MAX_PRINTED_ACTIVATIONS), shadows.size())) {
+            String share = (r.isCanary() ? r.canaryPercent() + "% of keys" : "every key")
+                    + (r.targets().isAll() ? "" : " of " + r.targets());
+            out.printf(Locale.ROOT, "  %-" + width + "s  from %-24s  %-22s sha256 %s  publisher: %s%s%n", r.version(),
+                    r.activateAtIso(), share, r.sha256().substring(0, 12), r.publisher(),
+                    highlight != null && highlight.releaseId().equals(r.releaseId()) ? "  <- this release" : "");
         }
     }
 }

@@ -262,6 +262,31 @@ class PublishRollbackCliITCase {
     }
 
     @Test
+    void aShadowIsPublishedAsASignedShadowActivationAndPromotedToServe() throws Exception {
+        String topic = controlTopic();
+        assertThat(publish(topic, "v1", TestingModels.v1(), "--activate-at", V1_AT).exitCode()).isZero();
+        Run shadow = publish(topic, "v2", TestingModels.v2(), "--shadow", "--canary", "50", "--activate-in", "5s");
+        assertThat(shadow.exitCode()).as("%s%s", shadow.out(), shadow.err()).isZero();
+        assertThat(shadow.out()).contains("share        shadow: scores 50% of keys beside the serving version")
+                .contains("shadows of sensor-anomaly").contains("@shadow");
+
+        Run promote = cli("promote", "--bootstrap", CLUSTER.bootstrapServers(), "--topic", topic, "--model", MODEL,
+                "--version", "v2", "--activate-in", "10s");
+        assertThat(promote.exitCode()).as("%s%s", promote.out(), promote.err()).isZero();
+        assertThat(promote.out()).contains("v2 (shadow of 50%)");
+
+        List<ModelRelease> releases = new ControlTopic(CLUSTER.bootstrapServers(), topic).readAll();
+        assertThat(releases).hasSize(3);
+        ModelRelease shadowed = releases.stream().filter(ModelRelease::shadow).findFirst().orElseThrow();
+        assertThat(shadowed.releaseId()).endsWith("@shadow");
+        assertThat(shadowed.canaryPercent()).isEqualTo(50);
+        ModelRelease promoted = releases.stream().max(Comparator.comparingLong(ModelRelease::activateAt)).orElseThrow();
+        assertThat(promoted.shadow()).as("the promotion serves").isFalse();
+        assertThat(promoted.sha256()).isEqualTo(shadowed.sha256());
+        assertThat(promoted.canaryPercent()).isEqualTo(100);
+    }
+
+    @Test
     void deprecatePublishesAnAdvisoryForTheVersionsBytesUnderItsIdAndRefusesAnUnknownVersion() throws Exception {
         String topic = controlTopic();
         assertThat(publish(topic, "v1", TestingModels.v1(), "--activate-at", V1_AT).exitCode()).isZero();

@@ -1,9 +1,13 @@
 package dev.edgeinfer.operators;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.MetricGroup;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -74,6 +78,32 @@ public final class Warmup {
             group.gauge("warmupIterations", this::iterations);
             group.gauge("warmupMillis", this::millis);
         }
+    }
+
+    /**
+     * Warms the serializer Flink moves {@code samples}' type with: between tasks (a network
+     * shuffle serializes and deserializes every record), between chained operators (a copy) and
+     * into checkpoints. Round-trips and copies the samples {@link #CHEAP_ITERATIONS} times or until
+     * {@code maxTime}; the copies are discarded.
+     *
+     * @throws Exception if a sample does not survive the round trip (a serializer bug, not to hide)
+     */
+    public static <T> Result roundTrip(String what, Duration maxTime, TypeSerializer<T> serializer, List<T> samples)
+            throws Exception {
+        Objects.requireNonNull(serializer, "serializer");
+        if (Objects.requireNonNull(samples, "samples").isEmpty()) {
+            throw new IllegalArgumentException("no samples to warm " + what + " on");
+        }
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        DataInputDeserializer in = new DataInputDeserializer();
+        return run(what, maxTime, CHEAP_ITERATIONS, i -> {
+            T sample = samples.get(i % samples.size());
+            out.clear();
+            serializer.serialize(sample, out);
+            in.setBuffer(out.getSharedBuffer(), 0, out.length());
+            Objects.requireNonNull(serializer.deserialize(in), "deserialized sample");
+            serializer.copy(sample);
+        });
     }
 
     /**

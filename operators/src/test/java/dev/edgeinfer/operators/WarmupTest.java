@@ -33,6 +33,16 @@ class WarmupTest {
     }
 
     @Test
+    void roundTripRunsTheSerializerOnEverySampleAndRefusesToWarmOnNothing() throws Exception {
+        var strings = org.apache.flink.api.common.typeutils.base.StringSerializer.INSTANCE;
+        Warmup.Result result = Warmup.roundTrip("strings", Duration.ofMinutes(1), strings, java.util.List.of("a", "bc"));
+        assertThat(result.iterations()).isEqualTo(Warmup.CHEAP_ITERATIONS);
+        assertThat(result.timedOut()).isFalse();
+        assertThatThrownBy(() -> Warmup.roundTrip("nothing", Duration.ofSeconds(1), strings, java.util.List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nothing");
+    }
+
+    @Test
     void aZeroLimitSwitchesItOff() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         Warmup.Result result = Warmup.run("off", Duration.ZERO, 1_000, i -> calls.incrementAndGet());

@@ -2,6 +2,7 @@ package dev.edgeinfer.cli.demo;
 
 import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
+import dev.edgeinfer.jobs.frames.FrameWarmup;
 import dev.edgeinfer.simulation.frames.FrameFleetSimulator;
 
 import java.util.Map;
@@ -22,6 +23,11 @@ public final class FrameResultTracker extends ResultTracker<FrameResult> {
         super(bootstrapServers, "edgeinfer-frame-demo-reader", Map.of(), FrameResultJson::fromJson,
                 r -> FrameFleetSimulator.frameId(r.cameraId(), r.frameTs()), resultsTopic, deadLetterTopic, statusTopic);
         this.truth = truth;
+    }
+
+    @Override
+    protected byte[] warmupSample() {
+        return FrameResultJson.toJson(FrameWarmup.result());
     }
 
     @Override

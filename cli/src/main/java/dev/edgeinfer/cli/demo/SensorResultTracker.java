@@ -2,6 +2,7 @@ package dev.edgeinfer.cli.demo;
 
 import dev.edgeinfer.jobs.sensor.SensorResult;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
+import dev.edgeinfer.jobs.sensor.SensorWarmup;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -32,6 +33,11 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
         super(bootstrapServers, "edgeinfer-demo-reader", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
                 SensorResultJson::fromJson, r -> r.deviceId() + "#" + r.window(), resultsTopic, deadLetterTopic, statusTopic);
         this.truth = truth;
+    }
+
+    @Override
+    protected byte[] warmupSample() {
+        return SensorResultJson.toJson(SensorWarmup.result(8, 16));
     }
 
     @Override

@@ -1,53 +1,37 @@
 package dev.edgeinfer.cli.fleet;
 
+import static dev.edgeinfer.cli.fleet.TestingHeartbeats.DRIFTED;
+import static dev.edgeinfer.cli.fleet.TestingHeartbeats.MODEL;
+import static dev.edgeinfer.cli.fleet.TestingHeartbeats.beat;
+import static dev.edgeinfer.cli.fleet.TestingHeartbeats.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
 import dev.edgeinfer.broadcast.release.ModelRelease;
-import dev.edgeinfer.broadcast.release.ModelSignature;
 import dev.edgeinfer.broadcast.release.ReleaseTarget;
-import dev.edgeinfer.broadcast.release.Sha256;
-import dev.edgeinfer.broadcast.release.TensorSpec;
-import dev.edgeinfer.broadcast.status.ModelHealth;
-import dev.edgeinfer.broadcast.status.ModelStatus;
-import dev.edgeinfer.broadcast.status.ModelStatusJson;
 import dev.edgeinfer.cli.fleet.FleetCensus.Flag;
 import dev.edgeinfer.cli.fleet.FleetCensus.Row;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /** The census over synthetic status and control streams: serving versions, health, and every flag. */
 class FleetCensusTest {
 
-    private static final String MODEL = "sensor-anomaly";
     private static final long NOW = 1_000_000;
-    private static final List<Long> NORMAL = List.of(500L, 200L, 100L, 60L, 40L, 30L, 25L, 20L, 15L, 10L);
-    private static final List<Long> DRIFTED = List.of(10L, 15L, 20L, 25L, 30L, 40L, 60L, 100L, 200L, 500L);
-
-    private static ModelRelease release(String version, long at, ReleaseTarget targets) {
-        return ModelRelease.builder().model(MODEL).version(version)
-                .sha256(Sha256.of(version.getBytes(StandardCharsets.UTF_8))).uri("file:///m/" + version + ".onnx")
-                .sizeBytes(10).signature(ModelSignature.declared(List.of(TensorSpec.of("features", -1, 32)),
-                        List.of(TensorSpec.of("score", -1, 1))))
-                .activateAt(at).publisher("t").publishedAt(1).targets(targets).build();
-    }
-
+    private static final Map<String, String> WAVE_1 = Map.of("wave", "1");
     private static final ModelRelease V1 = release("v1", 0, ReleaseTarget.ALL);
     private static final ModelRelease V2_WAVE_1 = release("v2", 1_000, ReleaseTarget.of(List.of(), List.of("wave=1")));
 
-    private static byte[] beat(String site, Map<String, String> labels, ModelRelease version, long at, long scored,
-            long errors, List<Long> bins) {
-        ModelHealth health = new ModelHealth(10_000, scored, errors, 0, scored / 100, 40L, 900L, bins, Map.of(), 0,
-                version.sha256(), 2, "cpu", labels, 500L, 60_000L);
-        return ModelStatusJson.toJson(ModelStatus.heartbeat(site, "sensor", 0, version, scored, health, at));
+    private static FleetCensus census() {
+        return census(FleetCensus.Policy.DEFAULTS);
     }
 
-    private static FleetCensus census() {
-        FleetCensus census = new FleetCensus(FleetCensus.Policy.DEFAULTS);
+    private static FleetCensus census(FleetCensus.Policy policy) {
+        FleetCensus census = new FleetCensus(policy);
         census.release(V1);
         census.release(V2_WAVE_1);
         return census;
@@ -60,23 +44,28 @@ class FleetCensusTest {
     @Test
     void sitesInTheWaveServeTheNewVersionHealthilyAndOnesLeftBehindOrSilentAreFlagged() {
         FleetCensus census = census();
-        Map<String, String> wave1 = Map.of("wave", "1");
-        census.status(beat("plant-1", wave1, V2_WAVE_1, NOW - 5_000, 4_000, 0, NORMAL), "s/0@1");
-        census.status(beat("plant-2", wave1, V1, NOW - 5_000, 4_000, 0, NORMAL), "s/0@2");   // left behind
-        census.status(beat("plant-3", Map.of(), V1, NOW - 5_000, 4_000, 0, NORMAL), "s/0@3");  // not in the wave
-        census.status(beat("plant-4", Map.of(), V1, NOW - 120_000, 4_000, 0, NORMAL), "s/0@4"); // silent
+        beat("plant-1", V2_WAVE_1, NOW - 5_000).labels(WAVE_1).into(census);
+        beat("plant-2", V1, NOW - 5_000).labels(WAVE_1).into(census); // in the wave, left behind
+        beat("plant-3", V1, NOW - 5_000).into(census); // not in the wave
+        beat("plant-4", V1, NOW - 120_000).into(census); // silent
 
         List<Row> rows = census.rows(NOW);
 
         Row plant1 = row(rows, "plant-1");
         assertThat(plant1.serving()).isEqualTo("v2");
+        assertThat(plant1.variant()).isEqualTo(V2_WAVE_1.sha256());
+        assertThat(plant1.expected()).isEqualTo("v2");
         assertThat(plant1.flags()).isEmpty();
         assertThat(plant1.recordsPerSecond()).isEqualTo(400.0);
         assertThat(plant1.p99Micros()).isEqualTo(900L);
         assertThat(plant1.anomalyRate()).isEqualTo(0.01);
         assertThat(plant1.heartbeatAgeMillis()).isEqualTo(5_000);
+        assertThat(plant1.subtasks()).isEqualTo(1);
         assertThat(row(rows, "plant-2").flags()).containsExactly(Flag.STALE);
-        assertThat(row(rows, "plant-3").flags()).isEmpty();
+        assertThat(row(rows, "plant-2").releasesBehind()).isEqualTo(1);
+        assertThat(row(rows, "plant-2").expected()).isEqualTo("v2");
+        assertThat(row(rows, "plant-3").flags()).as("outside the site-scoped release: not behind it").isEmpty();
+        assertThat(row(rows, "plant-3").expected()).isEqualTo("v1");
         assertThat(row(rows, "plant-4").flags()).containsExactly(Flag.SILENT);
     }
 
@@ -84,13 +73,13 @@ class FleetCensusTest {
     void aDeprecatedVersionOrTooManyErrorsIsProblematicAndADriftedSiteIsDivergent() {
         FleetCensus census = census();
         census.advisory(new DeprecationAdvisory(MODEL, "v2", V2_WAVE_1.sha256(), "NaN scores", NOW, "t", 1, null, null));
-        Map<String, String> wave1 = Map.of("wave", "1");
-        census.status(beat("plant-1", wave1, V2_WAVE_1, NOW - 1_000, 4_000, 0, NORMAL), "a");
+        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).into(census);
         for (String site : List.of("plant-5", "plant-6", "plant-7")) {
-            census.status(beat(site, Map.of(), V1, NOW - 1_000, 4_000, 0, NORMAL), site);
+            beat(site, V1, NOW - 1_000).into(census);
         }
-        census.status(beat("plant-8", Map.of(), V1, NOW - 1_000, 4_000, 0, DRIFTED), "d");
-        census.status(beat("plant-9", Map.of(), V1, NOW - 1_000, 4_000, 400, NORMAL), "e");
+        beat("plant-8", V1, NOW - 1_000).bins(DRIFTED).into(census);
+        beat("plant-9", V1, NOW - 1_000).errors(400).into(census);
+        beat("plant-10", V1, NOW - 1_000).labels(WAVE_1).into(census); // rolled back from v2 by the advisory
 
         List<Row> rows = census.rows(NOW);
 
@@ -99,19 +88,151 @@ class FleetCensusTest {
         assertThat(row(rows, "plant-9").flags()).containsExactly(Flag.PROBLEMATIC);
         assertThat(row(rows, "plant-9").errors()).isEqualTo(400);
         assertThat(row(rows, "plant-5").flags()).isEmpty();
+        assertThat(row(rows, "plant-10").flags()).as("the previous good version is what it should serve").isEmpty();
+        assertThat(row(rows, "plant-10").expected()).isEqualTo("v1");
     }
 
     @Test
-    void aBadStatusRecordIsReportedAndSkippedAndAnOldHeartbeatWithoutHealthIsNotCounted() {
+    void severalJobsOfOneSiteAreRowsOfTheirOwnAndAClassifiersRateIsItsTopClass() {
         FleetCensus census = census();
-        census.status("{not json".getBytes(StandardCharsets.UTF_8), "edge.models.status/0@41");
-        census.status(ModelStatusJson.toJson(ModelStatus.heartbeat("plant-0", "sensor", 0, V1, 10, NOW)), "old");
-        census.status(beat("plant-1", Map.of(), V1, NOW - 1_000, 4_000, 0, NORMAL), "ok");
-        census.status(beat("plant-1", Map.of(), V1, NOW - 20_000, 1_000, 0, NORMAL), "older, later on the topic");
+        beat("plant-1", V1, NOW - 1_000).job("sensor").into(census);
+        beat("plant-1", V1, NOW - 1_000).job("sensor").subtask(1).into(census);
+        beat("plant-1", V1, NOW - 2_000).job("frames").classes(Map.of(3, 3_000L, 7, 1_000L)).into(census);
 
-        assertThat(census.badRecords()).singleElement().asString()
-                .startsWith("edge.models.status/0@41: MALFORMED_JSON");
-        assertThat(census.rows(NOW)).extracting(Row::site).containsExactly("plant-1");
-        assertThat(census.rows(NOW).get(0).recordsPerSecond()).as("the latest heartbeat counts").isEqualTo(400.0);
+        List<Row> rows = census.rows(NOW);
+
+        assertThat(rows).extracting(Row::job).containsExactly("frames", "sensor");
+        assertThat(rows.get(1).subtasks()).isEqualTo(2);
+        assertThat(rows.get(1).recordsPerSecond()).isEqualTo(800.0);
+        assertThat(rows.get(1).topClass()).isNull();
+        assertThat(rows.get(0).topClass()).isEqualTo(3);
+        assertThat(rows.get(0).topClassRate()).isEqualTo(0.75);
+    }
+
+    @Test
+    void aSiteThatComesBackAfterBeingSilentShowsOnlyWhatItReportsNow() {
+        FleetCensus census = census();
+        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).into(census);
+        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).subtask(1).into(census);
+        beat("plant-1", V2_WAVE_1, NOW - 300_000).labels(WAVE_1).scored(0).into(census); // staged then
+        assertThat(census.rows(NOW).get(0).flags()).contains(Flag.SILENT);
+
+        // It comes back after a restart with one subtask, on v2.
+        beat("plant-1", V2_WAVE_1, NOW - 2_000).labels(WAVE_1).scored(1_000).into(census);
+
+        Row back = census.rows(NOW).get(0);
+        assertThat(back.flags()).isEmpty();
+        assertThat(back.serving()).isEqualTo("v2");
+        assertThat(back.staged()).as("the round before the silence is gone").isEmpty();
+        assertThat(back.subtasks()).as("subtask 1 did not report within silent-after of the others").isEqualTo(1);
+        assertThat(back.recordsPerSecond()).isEqualTo(100.0);
+    }
+
+    @Test
+    void anIdleSiteServesTheNewestActiveVersionItHoldsAndAStagedOneIsListed() {
+        FleetCensus census = census();
+        ModelRelease v3 = release("v3", NOW + 60_000, ReleaseTarget.ALL);
+        census.release(v3);
+        beat("plant-1", V1, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
+        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
+        beat("plant-1", v3, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.serving()).isEqualTo("v2");
+        assertThat(row.staged()).containsExactly("v1", "v3");
+        assertThat(row.flags()).isEmpty();
+    }
+
+    @Test
+    void aSiteMidRolloverHoldingTheNewVersionIsNotStaleButOneThatNeverLoadedItIs() {
+        FleetCensus census = census();
+        ModelRelease v3 = release("v3", NOW - 3_000, ReleaseTarget.ALL); // within the last interval
+        census.release(v3);
+        beat("plant-1", V1, NOW).into(census);
+        beat("plant-1", v3, NOW).scored(1_000).into(census);
+        beat("plant-2", V1, NOW).into(census);
+
+        List<Row> rows = census.rows(NOW);
+
+        assertThat(row(rows, "plant-1").serving()).isEqualTo("v1");
+        assertThat(row(rows, "plant-1").flags()).isEmpty();
+        assertThat(row(rows, "plant-2").flags()).containsExactly(Flag.STALE);
+    }
+
+    @Test
+    void staleIsJudgedAtTheSitesWatermarkSoAReplayingSiteIsHeldToTheReleasesOfItsTime() {
+        FleetCensus census = census();
+        census.release(release("v3", NOW - 100_000, ReleaseTarget.ALL));
+        beat("plant-1", V1, NOW).watermarkLag(200_000L).into(census); // replaying data from before v3
+
+        assertThat(census.rows(NOW).get(0).flags()).isEmpty();
+        assertThat(census.rows(NOW).get(0).expected()).isEqualTo("v1");
+    }
+
+    @Test
+    void aCanaryNeverMakesASiteStaleAndIsShownWithItsShare() {
+        FleetCensus census = census();
+        census.release(release("v3", NOW - 50_000, ReleaseTarget.ALL).toBuilder().canaryPercent(10).build());
+        beat("plant-1", V1, NOW).into(census);
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.flags()).isEmpty();
+        assertThat(row.canary()).isEqualTo("v3");
+        assertThat(row.canaryPercent()).isEqualTo(10);
+    }
+
+    @Test
+    void withAThresholdOfTwoReleasesOneBehindIsStaleOnlyAfterTheStaleAge() {
+        FleetCensus.Policy policy =
+                new FleetCensus.Policy(Duration.ofSeconds(60), 0.01, 0.25, 2, Duration.ofSeconds(100), 64);
+        FleetCensus census = census(policy);
+        beat("plant-1", V1, NOW).labels(WAVE_1).watermarkLag(0L).into(census);
+        assertThat(census.rows(NOW).get(0).flags()).as("v2 activated 999 s ago").containsExactly(Flag.STALE);
+
+        FleetCensus recent = new FleetCensus(policy);
+        recent.release(V1);
+        recent.release(release("v2", NOW - 50_000, ReleaseTarget.ALL));
+        beat("plant-1", V1, NOW).watermarkLag(0L).into(recent);
+        assertThat(recent.rows(NOW).get(0).releasesBehind()).isEqualTo(1);
+        assertThat(recent.rows(NOW).get(0).flags()).as("one behind for 50 s").isEmpty();
+
+        recent.release(release("v3", NOW - 40_000, ReleaseTarget.ALL));
+        assertThat(recent.rows(NOW).get(0).flags()).as("two behind").containsExactly(Flag.STALE);
+    }
+
+    @Test
+    void aShadowsAgreementIsAgreedOverComparedAcrossTheSubtasksLatestHeartbeats() {
+        FleetCensus census = census();
+        ModelRelease v3 = release("v3", 2_000, ReleaseTarget.ALL);
+        beat("plant-9", V1, NOW - 1_000).into(census);
+        beat("plant-9", v3, NOW - 1_000).subtask(0).agreement("v1", 1_000, 900).into(census);
+        beat("plant-9", v3, NOW - 1_000).subtask(1).agreement("v1", 3_000, 2_100).into(census);
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.serving()).isEqualTo("v1");
+        assertThat(row.shadow()).isEqualTo("v3");
+        assertThat(row.shadowAgreement()).isEqualTo(3_000.0 / 4_000);
+        assertThat(CensusOutput.json(List.of(row), census.skipped(), NOW).get("rows").get(0).get("shadowAgreement")
+                .asDouble()).isEqualTo(0.75);
+    }
+
+    @Test
+    void aShadowVersionIsShownButNeitherServesNorCountsInTheRowsHealth() {
+        FleetCensus census = census();
+        ModelRelease v3 = release("v3", 2_000, ReleaseTarget.ALL);
+        beat("plant-1", V1, NOW - 1_000).into(census);
+        beat("plant-1", v3, NOW - 1_000).scored(4_000).errors(4_000).shadow().into(census);
+
+        Row row = census.rows(NOW).get(0);
+
+        assertThat(row.serving()).isEqualTo("v1");
+        assertThat(row.shadow()).isEqualTo("v3");
+        assertThat(row.staged()).isEmpty();
+        assertThat(row.recordsPerSecond()).isEqualTo(400.0);
+        assertThat(row.errors()).as("the shadow's failures are its own").isZero();
+        assertThat(row.flags()).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package dev.edgeinfer.kafka.embedded;
 
+import kafka.cluster.Partition;
 import kafka.server.BrokerServer;
 import kafka.server.ControllerServer;
 import kafka.server.FaultHandlerFactory;
@@ -9,6 +10,7 @@ import kafka.server.SharedServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.metrics.Metrics;
@@ -38,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -338,7 +341,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         createTopics(partitions, Map.of(), topics);
     }
 
-    /** Creates the topics with per-topic configs (e.g. {@code cleanup.policy=compact}). */
+    /**
+     * Creates the topics with per-topic configs (e.g. {@code cleanup.policy=compact}) and returns
+     * once this broker leads every one of their partitions.
+     *
+     * <p>Waiting for the controller's answer alone is not enough: the broker publishes a new
+     * topic to its metadata cache a moment before its replica manager takes the partitions on.
+     * A client that sees the topic then sends to a partition the broker does not lead yet, gets a
+     * retriable {@code NOT_LEADER_OR_FOLLOWER}, and an idempotent producer with several requests in
+     * flight can have a later batch appended first; every retry of the first one then fails with
+     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until {@code delivery.timeout.ms} drops it (KAFKA-15591).
+     */
     public void createTopics(int partitions, Map<String, String> topicConfig, String... topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (String topic : topics) {
@@ -355,12 +368,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     }
                 }
             }
+            awaitLeadership(topics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("timed out creating topics " + List.of(topics), e);
         }
+    }
+
+    private void awaitLeadership(String... topics) throws InterruptedException, java.util.concurrent.TimeoutException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        for (String topic : topics) {
+            // The topic reaches the metadata cache first (its partition count with it), then the
+            // replica manager; an existing topic keeps its own partition count.
+            Optional<Integer> partitions;
+            while ((partitions = broker.metadataCache().numPartitions(topic)).isEmpty()) {
+                sleepUntil(deadline, topic);
+            }
+            for (int p = 0; p < partitions.get(); p++) {
+                TopicPartition partition = new TopicPartition(topic, p);
+                while (!broker.replicaManager().onlinePartition(partition).exists(Partition::isLeader)) {
+                    sleepUntil(deadline, partition);
+                }
+            }
+        }
+    }
+
+    private static void sleepUntil(long deadline, Object awaited)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
+        if (System.nanoTime() > deadline) {
+            throw new java.util.concurrent.TimeoutException(
+                    "the broker did not take the lead of " + awaited + " within " + READY_TIMEOUT);
+        }
+        Thread.sleep(5);
     }
 
     /** The directory the broker keeps its logs in (for diagnostics). */

@@ -7,6 +7,7 @@ import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.config.InvalidConfigurationException;
 import dev.edgeinfer.jobs.kafka.JobKafka;
 import dev.edgeinfer.jobs.kafka.JsonRecordSerializer;
+import dev.edgeinfer.jobs.kafka.WarmSerializer;
 import dev.edgeinfer.operators.VersionedInference;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
@@ -78,12 +79,13 @@ public final class FrameClassificationJob {
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames-source")
                         .uid("kafka-source-frames")
                         .process(new DecodeFrames(config.maxRecordBytes(), config.maxWidth(), config.maxHeight(),
-                                config.maxFutureSkew()))
+                                config.maxFutureSkew(), config.warmupMaxTime()))
                         .uid("decode-frames")
                         .name("decode and validate frames");
 
         JobKafka.sinkDeadLetters(frames.getSideOutput(DecodeFrames.DEAD_LETTERS), config,
-                new FrameDeadLetterSerializer(config.deadLetterTopic()));
+                WarmSerializer.of(new FrameDeadLetterSerializer(config.deadLetterTopic()), config.deadLetterTopic(),
+                        FrameWarmup::deadLetter, config.warmupMaxTime()));
 
         DataStream<Frame> timed = frames.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<Frame>forBoundedOutOfOrderness(config.maxOutOfOrderness())
@@ -106,7 +108,9 @@ public final class FrameClassificationJob {
             inference.addInitialRelease(initialRelease(config));
         }
         JobKafka.sinkOutputs(inference.build().apply(timed, JobKafka.controlStream(env, config)), config,
-                JsonRecordSerializer.of(config.resultsTopic(), FrameResult::cameraId, FrameResultJson::toJson));
+                WarmSerializer.of(
+                        JsonRecordSerializer.of(config.resultsTopic(), FrameResult::cameraId, FrameResultJson::toJson),
+                        config.resultsTopic(), FrameWarmup::result, config.warmupMaxTime()));
     }
 
     /**

@@ -6,11 +6,13 @@ import dev.edgeinfer.jobs.kafka.RawRecord;
 import dev.edgeinfer.operators.Warmup;
 
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,6 +51,18 @@ public final class ParseReadings extends ProcessFunction<RawRecord, SensorReadin
         Warmup.run("parse readings", warmup, Warmup.CHEAP_ITERATIONS,
                         i -> parser.parse(samples.get(i % samples.size()), now))
                 .register(getRuntimeContext().getMetricGroup());
+        // Readings are shuffled by device to the windows: their serializer is on the record path too.
+        List<SensorReading> valid = new ArrayList<>();
+        for (byte[] sample : samples) {
+            SensorReadingParser.Result result = parser.parse(sample, now);
+            if (result.isValid()) {
+                valid.add(result.reading());
+            }
+        }
+        if (!warmup.isZero() && !valid.isEmpty()) {
+            Warmup.roundTrip("sensor reading serializer", warmup,
+                    getRuntimeContext().createSerializer(TypeInformation.of(SensorReading.class)), valid);
+        }
     }
 
     /** The dead-letter counters by reason (for tests). */

@@ -91,7 +91,8 @@ public final class SensorAnomalyJob {
                         .uid("event-time-watermarks")
                         .name("event-time watermarks")
                         .keyBy(SensorReading::deviceId)
-                        .process(new SlidingCountWindower(config.windowSize(), config.windowSlide(), config.channels()))
+                        .process(new SlidingCountWindower(config.windowSize(), config.windowSlide(), config.channels(),
+                                config.warmupMaxTime()))
                         .uid("sliding-count-windows")
                         .name("sliding count windows");
 

@@ -60,6 +60,26 @@ class SlidingCountWindowerTest {
     }
 
     @Test
+    void aWarmedUpWindowerEmitsExactlyTheWindowsOfAColdOneAndNoneOfItsWarmUp() throws Exception {
+        List<SensorReading> input = interleaved(9, 7, 12);
+        List<SensorWindow> cold = run(4, 2, input);
+        List<SensorWindow> warm;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new SlidingCountWindower(4, 2, CHANNELS, java.time.Duration.ofSeconds(30))),
+                SensorReading::deviceId, Types.STRING)) {
+            h.open();
+            assertThat(h.extractOutputValues()).as("nothing of the warm-up is emitted").isEmpty();
+            assertThat(h.numKeyedStateEntries()).as("nor kept in the keyed state").isZero();
+            for (SensorReading r : input) {
+                h.processElement(r, r.ts());
+            }
+            warm = new ArrayList<>(h.extractOutputValues());
+        }
+        assertThat(warm).isNotEmpty().containsExactlyElementsOf(cold);
+        assertThat(warm).noneMatch(w -> w.deviceId().equals(SensorWarmup.DEVICE_ID));
+    }
+
+    @Test
     void windowKHoldsReadingsFromKTimesSlideToKTimesSlidePlusSizeInOrder() throws Exception {
         List<SensorWindow> windows = run(5, 2, readings(0, 14, CHANNELS));
 

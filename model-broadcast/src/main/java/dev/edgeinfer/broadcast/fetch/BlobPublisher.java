@@ -85,6 +85,10 @@ public final class BlobPublisher implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         // Room for one chunk plus key and headers per request.
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(1 << 20, chunkSize + (64 << 10))));
+        // One request in flight: a blob topic is often new, and a broker that has not yet taken a new
+        // partition on answers NOT_LEADER_OR_FOLLOWER to the first chunk while a later one lands;
+        // the idempotent producer then retries the first until it expires (KAFKA-15591).
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         props.putAll(producerProperties);
         this.producer = KafkaClients.producer(bootstrapServers, "edgeinfer-blob-publisher", props);
     }

@@ -76,6 +76,12 @@ import java.util.TreeMap;
  * @param targets the sites it applies to; {@link ReleaseTarget#ALL} (never {@code null}) for every
  *     site. Signed, and part of {@link #releaseId()} when not {@code ALL}. How targets combine with
  *     the timeline: {@link ReleaseTimeline#resolve(String, long, String, dev.edgeinfer.broadcast.timeline.SiteIdentity)}.
+ * @param shadow {@code true} for a shadow activation: from {@code activateAt} on (until the next
+ *     serving activation of the model at the site) its version scores the records of its
+ *     {@code canaryPercent}% of keys <em>beside</em> the serving version, whose result alone is
+ *     emitted; it never serves ({@link ReleaseTimeline#resolveShadow}). Signed, written in JSON
+ *     schema {@value ModelReleaseJson#SCHEMA_SHADOW} (which older builds refuse rather than serve
+ *     it), and part of {@link #releaseId()}.
  */
 public record ModelRelease(
         String model,
@@ -92,7 +98,8 @@ public record ModelRelease(
         String signatureBase64,
         Map<String, String> metadata,
         List<ModelVariant> variants,
-        ReleaseTarget targets)
+        ReleaseTarget targets,
+        boolean shadow)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -149,6 +156,15 @@ public record ModelRelease(
         metadata = ReleaseChecks.checkMetadata(metadata);
         variants = ReleaseChecks.checkVariants(variants, sha256, uri, sizeBytes);
         targets = targets == null ? ReleaseTarget.ALL : targets;
+    }
+
+    /** A serving (not shadow) release: the canonical constructor with {@code shadow = false}. */
+    public ModelRelease(String model, String version, String sha256, String uri, long sizeBytes,
+            ModelSignature signature, long activateAt, int canaryPercent, String publisher, long publishedAt,
+            String signedBy, String signatureBase64, Map<String, String> metadata, List<ModelVariant> variants,
+            ReleaseTarget targets) {
+        this(model, version, sha256, uri, sizeBytes, signature, activateAt, canaryPercent, publisher, publishedAt,
+                signedBy, signatureBase64, metadata, variants, targets, false);
     }
 
     /**
@@ -230,11 +246,14 @@ public record ModelRelease(
      * the broadcast-state key. Because it includes {@code activateAt}, a rollback to an older
      * version (new {@code activateAt}) is a new id, and compaction keeps every activation. A
      * release scoped to some sites ends in {@code @} and its {@link ReleaseTarget#digest()}, so
-     * the same version at the same time for other sites is another activation.
+     * the same version at the same time for other sites is another activation. A shadow
+     * activation ends in {@code @shadow}, so it never replaces the serving activation of the same
+     * version at the same time (on the compacted topic or in a timeline).
      */
     public String releaseId() {
         String id = model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
-        return targets.isAll() ? id : id + "@" + targets.digest();
+        id = targets.isAll() ? id : id + "@" + targets.digest();
+        return shadow ? id + "@shadow" : id;
     }
 
     /** {@code true} when this activation takes only part of the keys ({@code canaryPercent < 100}). */
@@ -249,7 +268,8 @@ public record ModelRelease(
 
     @Override
     public String toString() {
-        return "ModelRelease[" + releaseId() + (isCanary() ? " canary " + canaryPercent + "%" : "")
+        return "ModelRelease[" + releaseId() + (shadow ? " shadow" : "")
+                + (isCanary() ? " canary " + canaryPercent + "%" : "")
                 + (targets.isAll() ? "" : " for " + targets)
                 + " " + uri + " by " + publisher + (isSigned() ? " signed by " + signedBy : "") + "]";
     }
@@ -268,7 +288,8 @@ public record ModelRelease(
                 .signedBy(signedBy).signatureBase64(signatureBase64)
                 .metadata(metadata)
                 .variants(variants)
-                .targets(targets);
+                .targets(targets)
+                .shadow(shadow);
     }
 
     /** The metadata value for {@code key}, or {@code null}. */
@@ -293,6 +314,7 @@ public record ModelRelease(
         private final TreeMap<String, String> metadata = new TreeMap<>();
         private List<ModelVariant> variants = List.of();
         private ReleaseTarget targets = ReleaseTarget.ALL;
+        private boolean shadow;
 
         private Builder() {}
 
@@ -322,6 +344,8 @@ public record ModelRelease(
         public Builder variants(List<ModelVariant> variants) { this.variants = variants == null ? List.of() : variants; return this; }
         /** The sites it applies to ({@link ReleaseTarget#ALL}, the default: every site). */
         public Builder targets(ReleaseTarget targets) { this.targets = targets; return this; }
+        /** A shadow activation (scores beside the serving version, never serves); default {@code false}. */
+        public Builder shadow(boolean shadow) { this.shadow = shadow; return this; }
         /** Drops the signature (e.g. before changing fields and signing again). */
         public Builder unsigned() { this.signedBy = null; this.signatureBase64 = null; return this; }
 
@@ -329,7 +353,7 @@ public record ModelRelease(
         public ModelRelease build() {
             return new ModelRelease(model, version, sha256, uri, sizeBytes, signature,
                     activateAt, canaryPercent, publisher, publishedAt, signedBy, signatureBase64, metadata, variants,
-                    targets);
+                    targets, shadow);
         }
     }
 }

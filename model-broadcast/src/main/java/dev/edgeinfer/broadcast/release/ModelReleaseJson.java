@@ -46,6 +46,14 @@ import java.util.TreeMap;
  * a release for every site stays schema {@value #SCHEMA}, byte for byte as before. Variants do not
  * change the schema (see above), targets do: a release with both is schema {@value #SCHEMA_TARGETED}.
  *
+ * <p>{@code "shadow":true} marks a shadow activation ({@link ModelRelease#shadow()}): it is
+ * written only then, and then in schema {@value #SCHEMA_SHADOW} (with or without
+ * {@code targets}), because a reader that ignored the flag would <em>serve</em> the shadow
+ * version: builds that predate shadows refuse it ({@code UNSUPPORTED_SCHEMA}). A schema
+ * {@value #SCHEMA_SHADOW} message must say {@code "shadow":true}; a schema {@value #SCHEMA} or
+ * {@value #SCHEMA_TARGETED} message must not carry the field as {@code true}. Every release that
+ * is not a shadow keeps its schema and bytes exactly as before.
+ *
  * <p>{@code signing} is optional (absent = unsigned) and was added without a schema bump: readers
  * that ignore it still read every field correctly, they just cannot check the signature. The
  * signature covers {@link ReleaseSigning#canonicalBytes(ModelRelease)}, never these JSON bytes,
@@ -59,7 +67,7 @@ import java.util.TreeMap;
  * <p><b>Guarantees and caveats.</b> {@link #fromJson(byte[])} either returns a fully validated
  * release or throws {@link InvalidReleaseException} (unchecked) with a {@link Reason}:
  * {@code MALFORMED_JSON} (not a JSON object, duplicate keys, trailing bytes),
- * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA} and {@value #SCHEMA_TARGETED}),
+ * {@code UNSUPPORTED_SCHEMA} (any {@code schema} other than {@value #SCHEMA}, {@value #SCHEMA_TARGETED} and {@value #SCHEMA_SHADOW}),
  * {@code UNSUPPORTED_TYPE} ({@code type} other than {@code "release"}), {@code MISSING_FIELD},
  * {@code INVALID_FIELD} (wrong JSON type or invalid value). Unknown extra fields are ignored, so
  * newer publishers may add optional fields without a schema bump; anything that changes the
@@ -74,6 +82,8 @@ public final class ModelReleaseJson {
     public static final int SCHEMA = 1;
     /** The schema of a release with {@link ReleaseTarget targets}; this build writes it for those and reads it. */
     public static final int SCHEMA_TARGETED = 2;
+    /** The schema of a shadow activation (with or without targets); this build writes it for those and reads it. */
+    public static final int SCHEMA_SHADOW = 3;
     /** The {@code type} of a release message. */
     public static final String TYPE = "release";
     /** The only signing algorithm this build writes and accepts in the {@code signing} block. */
@@ -81,9 +91,13 @@ public final class ModelReleaseJson {
 
     private ModelReleaseJson() {}
 
-    /** The release as UTF-8 JSON bytes (schema {@value #SCHEMA}, or {@value #SCHEMA_TARGETED} with targets), fields in a fixed order. */
+    /**
+     * The release as UTF-8 JSON bytes (schema {@value #SCHEMA}, {@value #SCHEMA_TARGETED} with
+     * targets, {@value #SCHEMA_SHADOW} for a shadow), fields in a fixed order.
+     */
     public static byte[] toJson(ModelRelease r) {
-        ObjectNode o = JsonFields.newMessage(r.targets().isAll() ? SCHEMA : SCHEMA_TARGETED, TYPE);
+        int schema = r.shadow() ? SCHEMA_SHADOW : r.targets().isAll() ? SCHEMA : SCHEMA_TARGETED;
+        ObjectNode o = JsonFields.newMessage(schema, TYPE);
         o.put("model", r.model());
         o.put("version", r.version());
         o.put("sha256", r.sha256());
@@ -108,6 +122,9 @@ public final class ModelReleaseJson {
             r.targets().sites().forEach(targets.putArray("sites")::add);
             r.targets().labels().forEach(targets.putArray("labels")::add);
         }
+        if (r.shadow()) {
+            o.put("shadow", true);
+        }
         return JsonFields.write(o);
     }
 
@@ -128,7 +145,7 @@ public final class ModelReleaseJson {
      * @throws InvalidReleaseException with the reason, the field and the offending value
      */
     public static ModelRelease fromJson(byte[] json) {
-        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, SCHEMA_TARGETED, TYPE);
+        ObjectNode o = JsonFields.parseMessage(json, SCHEMA, SCHEMA_SHADOW, TYPE);
         String model = JsonFields.text(o, "model");
         String version = JsonFields.text(o, "version");
         String sha256 = JsonFields.text(o, "sha256");
@@ -156,12 +173,31 @@ public final class ModelReleaseJson {
         // The constructors do the semantic validation and throw InvalidReleaseException themselves.
         return new ModelRelease(model, version, sha256, uri, sizeBytes,
                 ModelSignature.declared(inputs, outputs), activateAt, canaryPercent, publisher, publishedAt,
-                signedBy, signatureBase64, metadata, ModelVariantJson.read(o), targets);
+                signedBy, signatureBase64, metadata, ModelVariantJson.read(o), targets, readShadow(o));
+    }
+
+    /** {@code shadow}: {@code true} in (and only in) a schema-3 message. */
+    private static boolean readShadow(ObjectNode o) {
+        int schema = o.get("schema").intValue();
+        JsonNode node = o.get("shadow");
+        boolean shadow = node != null && !node.isNull() && node.isBoolean() && node.booleanValue();
+        if (node != null && !node.isNull() && !node.isBoolean()) {
+            throw InvalidReleaseException.invalid("shadow", node, "must be a JSON boolean");
+        }
+        if (schema == SCHEMA_SHADOW && !shadow) {
+            throw InvalidReleaseException.invalid("shadow", node, "must be true in schema " + SCHEMA_SHADOW);
+        }
+        if (schema != SCHEMA_SHADOW && shadow) {
+            throw InvalidReleaseException.invalid("shadow", node, "needs schema " + SCHEMA_SHADOW
+                    + " (a schema-" + schema + " reader would serve the shadow version)");
+        }
+        return shadow;
     }
 
     /**
-     * {@code targets} of a schema-2 message; a schema-1 message must not carry any (older builds
-     * would apply it everywhere), and a schema-2 message must name at least one site or label.
+     * {@code targets} of a schema-2 (or schema-3) message; a schema-1 message must not carry any
+     * (older builds would apply it everywhere), a schema-2 message must name at least one site or
+     * label, and a schema-3 (shadow) message may carry them or not.
      */
     private static ReleaseTarget readTargets(ObjectNode o) {
         int schema = o.get("schema").intValue();
@@ -172,7 +208,7 @@ public final class ModelReleaseJson {
             }
             return ReleaseTarget.ALL;
         }
-        if (schema != SCHEMA_TARGETED) {
+        if (schema == SCHEMA) {
             throw InvalidReleaseException.invalid("targets", node, "needs schema " + SCHEMA_TARGETED
                     + " (a schema-" + schema + " reader would apply the release to every site)");
         }

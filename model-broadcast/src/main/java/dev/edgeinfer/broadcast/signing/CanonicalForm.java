@@ -30,11 +30,15 @@ final class CanonicalForm {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             // v3 whenever a release carries variants or targets (either or both): metadata, variants
             // and targets are then always written, each as a count (0 when there are none).
-            boolean v3 = r.hasVariants() || !r.targets().isAll();
+            // v4 (a shadow activation): the v3 body followed by the activation's role.
+            boolean v4 = r.shadow();
+            boolean v3 = v4 || r.hasVariants() || !r.targets().isAll();
             boolean withMetadata = v3 || !r.metadata().isEmpty();
-            String prefix = v3
-                    ? ReleaseSigning.CANONICAL_PREFIX_V3
-                    : withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX;
+            String prefix = v4
+                    ? ReleaseSigning.CANONICAL_PREFIX_V4
+                    : v3
+                            ? ReleaseSigning.CANONICAL_PREFIX_V3
+                            : withMetadata ? ReleaseSigning.CANONICAL_PREFIX_V2 : ReleaseSigning.CANONICAL_PREFIX;
             out.write(prefix.getBytes(StandardCharsets.US_ASCII));
             str(out, r.model());
             str(out, r.version());
@@ -58,6 +62,9 @@ final class CanonicalForm {
                 variants(out, r.variants());
                 strings(out, r.targets().sites());
                 strings(out, r.targets().labels());
+            }
+            if (v4) {
+                str(out, ReleaseSigning.SHADOW_ROLE);
             }
         } catch (IOException e) {
             throw new IllegalStateException("in-memory stream cannot fail", e);

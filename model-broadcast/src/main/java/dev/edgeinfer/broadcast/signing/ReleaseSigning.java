@@ -81,6 +81,12 @@ import java.util.Base64;
  * sites the release applies to: one tampered variant or target makes the whole release fail
  * verification. A release with neither keeps its v1 or v2 form byte for byte.
  *
+ * A shadow activation ({@link ModelRelease#shadow()}) is signed in the v4 form: the prefix
+ * {@code "edgeinfer-release-v4\n"}, the whole v3 body (every count written, as in v3), then the
+ * activation's role {@code str("shadow")}. The flag is signed, so nobody can turn a shadow into
+ * a serving activation (or back) without the key; a release that is not a shadow keeps its v1,
+ * v2 or v3 form byte for byte, so every signature made before shadows existed still verifies.
+ *
  * A release without metadata keeps the v1 form byte for byte, so every signature made before
  * metadata existed still verifies, and no v1 message can be read as a v2 one (the prefixes differ).
  * Every element is fixed-width or length-prefixed, so the bytes parse back in exactly one way:
@@ -106,6 +112,10 @@ public final class ReleaseSigning {
     public static final String CANONICAL_PREFIX_V2 = "edgeinfer-release-v2\n";
     /** The prefix of the canonical form of releases that carry variants or targets (or both). */
     public static final String CANONICAL_PREFIX_V3 = "edgeinfer-release-v3\n";
+    /** The prefix of the canonical form of shadow activations: the v3 body, then {@code str(}{@value #SHADOW_ROLE}{@code )}. */
+    public static final String CANONICAL_PREFIX_V4 = "edgeinfer-release-v4\n";
+    /** The role written at the end of the v4 canonical form. */
+    public static final String SHADOW_ROLE = "shadow";
     /** The prefix of the canonical form of a {@link DeprecationAdvisory}: str(model) str(version) str(sha256) str(reason) i64(effectiveAt) str(publisher) i64(publishedAt). */
     public static final String DEPRECATION_PREFIX = "edgeinfer-deprecation-v1\n";
     /** JCA name of the only supported algorithm. */

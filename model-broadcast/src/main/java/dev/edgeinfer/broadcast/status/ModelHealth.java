@@ -49,6 +49,8 @@ import java.util.TreeMap;
  * @param siteLabels the site's labels ({@code key=value}), as configured
  * @param watermarkLagMillis wall clock minus the subtask's watermark, or {@code null} before the first watermark
  * @param uptimeMillis since the subtask opened
+ * @param shadow for a shadow version's heartbeat: how it compared with the serving version
+ *     ({@link ShadowHealth}); {@code null} for a serving version
  */
 public record ModelHealth(
         long intervalMillis,
@@ -66,7 +68,8 @@ public record ModelHealth(
         String cpuModel,
         Map<String, String> siteLabels,
         Long watermarkLagMillis,
-        long uptimeMillis)
+        long uptimeMillis,
+        ShadowHealth shadow)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -103,6 +106,22 @@ public record ModelHealth(
         if (cores < 0) {
             throw new IllegalArgumentException("cores must be >= 0, got " + cores);
         }
+    }
+
+    /** The health of a serving version (no {@link #shadow()}). */
+    public ModelHealth(long intervalMillis, long scored, long errors, long nonFinite, long anomalies,
+            Long latencyP50Micros, Long latencyP99Micros, List<Long> scoreBins, Map<Integer, Long> topClasses,
+            long otherClasses, String variant, int cores, String cpuModel, Map<String, String> siteLabels,
+            Long watermarkLagMillis, long uptimeMillis) {
+        this(intervalMillis, scored, errors, nonFinite, anomalies, latencyP50Micros, latencyP99Micros, scoreBins,
+                topClasses, otherClasses, variant, cores, cpuModel, siteLabels, watermarkLagMillis, uptimeMillis, null);
+    }
+
+    /** This health with {@code shadow} (a shadow version's comparison with the serving one). */
+    public ModelHealth withShadow(ShadowHealth shadow) {
+        return new ModelHealth(intervalMillis, scored, errors, nonFinite, anomalies, latencyP50Micros,
+                latencyP99Micros, scoreBins, topClasses, otherClasses, variant, cores, cpuModel, siteLabels,
+                watermarkLagMillis, uptimeMillis, shadow);
     }
 
     /** {@code anomalies / scored}, 0 when nothing was scored. */

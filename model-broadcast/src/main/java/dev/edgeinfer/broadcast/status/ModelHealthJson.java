@@ -44,6 +44,66 @@ final class ModelHealthJson {
         h.siteLabels().forEach(labels::put);
         o.put("watermarkLagMillis", h.watermarkLagMillis());
         o.put("uptimeMillis", h.uptimeMillis());
+        if (h.shadow() != null) {
+            writeShadow(o.putObject("shadow"), h.shadow());
+        }
+    }
+
+    private static void writeShadow(ObjectNode o, ShadowHealth s) {
+        o.put("servingVersion", s.servingVersion());
+        o.put("compared", s.compared());
+        o.put("agreed", s.agreed());
+        if (s.compared() > 0) {
+            o.put("agreement", s.agreement()); // derived, for readers; ignored on input
+        } else {
+            o.putNull("agreement");
+        }
+        o.put("meanAbsDelta", s.meanAbsDelta());
+        o.put("maxAbsDelta", s.maxAbsDelta());
+        ArrayNode bins = o.putArray("deltaBins");
+        s.deltaBins().forEach(bins::add);
+        o.put("skipped", s.skipped());
+    }
+
+    private static ShadowHealth readShadow(JsonNode o) {
+        if (o == null || o.isNull()) {
+            return null;
+        }
+        if (!o.isObject()) {
+            throw InvalidReleaseException.invalid("health.shadow", o, "must be a JSON object");
+        }
+        JsonNode binsNode = o.get("deltaBins");
+        List<Long> bins = new ArrayList<>();
+        if (binsNode == null || !binsNode.isArray() || binsNode.size() != ShadowHealth.DELTA_BINS) {
+            throw InvalidReleaseException.invalid(
+                    "health.shadow.deltaBins", binsNode, "must be an array of " + ShadowHealth.DELTA_BINS + " integers");
+        }
+        for (JsonNode n : binsNode) {
+            if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
+                throw InvalidReleaseException.invalid("health.shadow.deltaBins", binsNode, "must hold counts >= 0");
+            }
+            bins.add(n.longValue());
+        }
+        long compared = JsonFields.longValue(o, "compared");
+        long agreed = JsonFields.longValue(o, "agreed");
+        long skipped = o.hasNonNull("skipped") ? JsonFields.longValue(o, "skipped") : 0L;
+        if (compared < 0 || agreed < 0 || agreed > compared || skipped < 0) {
+            throw InvalidReleaseException.invalid("health.shadow.agreed", agreed,
+                    "counts must be >= 0 and agreed <= compared (" + compared + ")");
+        }
+        return new ShadowHealth(JsonFields.optionalText(o, "servingVersion"), compared, agreed,
+                optionalDouble(o, "meanAbsDelta"), optionalDouble(o, "maxAbsDelta"), bins, skipped);
+    }
+
+    private static Double optionalDouble(JsonNode o, String name) {
+        JsonNode v = o.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < 0) {
+            throw InvalidReleaseException.invalid("health.shadow." + name, v, "must be a number >= 0 or null");
+        }
+        return v.doubleValue();
     }
 
     /** The health in {@code o}; every field but the counts is optional, so later additions stay readable. */
@@ -66,7 +126,8 @@ final class ModelHealthJson {
                 JsonFields.optionalText(o, "cpuModel"),
                 labels(o.get("siteLabels")),
                 JsonFields.optionalLong(o, "watermarkLagMillis"),
-                o.hasNonNull("uptimeMillis") ? JsonFields.longValue(o, "uptimeMillis") : 0L);
+                o.hasNonNull("uptimeMillis") ? JsonFields.longValue(o, "uptimeMillis") : 0L,
+                readShadow(o.get("shadow")));
     }
 
     private static List<Long> bins(JsonNode node) {

@@ -32,7 +32,9 @@ import java.util.function.Predicate;
  * activation resolve to empty. A release with {@link ModelRelease#targets() targets} counts only at
  * the sites it targets ({@link #resolve(String, long, String, SiteIdentity)}): every rule above is
  * applied to the releases that apply to the site, so sites outside a site-scoped rollout keep
- * resolving exactly as before it.
+ * resolving exactly as before it. A {@link ModelRelease#shadow() shadow} activation never serves
+ * and never changes what {@code resolve} returns: it only says which version scores a record
+ * <em>beside</em> the serving one ({@link #resolveShadow(String, long, String)}).
  *
  * <pre>{@code
  * ReleaseTimeline timeline = ReleaseTimeline.of(List.of(v1At0, v2At1000, v3Canary10PctAt2000));
@@ -73,20 +75,26 @@ public final class ReleaseTimeline {
 
     /** releaseId -> release, after de-duplication. */
     private final Map<String, ModelRelease> byId;
-    /** model -> its sorted activations; TreeMap so models() iterates in a stable order. */
+    /** model -> its sorted (serving) activations; TreeMap so models() iterates in a stable order. */
     private final Map<String, ModelLine> byModel;
+    /** model -> its sorted shadow activations (only models that have some). */
+    private final Map<String, ShadowLine> shadowsByModel;
     /** The last site asked about and its timeline (see {@link #forSite}); racy but safe: both are immutable. */
     private volatile SiteView lastSite;
 
     private ReleaseTimeline(Map<String, ModelRelease> byId) {
         this.byId = Collections.unmodifiableMap(byId);
         Map<String, List<ModelRelease>> grouped = new TreeMap<>();
+        Map<String, List<ModelRelease>> shadows = new TreeMap<>();
         for (ModelRelease r : byId.values()) {
-            grouped.computeIfAbsent(r.model(), m -> new ArrayList<>()).add(r);
+            (r.shadow() ? shadows : grouped).computeIfAbsent(r.model(), m -> new ArrayList<>()).add(r);
         }
         Map<String, ModelLine> lines = new TreeMap<>();
         grouped.forEach((model, releases) -> lines.put(model, new ModelLine(releases)));
         this.byModel = Collections.unmodifiableMap(lines);
+        Map<String, ShadowLine> shadowLines = new TreeMap<>();
+        shadows.forEach((model, releases) -> shadowLines.put(model, new ShadowLine(releases)));
+        this.shadowsByModel = Collections.unmodifiableMap(shadowLines);
     }
 
     /** The timeline without any release. */
@@ -167,6 +175,51 @@ public final class ReleaseTimeline {
         return forSite(site).resolve(model, eventTime, key);
     }
 
+    /**
+     * The shadow activation that scores a record of {@code model} at {@code eventTime} with
+     * {@code key} beside the serving version, if any: the latest shadow activation with
+     * {@code activateAt <= eventTime} (of several at the same time, the last in
+     * {@link ModelRelease#ORDER}), unless a serving activation came after it (an
+     * {@code activateAt} in {@code (shadow's, eventTime]}: the next rollout step ends a shadow),
+     * the key lies outside its share ({@link #bucket(String) bucket(key)} {@code >= canaryPercent}),
+     * or it has the version and sha256 that {@link #resolve(String, long, String)} returns (a
+     * version never shadows itself). Pure, like {@code resolve}, which it never changes.
+     */
+    public Optional<ModelRelease> resolveShadow(String model, long eventTime, String key) {
+        ShadowLine shadows = shadowsByModel.get(model);
+        ModelRelease shadow = shadows == null ? null : shadows.winnerAt(eventTime, servingAt(model));
+        if (shadow == null || shadow.isCanary() && bucket(key) >= shadow.canaryPercent()) {
+            return Optional.empty();
+        }
+        Optional<ModelRelease> serving = resolve(model, eventTime, key);
+        boolean same = serving.isPresent() && serving.get().version().equals(shadow.version())
+                && serving.get().sha256().equals(shadow.sha256());
+        return same ? Optional.empty() : Optional.of(shadow);
+    }
+
+    /** {@link #resolveShadow(String, long, String)} over the releases that apply to {@code site}. */
+    public Optional<ModelRelease> resolveShadow(String model, long eventTime, String key, SiteIdentity site) {
+        return forSite(site).resolveShadow(model, eventTime, key);
+    }
+
+    private long[] servingAt(String model) {
+        return byModel.containsKey(model) ? byModel.get(model).at : new long[0];
+    }
+
+    /** The shadow activations of {@code model}, sorted by {@link ModelRelease#ORDER}; empty if none. */
+    public List<ModelRelease> shadowActivations(String model) {
+        ShadowLine line = shadowsByModel.get(model);
+        return line == null ? List.of() : List.of(line.acts);
+    }
+
+    /** {@link #neededReleaseIds} for shadows: those a record may still see, keys and the serving version aside. */
+    public Set<String> neededShadowIds(long watermark, long allowedLatenessMs) {
+        long horizon = watermark < Long.MIN_VALUE + allowedLatenessMs ? Long.MIN_VALUE : watermark - allowedLatenessMs;
+        List<String> needed = new ArrayList<>();
+        shadowsByModel.forEach((model, shadows) -> shadows.addNeeded(horizon, servingAt(model), needed));
+        return Set.copyOf(needed);
+    }
+
     /** The timeline as {@code site} sees it: only the releases that apply there. */
     public ReleaseTimeline forSite(SiteIdentity site) {
         Objects.requireNonNull(site, "site");
@@ -182,21 +235,21 @@ public final class ReleaseTimeline {
     private record SiteView(SiteIdentity site, ReleaseTimeline timeline) {}
 
     /**
-     * All activations of {@code model} (after de-duplication), sorted by {@link ModelRelease#ORDER};
-     * includes activations that lose a tie on {@code activateAt} and are therefore never resolved.
-     * Empty for an unknown model.
+     * All serving activations of {@code model} (after de-duplication; shadows are in
+     * {@link #shadowActivations}), sorted by {@link ModelRelease#ORDER}; includes activations that
+     * lose a tie on {@code activateAt} and are therefore never resolved. Empty for an unknown model.
      */
     public List<ModelRelease> activations(String model) {
         ModelLine line = byModel.get(model);
         return line == null ? List.of() : List.of(line.acts);
     }
 
-    /** The models that have at least one activation, in name order. */
+    /** The models that have at least one serving activation, in name order. */
     public Set<String> models() {
         return byModel.keySet();
     }
 
-    /** Every release, sorted by {@link ModelRelease#ORDER}. */
+    /** Every release (shadows included), sorted by {@link ModelRelease#ORDER}. */
     public List<ModelRelease> releases() {
         List<ModelRelease> all = new ArrayList<>(byId.values());
         all.sort(ModelRelease.ORDER);
@@ -341,17 +394,7 @@ public final class ReleaseTimeline {
 
         /** Index of the last activation with activateAt <= t (the tie winner), or -1. */
         int lastAtOrBefore(long t) {
-            int lo = 0;
-            int hi = at.length; // first index with at > t lies in [lo, hi]
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (at[mid] <= t) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            return lo - 1;
+            return ShadowLine.lastAtOrBefore(at, t);
         }
     }
 }

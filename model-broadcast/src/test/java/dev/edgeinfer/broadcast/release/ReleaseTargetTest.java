@@ -79,9 +79,9 @@ class ReleaseTargetTest {
         InvalidReleaseException empty =
                 rejection(scopedJson.replaceAll("\"targets\":\\{.*\\}\\}", "\"targets\":{\"sites\":[]}}"));
         assertThat(empty.field()).isEqualTo("targets");
-        InvalidReleaseException future = rejection(scopedJson.replace("\"schema\":2", "\"schema\":3"));
+        InvalidReleaseException future = rejection(scopedJson.replace("\"schema\":2", "\"schema\":4"));
         assertThat(future.reason()).isEqualTo(Reason.UNSUPPORTED_SCHEMA);
-        assertThat(future).hasMessageContaining("1 to 2");
+        assertThat(future).hasMessageContaining("1 to 3");
     }
 
     @Test

@@ -27,7 +27,9 @@ import java.util.Set;
  * duplicates never change answers, the resolver matches a naive transcription of the spec, and
  * {@code neededReleaseIds} is exactly the set of releases some late-enough record resolves to; with
  * site-scoped releases, every site's answers match the naive reading applied to the releases for
- * that site, whatever the arrival order and whatever is published for other sites.
+ * that site, whatever the arrival order and whatever is published for other sites; with shadow
+ * activations among them, serving answers stay exactly those without the shadows, and the shadow
+ * resolver matches its own naive transcription at every site.
  */
 class ReleaseTimelinePropertyTest {
 
@@ -88,6 +90,15 @@ class ReleaseTimelinePropertyTest {
         List<ModelRelease> releases = new ArrayList<>();
         for (ModelRelease r : randomReleases(rnd)) {
             releases.add(rnd.nextBoolean() ? r : r.toBuilder().targets(TARGETS.get(rnd.nextInt(TARGETS.size()))).build());
+        }
+        return releases;
+    }
+
+    /** Like {@link #randomTargetedReleases}, but about a third of the releases are shadow activations. */
+    private static List<ModelRelease> randomShadowReleases(Random rnd) {
+        List<ModelRelease> releases = new ArrayList<>();
+        for (ModelRelease r : randomTargetedReleases(rnd)) {
+            releases.add(rnd.nextInt(3) == 0 ? r.toBuilder().shadow(true).build() : r);
         }
         return releases;
     }
@@ -245,6 +256,73 @@ class ReleaseTimelinePropertyTest {
         });
     }
 
+    @Test
+    void shadowActivationsNeverChangeWhatServesAtAnySite() {
+        Random rnd = new Random(20261201L);
+        for (int trial = 0; trial < SITE_TRIALS; trial++) {
+            List<ModelRelease> releases = randomShadowReleases(rnd);
+            ReleaseTimeline with = ReleaseTimeline.of(releases);
+            ReleaseTimeline without = ReleaseTimeline.of(releases.stream().filter(r -> !r.shadow()).toList());
+            for (SiteIdentity site : SITES) {
+                assertThat(answers(with, site)).as("trial %d %s", trial, site.id()).isEqualTo(answers(without, site));
+            }
+            assertThat(with.neededReleaseIds(Long.MIN_VALUE, 0)).isEqualTo(without.neededReleaseIds(Long.MIN_VALUE, 0));
+        }
+    }
+
+    @Test
+    void shadowResolutionMatchesANaiveReadingOfTheContractAtEverySiteWhateverTheArrivalOrder() {
+        Random rnd = new Random(20261202L);
+        for (int trial = 0; trial < SITE_TRIALS; trial++) {
+            List<ModelRelease> releases = randomShadowReleases(rnd);
+            ReleaseTimeline t = ReleaseTimeline.of(releases);
+            List<ModelRelease> arrival = new ArrayList<>(releases);
+            arrival.add(releases.get(rnd.nextInt(releases.size())));
+            Collections.shuffle(arrival, rnd);
+            ReleaseTimeline incremental = ReleaseTimeline.empty();
+            for (ModelRelease r : arrival) {
+                incremental = incremental.with(r);
+            }
+            List<ModelRelease> distinct = dedupe(releases);
+            for (SiteIdentity site : SITES) {
+                List<ModelRelease> here = distinct.stream().filter(r -> naiveApplies(r, site)).toList();
+                int n = trial;
+                ReleaseTimeline other = incremental;
+                forEveryQuery((model, time, key) -> {
+                    Optional<ModelRelease> expected = naiveShadow(here, model, time, key);
+                    assertThat(t.resolveShadow(model, time, key, site))
+                            .as("trial %d %s %s t=%d key=%s", n, site.id(), model, time, key)
+                            .isEqualTo(expected);
+                    assertThat(other.resolveShadow(model, time, key, site)).isEqualTo(expected);
+                });
+            }
+        }
+    }
+
+    @Test
+    void neededShadowIdsNeverDropAShadowALateEnoughRecordSeesAndHoldNothingEnded() {
+        Random rnd = new Random(20261203L);
+        for (int trial = 0; trial < TRIALS; trial++) {
+            List<ModelRelease> releases = randomShadowReleases(rnd);
+            ReleaseTimeline t = ReleaseTimeline.of(releases);
+            List<ModelRelease> distinct = dedupe(releases);
+            long horizon = rnd.nextInt((int) MAX_T + 30) - 10;
+            Set<String> seen = new HashSet<>();
+            Set<String> winners = new HashSet<>();
+            for (String model : MODELS) {
+                for (long time = horizon; time <= Math.max(horizon, MAX_T + 1); time++) {
+                    naiveShadowWinner(distinct, model, time).ifPresent(r -> winners.add(r.releaseId()));
+                    for (String key : KEYS) {
+                        t.resolveShadow(model, time, key).ifPresent(r -> seen.add(r.releaseId()));
+                    }
+                }
+            }
+            Set<String> needed = t.neededShadowIds(horizon, 0);
+            assertThat(needed).as("trial %d", trial).containsAll(seen);
+            assertThat(winners).as("trial %d", trial).containsAll(needed);
+        }
+    }
+
     // --- naive reference, written from the rollover contract (docs/architecture.md) without the production data structures ---
 
     private static final Comparator<ModelRelease> TIE_ORDER = Comparator.comparingLong(ModelRelease::activateAt)
@@ -295,5 +373,32 @@ class ReleaseTimelinePropertyTest {
                         && !r.releaseId().equals(canary.releaseId()))
                 .max(TIE_ORDER);
         return base.isPresent() ? base : winner;
+    }
+
+    /**
+     * The shadow contract, read naively: the latest shadow activation at or before {@code t}
+     * (ties: last in the order), unless a serving activation came after it and at or before
+     * {@code t}; then only keys inside its share, and never the version that serves the record.
+     */
+    private static Optional<ModelRelease> naiveShadow(List<ModelRelease> here, String model, long t, String key) {
+        Optional<ModelRelease> shadow = naiveShadowWinner(here, model, t);
+        if (shadow.isEmpty() || ReleaseTimeline.bucket(key) >= shadow.get().canaryPercent()) {
+            return Optional.empty();
+        }
+        List<ModelRelease> serving = here.stream().filter(r -> !r.shadow()).toList();
+        Optional<ModelRelease> served = naiveResolve(serving, model, t, key);
+        boolean itself = served.isPresent() && served.get().version().equals(shadow.get().version())
+                && served.get().sha256().equals(shadow.get().sha256());
+        return itself ? Optional.empty() : shadow;
+    }
+
+    /** The shadow in effect at {@code t}, keys and the serving version aside. */
+    private static Optional<ModelRelease> naiveShadowWinner(List<ModelRelease> here, String model, long t) {
+        Optional<ModelRelease> shadow = here.stream()
+                .filter(r -> r.shadow() && r.model().equals(model) && r.activateAt() <= t)
+                .max(TIE_ORDER);
+        boolean ended = shadow.isPresent() && here.stream().anyMatch(r -> !r.shadow() && r.model().equals(model)
+                && r.activateAt() > shadow.get().activateAt() && r.activateAt() <= t);
+        return ended ? Optional.empty() : shadow;
     }
 }

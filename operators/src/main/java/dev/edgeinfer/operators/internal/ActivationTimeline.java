@@ -41,7 +41,10 @@ import java.util.TreeSet;
  * event time already scored changes version. Where that covers nothing (records no release
  * covered before), the whole timeline answers. A rolled-back version ({@link #rollBack}) counts
  * only for event times before its rollback boundary, again a per-subtask boundary kept in the
- * checkpoint. Not thread-safe: the task thread owns it.
+ * checkpoint. Shadow activations never change {@link #resolve}; {@link #resolveShadow} says which
+ * one scores a record beside the serving version (over the whole timeline: late boundaries do
+ * not apply to shadows, whose results are never emitted), and they are staged and kept like
+ * any release while they may still apply. Not thread-safe: the task thread owns it.
  */
 @Internal
 final class ActivationTimeline {
@@ -147,6 +150,16 @@ final class ActivationTimeline {
         return resolved.isPresent() ? resolved : timeline.resolve(model, eventTime, key);
     }
 
+    /** The shadow activation that scores this record beside the serving version, if any ({@link ReleaseTimeline#resolveShadow}). */
+    Optional<ModelRelease> resolveShadow(long eventTime, String key) {
+        return timeline.resolveShadow(model, eventTime, key);
+    }
+
+    /** Whether any shadow activation applies here (else there is nothing to resolve per record). */
+    boolean hasShadows() {
+        return !timeline.shadowActivations(model).isEmpty();
+    }
+
     /** The activations, in order, of the whole timeline. */
     List<ModelRelease> activations() {
         return timeline.activations(model);
@@ -171,6 +184,8 @@ final class ActivationTimeline {
                 result.add(r);
             }
         }
+        Set<String> shadows = timeline.neededShadowIds(now, 0); // the shadow now and those to come
+        timeline.shadowActivations(model).stream().filter(r -> shadows.contains(r.releaseId())).forEach(result::add);
         if (!rollbacks.isEmpty()) {
             // After a rollback the previous good version serves again: stage it too.
             ReleaseTimeline latest = segments.lastEntry().getValue();
@@ -191,6 +206,7 @@ final class ActivationTimeline {
     Set<String> neededReleaseIds(long watermark, long allowedLatenessMs) {
         long horizon = watermark < Long.MIN_VALUE + allowedLatenessMs ? Long.MIN_VALUE : watermark - allowedLatenessMs;
         Set<String> needed = new HashSet<>(timeline.neededReleaseIds(watermark, allowedLatenessMs));
+        needed.addAll(timeline.neededShadowIds(watermark, allowedLatenessMs));
         for (Map.Entry<Long, ReleaseTimeline> segment : segments.entrySet()) {
             Long end = segments.higherKey(segment.getKey());
             if (end == null || end > horizon) {
@@ -203,7 +219,9 @@ final class ActivationTimeline {
     /** The sha256s of the activations in {@code releaseIds} (what the model cache must keep). */
     Set<String> sha256sOf(Set<String> releaseIds) {
         Set<String> result = new HashSet<>();
-        for (ModelRelease r : activations()) {
+        List<ModelRelease> all = new ArrayList<>(activations());
+        all.addAll(timeline.shadowActivations(model));
+        for (ModelRelease r : all) {
             if (releaseIds.contains(r.releaseId())) {
                 result.add(r.sha256());
             }
@@ -241,12 +259,12 @@ final class ActivationTimeline {
 
     /**
      * What serves at wall-clock {@code now} among {@link #toStageNow}: the earliest still needed
-     * plus every release active by then (what a warm start waits for).
+     * plus every release active by then (what a warm start waits for; never a shadow).
      */
     List<ModelRelease> servingAt(long watermark, long now) {
         List<ModelRelease> serving = new ArrayList<>();
         for (ModelRelease release : toStageNow(watermark)) {
-            if (serving.isEmpty() || release.activateAt() <= now) {
+            if (!release.shadow() && (serving.isEmpty() || release.activateAt() <= now)) {
                 serving.add(release);
             }
         }

@@ -18,8 +18,11 @@ import java.util.function.LongSupplier;
  * <pre>{@code
  * HealthTracker<Float> health = new HealthTracker<>(PredictionSummary.scoreAbove(0.5f), labels, clock);
  * health.scored(staged, predictions, tookNanos);                      // per micro-batch
- * ModelHealth h = health.drain(staged, release.sha256(), watermark);   // per heartbeat
+ * ModelHealth h = health.drain(staged, release.sha256(), watermark, false);   // per heartbeat
  * }</pre>
+ *
+ * <p>A shadow version also gets its comparison with the serving version ({@link ShadowComparison}),
+ * reported in its health's {@code shadow} block.
  *
  * <p>Versions are tracked by the identity of the object that serves them (a staging), so the
  * per-batch cost is one identity-map lookup. Not thread-safe: the task thread owns it.
@@ -35,6 +38,7 @@ final class HealthTracker<P> {
     private final LongSupplier clock;
     private final long openedAt;
     private final Map<Object, VersionHealth> versions = new IdentityHashMap<>();
+    private final Map<Object, ShadowComparison> shadows = new IdentityHashMap<>();
 
     HealthTracker(PredictionSummary<P> summary, Map<String, String> siteLabels, LongSupplier clock) {
         this.summary = summary;
@@ -53,16 +57,35 @@ final class HealthTracker<P> {
         of(model).failed(records);
     }
 
-    /** {@code model}'s health since its last heartbeat (then counted afresh). */
-    ModelHealth drain(Object model, String variant, long watermark) {
+    /** The comparison of shadow version {@code shadow} with the serving version. */
+    ShadowComparison shadow(Object shadow) {
+        return shadows.computeIfAbsent(shadow, m -> new ShadowComparison());
+    }
+
+    /** Compares {@code shadow}'s predictions with {@code serving}'s, record by record. */
+    void compared(Object shadow, String servingVersion, List<P> serving, List<P> shadowPredictions) {
+        ShadowComparison comparison = shadow(shadow);
+        for (int i = 0; i < serving.size(); i++) {
+            comparison.compare(servingVersion, serving.get(i), shadowPredictions.get(i), summary);
+        }
+    }
+
+    /**
+     * {@code model}'s health since its last heartbeat (then counted afresh); with its comparison
+     * with the serving version when {@code isShadow}.
+     */
+    ModelHealth drain(Object model, String variant, long watermark, boolean isShadow) {
         long now = clock.getAsLong();
         Long lag = watermark == Long.MIN_VALUE ? null : Math.max(0, now - watermark);
-        return of(model).drain(now, variant, CORES, CPU_MODEL, siteLabels, lag, Math.max(0, now - openedAt));
+        ModelHealth health =
+                of(model).drain(now, variant, CORES, CPU_MODEL, siteLabels, lag, Math.max(0, now - openedAt));
+        return isShadow ? health.withShadow(shadow(model).drain()) : health;
     }
 
     /** Stops tracking a version that was retired. */
     void forget(Object model) {
         versions.remove(model);
+        shadows.remove(model);
     }
 
     private VersionHealth of(Object model) {

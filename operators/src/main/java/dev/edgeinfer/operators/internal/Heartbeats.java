@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * and, every {@code intervalMillis} of processing time (and right after a failed model call),
  * reports a {@code HEARTBEAT} per version with its cumulative count and its health since the
  * previous one. The health names the file actually served: the chosen variant's sha256 for a
- * multi-variant release ({@link LatencyBudgetGate#servedId}).
+ * multi-variant release ({@link LatencyBudgetGate#servedId}). A shadow version's heartbeat
+ * carries its comparison with the serving version ({@link ShadowScoring}).
  *
  * <pre>{@code
  * Heartbeats<IN, P> heartbeats = new Heartbeats<>(summary, labels, intervalMillis, clock, status);
@@ -52,6 +53,11 @@ final class Heartbeats<IN, P> {
         send(model, watermark);
     }
 
+    /** The health of every version (shadow scoring counts into it too). */
+    HealthTracker<P> health() {
+        return health;
+    }
+
     /** Stops tracking a retired version. */
     void forget(ModelStager.Staged<IN, P> model) {
         health.forget(model);
@@ -71,6 +77,6 @@ final class Heartbeats<IN, P> {
     /** Reports {@code model}'s cumulative count and its health since its previous heartbeat. */
     private void send(ModelStager.Staged<IN, P> model, long watermark) {
         String variant = LatencyBudgetGate.servedId(model.handler(), model.release).sha256();
-        status.heartbeat(model.release, model.scored, health.drain(model, variant, watermark));
+        status.heartbeat(model.release, model.scored, health.drain(model, variant, watermark, model.release.shadow()));
     }
 }

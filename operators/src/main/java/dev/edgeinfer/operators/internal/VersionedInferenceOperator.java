@@ -65,6 +65,9 @@ import java.util.Set;
  *       rebuilds the timeline and loads what it needs: versions are assigned exactly as before.
  *       Only records no release covers yet are held across calls ({@link WaitingRecords}).
  *       State written by EdgeInfer 0.1.0 restores ({@link SubtaskProgressState}).
+ *   <li><b>Shadows.</b> A shadow activation's version scores records beside the serving one, after
+ *       their results are emitted ({@link ShadowScoring}): it never changes the output, never
+ *       holds a record back and never fails the task; it reports in its own heartbeats.
  * </ul>
  *
  * <p>This class owns the Flink lifecycle and routing; {@link MicroBatcher} forms batches of one
@@ -98,6 +101,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     private transient StatusReporter status;
     private transient TaskThreadYield yield;
     private transient Heartbeats<IN, P> heartbeats;
+    private transient ShadowScoring<IN, P> shadows;
     private transient BroadcastState<String, String> deprecationState;
     private transient DeprecationIntake deprecations;
 
@@ -163,6 +167,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         List<ModelRelease> all = new ArrayList<>();
         releases.entries().forEach(entry -> all.add(entry.getValue()));
         timeline.addAll(all);
+        shadows = new ShadowScoring<>(timeline, stager, heartbeats.health(), settings.routingKey());
         deprecations = new DeprecationIntake(settings, deprecationState, timeline, status);
         deprecations.restore();
         stageCurrentAndFuture();
@@ -205,7 +210,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     /** Scores a micro-batch (one version) in one call; flushed before watermarks, barriers and the end of input. */
-    private void emitBatch(ModelStager.Staged<IN, P> model, List<IN> batch, long[] eventTimes) {
+    private void emitBatch(ModelStager.Staged<IN, P> model, List<IN> batch, long[] eventTimes) throws Exception {
         ModelRelease release = model.release;
         long started = System.nanoTime();
         List<P> predictions;
@@ -223,6 +228,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
         }
         model.scored += batch.size();
         heartbeats.scored(model, predictions, took);
+        shadows.score(model, batch, eventTimes, predictions); // after the results: it never changes them
         metrics.scoredBatch(metrics.version(release), batch.size(), took);
         if (stager.markServed(model)) {
             status.report(release, ModelStatus.State.ACTIVE, null, null, null, model.scored);
@@ -322,7 +328,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
     }
 
     private void reject(ModelStager.Staged<IN, P> model) {
-        Optional<ModelStager.Rejection> rejection = stager.reject(model);
+        Optional<ModelStager.Rejection> rejection = model.release.shadow() ? shadows.reject(model) : stager.reject(model);
         timeline.reject(model.release.releaseId());
         rejection.ifPresent(r -> {
             metrics.rejected(r.reason());

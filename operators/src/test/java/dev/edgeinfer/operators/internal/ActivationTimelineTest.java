@@ -56,6 +56,22 @@ class ActivationTimelineTest {
     }
 
     @Test
+    void aShadowIsStagedAndKeptUntilAServingActivationEndsItButNeverServesNorHoldsTheWarmStart() {
+        ModelRelease shadowV3 = release("v3", 500, "3").toBuilder().shadow(true).build();
+        ActivationTimeline t = timeline(V1, V2, shadowV3);
+
+        assertThat(version(t, 700)).as("a shadow never serves").isEqualTo("v1");
+        assertThat(t.hasShadows()).isTrue();
+        assertThat(t.resolveShadow(700, "dev-a")).contains(shadowV3);
+        assertThat(t.resolveShadow(1_000, "dev-a")).as("v2's activation ends the shadow").isEmpty();
+        assertThat(t.toStageNow(600)).containsExactly(V1, V2, shadowV3);
+        assertThat(t.servingAt(600, 600)).containsExactly(V1);
+        assertThat(t.neededReleaseIds(900, 0)).contains(shadowV3.releaseId());
+        assertThat(t.neededReleaseIds(1_000, 0)).doesNotContain(shadowV3.releaseId());
+        assertThat(t.sha256sOf(java.util.Set.of(shadowV3.releaseId()))).containsExactly(shadowV3.sha256());
+    }
+
+    @Test
     void aLateReleaseAppliesOnlyFromItsBoundaryAndThereAtItsOwnActivation() {
         ActivationTimeline t = v1AndV2ThenV3Late();
 

@@ -23,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
  * A {@link ModelHandlerFactory} without any engine: its handlers "predict" {@code version:record}
  * and report the sensor models' signature ({@code features[-1, 32] -> score[-1, 1]}) unless told
  * otherwise. Per version it can fail with a {@link ModelLoadException}, throw an unexpected
- * exception, or block until a test opens its gate (interrupts do not cut that short, as they
+ * exception, load a handler whose every {@code predict} throws, or block until a test opens its gate (interrupts do not cut that short, as they
  * often do not cut a native load short, so a test can watch a load finish after a close). Records every load (with the file's text) and
  * counts closes, so a test can prove each handler is closed exactly once. In-JVM only: the
  * handlers and gates are not meant to be serialized.
@@ -40,6 +40,7 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
     private final transient Map<String, ModelLoadException.Reason> failures = new ConcurrentHashMap<>();
     private final transient Map<String, RuntimeException> crashes = new ConcurrentHashMap<>();
     private final transient Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    private final transient Map<String, RuntimeException> predictErrors = new ConcurrentHashMap<>();
     private final transient List<String> loadedFiles = Collections.synchronizedList(new ArrayList<>());
     private final transient List<String> started = Collections.synchronizedList(new ArrayList<>());
     private final transient List<TestingModelHandler> handlers = Collections.synchronizedList(new ArrayList<>());
@@ -53,6 +54,12 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
     /** Loading {@code version} throws {@code error} (not a verdict on the model). */
     public TestingModelHandlerFactory crashing(String version, RuntimeException error) {
         crashes.put(version, error);
+        return this;
+    }
+
+    /** {@code version} loads, but every prediction of its handler throws {@code error}. */
+    public TestingModelHandlerFactory predictFailing(String version, RuntimeException error) {
+        predictErrors.put(version, error);
         return this;
     }
 
@@ -89,7 +96,7 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
         if (crash != null) {
             throw crash;
         }
-        TestingModelHandler handler = new TestingModelHandler(release.version());
+        TestingModelHandler handler = new TestingModelHandler(release.version(), predictErrors.get(release.version()));
         handlers.add(handler);
         return handler;
     }
@@ -112,10 +119,12 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
     /** A handler that answers {@code version:record} and counts its closes. */
     public static final class TestingModelHandler implements ModelHandler<String, String> {
         private final String version;
+        private final RuntimeException predictError;
         private volatile int closes;
 
-        TestingModelHandler(String version) {
+        TestingModelHandler(String version, RuntimeException predictError) {
             this.version = version;
+            this.predictError = predictError;
         }
 
         public String version() {
@@ -135,6 +144,9 @@ public final class TestingModelHandlerFactory implements ModelHandlerFactory<Str
         public List<String> predict(List<String> records) {
             if (closes > 0) {
                 throw new IllegalStateException("handler of " + version + " is closed");
+            }
+            if (predictError != null) {
+                throw predictError;
             }
             return records.stream().map(r -> version + ":" + r).toList();
         }

@@ -231,6 +231,31 @@ class EmbeddedKafkaBrokerITCase {
         }
     }
 
+    /**
+     * A producer that never retries is told {@code NOT_LEADER_OR_FOLLOWER} if it sends before
+     * the broker has taken its new partitions on; with retries an idempotent producer can then
+     * drop a batch for good (KAFKA-15591), so createTopics must not return before that.
+     */
+    @Test
+    void everyNewPartitionAcceptsRecordsAsSoonAsCreateTopicsReturns() throws Exception {
+        Properties props = kafka.clientProperties();
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        props.put(ProducerConfig.RETRIES_CONFIG, "0");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int round = 0; round < 20; round++) {
+                String topic = freshTopic("it.lead");
+                kafka.createTopics(3, topic);
+                for (int partition = 0; partition < 3; partition++) {
+                    ProducerRecord<byte[], byte[]> record =
+                            new ProducerRecord<>(topic, partition, null, ("r" + round).getBytes(UTF_8));
+                    assertThat(producer.send(record).get(30, TimeUnit.SECONDS).partition()).isEqualTo(partition);
+                }
+            }
+        }
+    }
+
     @Test
     void createTopicsAppliesPerTopicConfig() throws Exception {
         String topic = freshTopic("it.compacted");
