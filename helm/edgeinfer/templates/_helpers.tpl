@@ -205,6 +205,9 @@ ControllerJobOptions (checked by HelmChartOptionsTest).
   "metrics.reporter.prom.port" (toString $v.metrics.port)
   "classloader.parent-first-patterns.additional" "ai.onnxruntime.;ai.djl."
 -}}
+{{- if $v.taskManagerJavaOptions -}}
+{{- $_ := set $c "env.java.opts.taskmanager" $v.taskManagerJavaOptions -}}
+{{- end -}}
 {{- if include "edgeinfer.usesKafkaSecretFiles" $root -}}
 {{- $_ := set $c "env.java.opts.all" "-Dorg.apache.kafka.automatic.config.providers=org.apache.kafka.common.config.provider.DirectoryConfigProvider" -}}
 {{- end -}}

@@ -2,6 +2,7 @@ package dev.edgeinfer.cli.fleet;
 
 import dev.edgeinfer.broadcast.control.ControlMessage;
 import dev.edgeinfer.broadcast.kafka.KafkaClients;
+import dev.edgeinfer.broadcast.status.RolloutDecisionJson;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,6 +75,9 @@ public final class CensusReader implements AutoCloseable {
     private void feed(ConsumerRecord<byte[], byte[]> record) {
         String where = record.topic() + "/" + record.partition() + "@" + record.offset();
         if (record.topic().equals(statusTopic)) {
+            if (RolloutDecisionJson.isDecision(record.value())) {
+                return; // the rollout controller's decisions share the topic; they are not status reports
+            }
             census.status(record.value(), where);
             return;
         }

@@ -5,7 +5,6 @@ import dev.edgeinfer.broadcast.release.InvalidReleaseException;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelStatus;
 import dev.edgeinfer.broadcast.status.ModelStatusJson;
-import dev.edgeinfer.broadcast.status.RolloutDecisionJson;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -141,9 +140,6 @@ public final class FleetCensus {
         if (value == null) {
             skip(where, "TOMBSTONE", "a status record without a value");
             return;
-        }
-        if (RolloutDecisionJson.isDecision(value)) {
-            return; // the rollout controller explains its decisions on this topic: not a status report, not bad
         }
         ModelStatus s;
         try {

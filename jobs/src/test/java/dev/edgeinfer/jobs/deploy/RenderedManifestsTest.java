@@ -60,6 +60,18 @@ class RenderedManifestsTest {
     }
 
     @Test
+    void everyRenderedTaskManagerRunsTheLowLatencyJvmOptionsByDefault() throws IOException {
+        List<JsonNode> deployments = renderedDocuments().stream()
+                .filter(d -> d.path("kind").asText().equals("FlinkDeployment")).toList();
+        assertThat(deployments).isNotEmpty();
+        for (JsonNode d : deployments) {
+            assertThat(d.at("/spec/flinkConfiguration/env.java.opts.taskmanager").asText())
+                    .as(d.at("/metadata/name").asText())
+                    .contains("-XX:TieredStopAtLevel=1", "-XX:MaxGCPauseMillis=20");
+        }
+    }
+
+    @Test
     void theSchemaRefusesAMisspeltUpgradeModeAnUnknownStateAndAnUnknownField() throws IOException {
         JsonNode sample = renderedDocuments().stream()
                 .filter(d -> d.path("kind").asText().equals("FlinkDeployment"))
