@@ -57,6 +57,8 @@ public final class ModelRollout implements Serializable {
         }
     }
 
+    private static final String SHADOW = "@shadow";
+
     private final String model;
     private final RolloutPolicy policy;
     private final String controllerName;
@@ -111,12 +113,16 @@ public final class ModelRollout implements Serializable {
         if (s.state() != ModelStatus.State.HEARTBEAT || s.health() == null || s.version() == null) {
             return Optional.empty();
         }
-        windows.computeIfAbsent(s.version(), v -> new VersionWindow()).add(s, agreement);
+        // A shadow version's heartbeats (release id ending in @shadow) are kept apart: they say how it
+        // agrees with the serving version, not how it serves.
+        boolean shadowBeat = s.releaseId() != null && s.releaseId().endsWith("@shadow");
+        windows.computeIfAbsent(shadowBeat ? s.version() + SHADOW : s.version(), v -> new VersionWindow())
+                .add(s, agreement);
         now = Math.max(now, s.at());
         long from = now - policy.window().toMillis();
         windows.values().forEach(w -> w.evictBefore(from));
         List<ModelRelease> inEffect = new ArrayList<>(releases.values().stream()
-                .filter(r -> r.activateAt() <= now).sorted(ModelRelease.ORDER).toList());
+                .filter(r -> r.activateAt() <= now && !r.shadow()).sorted(ModelRelease.ORDER).toList());
         if (inEffect.isEmpty()) {
             return Optional.empty();
         }
@@ -152,6 +158,7 @@ public final class ModelRollout implements Serializable {
                 psi = ScoreDrift.psi(t.bins(), reference);
             }
         }
+        Double agreement = shadowAgreement(judged.version(), t);
         double errorRate = t.errorRate();
         long budget = policy.latencyBudgetMicros();
         String reason = null;
@@ -167,9 +174,9 @@ public final class ModelRollout implements Serializable {
             reason = "OUTPUT_DRIFT";
             detail = String.format(Locale.ROOT, "score PSI %.3f against %s > %.3f (anomaly share %.3f)", psi,
                     previous.get().version(), policy.tripPsi(), highShare(t.bins()));
-        } else if (t.agreement() != null && t.agreement() < policy.tripAgreement()) {
+        } else if (agreement != null && agreement < policy.tripAgreement()) {
             reason = "SHADOW_AGREEMENT";
-            detail = String.format(Locale.ROOT, "shadow agreement %.4f < %.4f", t.agreement(), policy.tripAgreement());
+            detail = String.format(Locale.ROOT, "shadow agreement %.4f < %.4f", agreement, policy.tripAgreement());
         }
         if (reason != null) {
             healthySince.remove(id);
@@ -177,12 +184,12 @@ public final class ModelRollout implements Serializable {
                 return Optional.empty(); // nothing earlier to go back to
             }
             return Optional.of(decide(RolloutDecision.Action.ROLLBACK, judged, previous.get(), judged.targets(),
-                    reason, detail + "; back to " + previous.get().version(), evidence(t, psi, null)));
+                    reason, detail + "; back to " + previous.get().version(), evidence(t, psi, agreement, null)));
         }
         boolean healthy = errorRate <= policy.clearErrorRate()
                 && (budget == 0 || t.p99Micros() == null || t.p99Micros() <= budget * policy.clearLatencyFraction())
                 && (psi == null || psi <= policy.clearPsi())
-                && (t.agreement() == null || t.agreement() >= policy.clearAgreement());
+                && (agreement == null || agreement >= policy.clearAgreement());
         if (!healthy) {
             healthySince.remove(id);
             return Optional.empty();
@@ -198,7 +205,7 @@ public final class ModelRollout implements Serializable {
                 t.p99Micros() == null ? "-" : t.p99Micros().toString(),
                 psi == null ? "-" : String.format(Locale.ROOT, "%.3f", psi), t.records(), t.sites());
         return Optional.of(decide(RolloutDecision.Action.PROMOTE, judged, judged, ReleaseTarget.ALL,
-                "HEALTHY_FOR_DWELL", healthyDetail, evidence(t, psi, since)));
+                "HEALTHY_FOR_DWELL", healthyDetail, evidence(t, psi, agreement, since)));
     }
 
     private Proposal decide(RolloutDecision.Action action, ModelRelease judged, ModelRelease template,
@@ -223,9 +230,19 @@ public final class ModelRollout implements Serializable {
         return new Proposal(action, published, judged, reason, detail, evidence, now);
     }
 
-    private static RolloutDecision.Evidence evidence(VersionWindow.Totals t, Double psi, Long since) {
+    private static RolloutDecision.Evidence evidence(VersionWindow.Totals t, Double psi, Double agreement, Long since) {
         return new RolloutDecision.Evidence(t.heartbeats(), t.records(), t.errors(), t.nonFinite(), t.errorRate(),
-                t.p99Micros(), psi, t.agreement(), new ArrayList<>(t.sites()), t.fromAt(), since);
+                t.p99Micros(), psi, agreement, new ArrayList<>(t.sites()), t.fromAt(), since);
+    }
+
+    /**
+     * The agreement with the serving version that {@code version}'s shadow heartbeats report over
+     * the window, else what its own heartbeats report; null when none compared anything.
+     */
+    private Double shadowAgreement(String version, VersionWindow.Totals own) {
+        VersionWindow shadow = windows.get(version + SHADOW);
+        Double fromShadow = shadow == null ? null : shadow.totals(now - policy.window().toMillis()).agreement();
+        return fromShadow != null ? fromShadow : own.agreement();
     }
 
     /** The share of scores at or above 0.5 (the upper half of the bins). */

@@ -220,4 +220,27 @@ class ModelRolloutTest {
         restarted.release(first.get(0).release());
         assertThat(feed(restarted, beats)).isEmpty();
     }
+
+    @Test
+    void rollsBackACanaryWhoseShadowDisagreesWithTheServingVersionAndNeverJudgesTheShadowItself() {
+        ModelRelease shadow = release("v2", T0, 100, ReleaseTarget.ALL).toBuilder().shadow(true).build();
+        ModelRelease canary = release("v2", T0 + 1, 20, WAVE_1);
+        rollout.release(v1);
+        rollout.release(shadow);
+        rollout.release(canary);
+        List<ModelRollout.Proposal> decided = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            long at = T0 + i * 10_000L;
+            rollout.heartbeat(healthy("plant-3", shadow, at, 1_000), 0.7).ifPresent(decided::add);
+            rollout.heartbeat(healthy("plant-1", canary, at, 1_000), null).ifPresent(decided::add);
+        }
+
+        assertThat(decided).singleElement().satisfies(p -> {
+            assertThat(p.reason()).isEqualTo("SHADOW_AGREEMENT");
+            assertThat(p.judged()).isEqualTo(canary);
+            assertThat(p.release().version()).isEqualTo("v1");
+            assertThat(p.release().shadow()).isFalse();
+            assertThat(p.evidence().shadowAgreement()).isEqualTo(0.7);
+        });
+    }
 }
