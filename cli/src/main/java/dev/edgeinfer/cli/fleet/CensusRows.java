@@ -3,6 +3,7 @@ package dev.edgeinfer.cli.fleet;
 import dev.edgeinfer.broadcast.release.ModelRelease;
 import dev.edgeinfer.broadcast.status.ModelHealth;
 import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ScoreDrift;
 import dev.edgeinfer.broadcast.timeline.SiteIdentity;
 import dev.edgeinfer.cli.fleet.FleetCensus.Flag;
 import dev.edgeinfer.cli.fleet.FleetCensus.Row;
@@ -204,7 +205,7 @@ final class CensusRows {
             int n = column.length;
             median[b] = n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2;
         }
-        return Psi.of(own, median);
+        return ScoreDrift.psi(own, median);
     }
 
     /** The share of each score bin over the beats of {@code model} {@code version}, or null when none. */

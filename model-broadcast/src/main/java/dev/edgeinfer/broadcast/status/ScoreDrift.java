@@ -21,12 +21,28 @@ public final class ScoreDrift {
 
     /** The PSI of two histograms of counts over the same bins. */
     public static double psi(long[] actual, long[] expected) {
+        double[] a = new double[actual.length];
+        double[] e = new double[expected.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = actual[i];
+        }
+        for (int i = 0; i < e.length; i++) {
+            e[i] = expected[i];
+        }
+        return psi(a, e);
+    }
+
+    /**
+     * The PSI of two distributions over the same bins given as weights (counts, or shares such as
+     * a per-bin median of several sites' shares): each side is normalised to sum to 1 first.
+     */
+    public static double psi(double[] actual, double[] expected) {
         if (actual.length != expected.length) {
             throw new IllegalArgumentException(
                     "bins differ in length: " + actual.length + " and " + expected.length);
         }
-        long a = 0;
-        long e = 0;
+        double a = 0;
+        double e = 0;
         for (int i = 0; i < actual.length; i++) {
             a += actual[i];
             e += expected[i];
@@ -36,8 +52,8 @@ public final class ScoreDrift {
         }
         double psi = 0;
         for (int i = 0; i < actual.length; i++) {
-            double p = Math.max(FLOOR, (double) actual[i] / a);
-            double q = Math.max(FLOOR, (double) expected[i] / e);
+            double p = Math.max(FLOOR, actual[i] / a);
+            double q = Math.max(FLOOR, expected[i] / e);
             psi += (p - q) * Math.log(p / q);
         }
         return psi;
