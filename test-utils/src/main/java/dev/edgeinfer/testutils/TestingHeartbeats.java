@@ -7,14 +7,18 @@ import dev.edgeinfer.broadcast.release.Sha256;
 import dev.edgeinfer.broadcast.release.TensorSpec;
 import dev.edgeinfer.broadcast.status.ModelHealth;
 import dev.edgeinfer.broadcast.status.ModelStatus;
+import dev.edgeinfer.broadcast.status.ModelStatusJson;
+import dev.edgeinfer.broadcast.status.ShadowHealth;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
- * Synthetic status streams for the rollout controller's tests: releases of made-up bytes and
- * heartbeats with exactly the health a test asks for.
+ * Synthetic status streams for the rollout controller's and the fleet census's tests: releases of
+ * made-up bytes and heartbeats with exactly the health a test asks for, as jobs write them (one
+ * per subtask and loaded version, 10 s intervals).
  */
 public final class TestingHeartbeats {
 
@@ -25,6 +29,12 @@ public final class TestingHeartbeats {
     public static final long[] LOW_SCORES = {900, 40, 20, 10, 5, 5, 5, 5, 5, 5};
     /** Drifted scores: nearly everything flagged. */
     public static final long[] HIGH_SCORES = {5, 5, 5, 5, 5, 5, 10, 20, 40, 900};
+    /** A heartbeat's interval, ms. */
+    public static final long INTERVAL = 10_000;
+    /** Score bins of a healthy version, as heartbeats carry them. */
+    public static final List<Long> NORMAL = List.of(500L, 200L, 100L, 60L, 40L, 30L, 25L, 20L, 15L, 10L);
+    /** Score bins of a drifted version. */
+    public static final List<Long> DRIFTED = List.of(10L, 15L, 20L, 25L, 30L, 40L, 60L, 100L, 200L, 500L);
 
     private TestingHeartbeats() {}
 
@@ -44,6 +54,11 @@ public final class TestingHeartbeats {
                 .publisher("release-team")
                 .publishedAt(activateAt)
                 .build();
+    }
+
+    /** A full activation of {@code version} at {@code activateAt} for {@code targets}. */
+    public static ModelRelease release(String version, long activateAt, ReleaseTarget targets) {
+        return release(version, activateAt, 100, targets);
     }
 
     /** A full activation of {@code version} for every site. */
@@ -68,5 +83,73 @@ public final class TestingHeartbeats {
     /** A healthy heartbeat: {@code scored} records, no errors, low scores, p99 2 ms. */
     public static ModelStatus healthy(String site, ModelRelease release, long at, long scored) {
         return heartbeat(site, release, at, scored, 0, LOW_SCORES, 2_000);
+    }
+
+    /** A heartbeat builder: site, version and time, with healthy defaults for the rest. */
+    public static Beat beat(String site, ModelRelease version, long at) {
+        return new Beat(site, version, at);
+    }
+
+    /** One heartbeat of one subtask and version; every field has a healthy default. */
+    public static final class Beat {
+        private final String site;
+        private final ModelRelease version;
+        private final long at;
+        private String job = "sensor";
+        private int subtask;
+        private long scored = 4_000;
+        private long errors;
+        private List<Long> bins = NORMAL;
+        private Map<String, String> labels = Map.of();
+        private Map<Integer, Long> classes = Map.of();
+        private Long watermarkLag = 500L;
+        private boolean shadow;
+        private ShadowHealth comparison;
+
+        Beat(String site, ModelRelease version, long at) {
+            this.site = site;
+            this.version = version;
+            this.at = at;
+        }
+
+        public Beat job(String j) { job = j; return this; }
+        public Beat subtask(int s) { subtask = s; return this; }
+        public Beat scored(long n) { scored = n; return this; }
+        public Beat errors(long n) { errors = n; return this; }
+        public Beat bins(List<Long> b) { bins = b; return this; }
+        public Beat labels(Map<String, String> l) { labels = l; return this; }
+        public Beat classes(Map<Integer, Long> c) { classes = c; return this; }
+        public Beat watermarkLag(Long lag) { watermarkLag = lag; return this; }
+
+        /** A shadow version's heartbeat: its release id ends in {@code @shadow}, as shadow activations' do. */
+        public Beat shadow() { shadow = true; return this; }
+
+        /** A shadow's comparison with the serving version, as its heartbeats carry it. */
+        public Beat agreement(String servingVersion, long compared, long agreed) {
+            shadow = true;
+            comparison = new ShadowHealth(servingVersion, compared, agreed, 0.1, 0.8, List.of(0L, 0L, compared, 0L, 0L), 0);
+            return this;
+        }
+
+        public ModelStatus status() {
+            ModelHealth health = new ModelHealth(INTERVAL, scored, errors, 0, scored / 100, scored == 0 ? null : 40L,
+                    scored == 0 ? null : 900L, bins, classes, 0, version.sha256(), 2, "cpu", labels, watermarkLag,
+                    60_000L);
+            if (comparison != null) {
+                health = health.withShadow(comparison);
+            }
+            ModelStatus beat = ModelStatus.heartbeat(site, job, subtask, version, scored, health, at);
+            return !shadow ? beat : new ModelStatus(site, job, subtask, beat.model(), beat.version(), beat.sha256(),
+                    beat.releaseId() + "@shadow", beat.state(), null, null, beat.activateAt(), null, at, scored, health);
+        }
+
+        public byte[] json() {
+            return ModelStatusJson.toJson(status());
+        }
+
+        /** Hands the heartbeat's JSON and where it was read from to {@code reader} (e.g. a census's {@code status}). */
+        public void into(BiConsumer<byte[], String> reader) {
+            reader.accept(json(), site + "/" + job + "/" + subtask + "@" + at);
+        }
     }
 }

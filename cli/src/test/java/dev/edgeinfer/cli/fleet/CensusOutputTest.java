@@ -1,7 +1,7 @@
 package dev.edgeinfer.cli.fleet;
 
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.beat;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.release;
+import static dev.edgeinfer.testutils.TestingHeartbeats.beat;
+import static dev.edgeinfer.testutils.TestingHeartbeats.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -25,7 +25,7 @@ class CensusOutputTest {
         FleetCensus census = new FleetCensus(FleetCensus.Policy.DEFAULTS);
         ModelRelease v1 = release("v1", 0, ReleaseTarget.ALL);
         census.release(v1);
-        beat("plant-1", v1, NOW - 3_000).into(census);
+        beat("plant-1", v1, NOW - 3_000).into(census::status);
         census.status("{oops".getBytes(StandardCharsets.UTF_8), "edge.models.status/1@7");
         return census;
     }

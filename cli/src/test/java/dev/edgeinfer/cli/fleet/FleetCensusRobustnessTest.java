@@ -1,8 +1,8 @@
 package dev.edgeinfer.cli.fleet;
 
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.MODEL;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.beat;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.release;
+import static dev.edgeinfer.testutils.TestingHeartbeats.MODEL;
+import static dev.edgeinfer.testutils.TestingHeartbeats.beat;
+import static dev.edgeinfer.testutils.TestingHeartbeats.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.JsonFields;
@@ -66,7 +66,7 @@ class FleetCensusRobustnessTest {
         census.status(JsonFields.MAPPER.writeValueAsBytes(fewBins), "s/0@8");
         census.status(JsonFields.MAPPER.writeValueAsBytes(negativeCount), "s/0@9");
         census.status(JsonFields.MAPPER.writeValueAsBytes(unknownFields), "s/1@1");
-        beat("plant-1", V1, NOW - 1_000).into(census);
+        beat("plant-1", V1, NOW - 1_000).into(census::status);
         census.status(ModelStatusJson.toJson(ModelStatus.heartbeat("plant-0", "sensor", 0, V1, 10, NOW)), "older build");
 
         FleetCensus.Skipped skipped = census.skipped();
@@ -127,8 +127,8 @@ class FleetCensusRobustnessTest {
                 && r.activateAt() < newestForPlant2.activateAt()).max(Comparator.comparingLong(ModelRelease::activateAt))
                 .orElseThrow();
 
-        beat("plant-1", newestForPlant1, watermark + 500).labels(plant1.labels()).into(census);
-        beat("plant-2", olderForPlant2, watermark + 500).into(census);
+        beat("plant-1", newestForPlant1, watermark + 500).labels(plant1.labels()).into(census::status);
+        beat("plant-2", olderForPlant2, watermark + 500).into(census::status);
         List<Row> rows = census.rows(watermark + 1_000);
 
         assertThat(census.retainedReleases()).as("the scheduled ones, and per target and kind the newest past ones")
@@ -146,7 +146,7 @@ class FleetCensusRobustnessTest {
         for (int i = 0; i < 1_000; i++) {
             census.release(release("v" + i, 1_000L * i, ReleaseTarget.ALL));
         }
-        beat("plant-1", release("v3", 3_000, ReleaseTarget.ALL), 100_000).watermarkLag(96_000L).into(census);
+        beat("plant-1", release("v3", 3_000, ReleaseTarget.ALL), 100_000).watermarkLag(96_000L).into(census::status);
 
         Row row = census.rows(100_000).get(0);
 

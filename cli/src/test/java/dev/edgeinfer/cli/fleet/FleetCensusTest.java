@@ -1,9 +1,9 @@
 package dev.edgeinfer.cli.fleet;
 
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.DRIFTED;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.MODEL;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.beat;
-import static dev.edgeinfer.cli.fleet.TestingHeartbeats.release;
+import static dev.edgeinfer.testutils.TestingHeartbeats.DRIFTED;
+import static dev.edgeinfer.testutils.TestingHeartbeats.MODEL;
+import static dev.edgeinfer.testutils.TestingHeartbeats.beat;
+import static dev.edgeinfer.testutils.TestingHeartbeats.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeinfer.broadcast.release.DeprecationAdvisory;
@@ -44,10 +44,10 @@ class FleetCensusTest {
     @Test
     void sitesInTheWaveServeTheNewVersionHealthilyAndOnesLeftBehindOrSilentAreFlagged() {
         FleetCensus census = census();
-        beat("plant-1", V2_WAVE_1, NOW - 5_000).labels(WAVE_1).into(census);
-        beat("plant-2", V1, NOW - 5_000).labels(WAVE_1).into(census); // in the wave, left behind
-        beat("plant-3", V1, NOW - 5_000).into(census); // not in the wave
-        beat("plant-4", V1, NOW - 120_000).into(census); // silent
+        beat("plant-1", V2_WAVE_1, NOW - 5_000).labels(WAVE_1).into(census::status);
+        beat("plant-2", V1, NOW - 5_000).labels(WAVE_1).into(census::status); // in the wave, left behind
+        beat("plant-3", V1, NOW - 5_000).into(census::status); // not in the wave
+        beat("plant-4", V1, NOW - 120_000).into(census::status); // silent
 
         List<Row> rows = census.rows(NOW);
 
@@ -73,13 +73,13 @@ class FleetCensusTest {
     void aDeprecatedVersionOrTooManyErrorsIsProblematicAndADriftedSiteIsDivergent() {
         FleetCensus census = census();
         census.advisory(new DeprecationAdvisory(MODEL, "v2", V2_WAVE_1.sha256(), "NaN scores", NOW, "t", 1, null, null));
-        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).into(census);
+        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).into(census::status);
         for (String site : List.of("plant-5", "plant-6", "plant-7")) {
-            beat(site, V1, NOW - 1_000).into(census);
+            beat(site, V1, NOW - 1_000).into(census::status);
         }
-        beat("plant-8", V1, NOW - 1_000).bins(DRIFTED).into(census);
-        beat("plant-9", V1, NOW - 1_000).errors(400).into(census);
-        beat("plant-10", V1, NOW - 1_000).labels(WAVE_1).into(census); // rolled back from v2 by the advisory
+        beat("plant-8", V1, NOW - 1_000).bins(DRIFTED).into(census::status);
+        beat("plant-9", V1, NOW - 1_000).errors(400).into(census::status);
+        beat("plant-10", V1, NOW - 1_000).labels(WAVE_1).into(census::status); // rolled back from v2 by the advisory
 
         List<Row> rows = census.rows(NOW);
 
@@ -95,9 +95,9 @@ class FleetCensusTest {
     @Test
     void severalJobsOfOneSiteAreRowsOfTheirOwnAndAClassifiersRateIsItsTopClass() {
         FleetCensus census = census();
-        beat("plant-1", V1, NOW - 1_000).job("sensor").into(census);
-        beat("plant-1", V1, NOW - 1_000).job("sensor").subtask(1).into(census);
-        beat("plant-1", V1, NOW - 2_000).job("frames").classes(Map.of(3, 3_000L, 7, 1_000L)).into(census);
+        beat("plant-1", V1, NOW - 1_000).job("sensor").into(census::status);
+        beat("plant-1", V1, NOW - 1_000).job("sensor").subtask(1).into(census::status);
+        beat("plant-1", V1, NOW - 2_000).job("frames").classes(Map.of(3, 3_000L, 7, 1_000L)).into(census::status);
 
         List<Row> rows = census.rows(NOW);
 
@@ -112,13 +112,13 @@ class FleetCensusTest {
     @Test
     void aSiteThatComesBackAfterBeingSilentShowsOnlyWhatItReportsNow() {
         FleetCensus census = census();
-        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).into(census);
-        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).subtask(1).into(census);
-        beat("plant-1", V2_WAVE_1, NOW - 300_000).labels(WAVE_1).scored(0).into(census); // staged then
+        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).into(census::status);
+        beat("plant-1", V1, NOW - 300_000).labels(WAVE_1).subtask(1).into(census::status);
+        beat("plant-1", V2_WAVE_1, NOW - 300_000).labels(WAVE_1).scored(0).into(census::status); // staged then
         assertThat(census.rows(NOW).get(0).flags()).contains(Flag.SILENT);
 
         // It comes back after a restart with one subtask, on v2.
-        beat("plant-1", V2_WAVE_1, NOW - 2_000).labels(WAVE_1).scored(1_000).into(census);
+        beat("plant-1", V2_WAVE_1, NOW - 2_000).labels(WAVE_1).scored(1_000).into(census::status);
 
         Row back = census.rows(NOW).get(0);
         assertThat(back.flags()).isEmpty();
@@ -133,9 +133,9 @@ class FleetCensusTest {
         FleetCensus census = census();
         ModelRelease v3 = release("v3", NOW + 60_000, ReleaseTarget.ALL);
         census.release(v3);
-        beat("plant-1", V1, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
-        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
-        beat("plant-1", v3, NOW - 1_000).labels(WAVE_1).scored(0).into(census);
+        beat("plant-1", V1, NOW - 1_000).labels(WAVE_1).scored(0).into(census::status);
+        beat("plant-1", V2_WAVE_1, NOW - 1_000).labels(WAVE_1).scored(0).into(census::status);
+        beat("plant-1", v3, NOW - 1_000).labels(WAVE_1).scored(0).into(census::status);
 
         Row row = census.rows(NOW).get(0);
 
@@ -149,9 +149,9 @@ class FleetCensusTest {
         FleetCensus census = census();
         ModelRelease v3 = release("v3", NOW - 3_000, ReleaseTarget.ALL); // within the last interval
         census.release(v3);
-        beat("plant-1", V1, NOW).into(census);
-        beat("plant-1", v3, NOW).scored(1_000).into(census);
-        beat("plant-2", V1, NOW).into(census);
+        beat("plant-1", V1, NOW).into(census::status);
+        beat("plant-1", v3, NOW).scored(1_000).into(census::status);
+        beat("plant-2", V1, NOW).into(census::status);
 
         List<Row> rows = census.rows(NOW);
 
@@ -164,7 +164,7 @@ class FleetCensusTest {
     void staleIsJudgedAtTheSitesWatermarkSoAReplayingSiteIsHeldToTheReleasesOfItsTime() {
         FleetCensus census = census();
         census.release(release("v3", NOW - 100_000, ReleaseTarget.ALL));
-        beat("plant-1", V1, NOW).watermarkLag(200_000L).into(census); // replaying data from before v3
+        beat("plant-1", V1, NOW).watermarkLag(200_000L).into(census::status); // replaying data from before v3
 
         assertThat(census.rows(NOW).get(0).flags()).isEmpty();
         assertThat(census.rows(NOW).get(0).expected()).isEqualTo("v1");
@@ -174,7 +174,7 @@ class FleetCensusTest {
     void aCanaryNeverMakesASiteStaleAndIsShownWithItsShare() {
         FleetCensus census = census();
         census.release(release("v3", NOW - 50_000, ReleaseTarget.ALL).toBuilder().canaryPercent(10).build());
-        beat("plant-1", V1, NOW).into(census);
+        beat("plant-1", V1, NOW).into(census::status);
 
         Row row = census.rows(NOW).get(0);
 
@@ -188,13 +188,13 @@ class FleetCensusTest {
         FleetCensus.Policy policy =
                 new FleetCensus.Policy(Duration.ofSeconds(60), 0.01, 0.25, 2, Duration.ofSeconds(100), 64);
         FleetCensus census = census(policy);
-        beat("plant-1", V1, NOW).labels(WAVE_1).watermarkLag(0L).into(census);
+        beat("plant-1", V1, NOW).labels(WAVE_1).watermarkLag(0L).into(census::status);
         assertThat(census.rows(NOW).get(0).flags()).as("v2 activated 999 s ago").containsExactly(Flag.STALE);
 
         FleetCensus recent = new FleetCensus(policy);
         recent.release(V1);
         recent.release(release("v2", NOW - 50_000, ReleaseTarget.ALL));
-        beat("plant-1", V1, NOW).watermarkLag(0L).into(recent);
+        beat("plant-1", V1, NOW).watermarkLag(0L).into(recent::status);
         assertThat(recent.rows(NOW).get(0).releasesBehind()).isEqualTo(1);
         assertThat(recent.rows(NOW).get(0).flags()).as("one behind for 50 s").isEmpty();
 
@@ -206,9 +206,9 @@ class FleetCensusTest {
     void aShadowsAgreementIsAgreedOverComparedAcrossTheSubtasksLatestHeartbeats() {
         FleetCensus census = census();
         ModelRelease v3 = release("v3", 2_000, ReleaseTarget.ALL);
-        beat("plant-9", V1, NOW - 1_000).into(census);
-        beat("plant-9", v3, NOW - 1_000).subtask(0).agreement("v1", 1_000, 900).into(census);
-        beat("plant-9", v3, NOW - 1_000).subtask(1).agreement("v1", 3_000, 2_100).into(census);
+        beat("plant-9", V1, NOW - 1_000).into(census::status);
+        beat("plant-9", v3, NOW - 1_000).subtask(0).agreement("v1", 1_000, 900).into(census::status);
+        beat("plant-9", v3, NOW - 1_000).subtask(1).agreement("v1", 3_000, 2_100).into(census::status);
 
         Row row = census.rows(NOW).get(0);
 
@@ -223,8 +223,8 @@ class FleetCensusTest {
     void aShadowVersionIsShownButNeitherServesNorCountsInTheRowsHealth() {
         FleetCensus census = census();
         ModelRelease v3 = release("v3", 2_000, ReleaseTarget.ALL);
-        beat("plant-1", V1, NOW - 1_000).into(census);
-        beat("plant-1", v3, NOW - 1_000).scored(4_000).errors(4_000).shadow().into(census);
+        beat("plant-1", V1, NOW - 1_000).into(census::status);
+        beat("plant-1", v3, NOW - 1_000).scored(4_000).errors(4_000).shadow().into(census::status);
 
         Row row = census.rows(NOW).get(0);
 
