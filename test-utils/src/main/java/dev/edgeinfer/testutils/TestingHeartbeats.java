@@ -140,7 +140,7 @@ public final class TestingHeartbeats {
             }
             ModelStatus beat = ModelStatus.heartbeat(site, job, subtask, version, scored, health, at);
             return !shadow ? beat : new ModelStatus(site, job, subtask, beat.model(), beat.version(), beat.sha256(),
-                    beat.releaseId() + "@shadow", beat.state(), null, null, beat.activateAt(), null, at, scored, health);
+                    beat.releaseId() + ModelRelease.SHADOW_ID_SUFFIX, beat.state(), null, null, beat.activateAt(), null, at, scored, health);
         }
 
         public byte[] json() {

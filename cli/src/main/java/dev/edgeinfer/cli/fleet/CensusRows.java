@@ -61,29 +61,19 @@ final class CensusRows {
         return rows;
     }
 
-    /**
-     * Whether a heartbeat is a shadow version's: its release id ends in {@code @shadow} (shadow
-     * activations, read defensively by id so this census keeps working when they arrive).
-     */
-    static boolean isShadow(String releaseId) {
-        return releaseId != null && releaseId.endsWith(SHADOW_SUFFIX);
-    }
-
-    static final String SHADOW_SUFFIX = "@shadow";
-
     private Row row(List<ModelStatus> reported, List<List<ModelStatus>> all, long now) {
         // A shadow scores the same records as the serving version and emits nothing: it is shown, not counted.
-        List<ModelStatus> beats = reported.stream().filter(b -> !isShadow(b.releaseId())).toList();
+        List<ModelStatus> beats = reported.stream().filter(b -> !ModelRelease.isShadowId(b.releaseId())).toList();
         if (beats.isEmpty()) {
             beats = reported;
         }
-        String shadow = reported.stream().filter(b -> isShadow(b.releaseId())).map(ModelStatus::version).sorted()
+        String shadow = reported.stream().filter(b -> ModelRelease.isShadowId(b.releaseId())).map(ModelStatus::version).sorted()
                 .reduce((a, b) -> a.equals(b) ? a : a + "," + b).orElse(null);
         // Agreement over the latest round of every subtask: agreed / compared, not a mean of ratios.
         long compared = 0;
         long agreed = 0;
         for (ModelStatus b : reported) {
-            if (isShadow(b.releaseId()) && b.health().shadow() != null) {
+            if (ModelRelease.isShadowId(b.releaseId()) && b.health().shadow() != null) {
                 compared += b.health().shadow().compared();
                 agreed += b.health().shadow().agreed();
             }

@@ -58,7 +58,7 @@ final class ReleaseHistory {
 
     /** Keeps {@code release}; a shadow activation (its id ends in {@code @shadow}) never serves, so it is not kept. */
     void add(ModelRelease release) {
-        if (CensusRows.isShadow(release.releaseId())) {
+        if (release.shadow()) {
             return;
         }
         // The same release id read again (a replay, or compaction not yet done) replaces the copy held.

@@ -57,7 +57,7 @@ public final class ModelRollout implements Serializable {
         }
     }
 
-    private static final String SHADOW = "@shadow";
+    private static final String SHADOW = ModelRelease.SHADOW_ID_SUFFIX;
 
     private final String model;
     private final RolloutPolicy policy;
@@ -115,7 +115,7 @@ public final class ModelRollout implements Serializable {
         }
         // A shadow version's heartbeats (release id ending in @shadow) are kept apart: they say how it
         // agrees with the serving version, not how it serves.
-        boolean shadowBeat = s.releaseId() != null && s.releaseId().endsWith("@shadow");
+        boolean shadowBeat = ModelRelease.isShadowId(s.releaseId());
         windows.computeIfAbsent(shadowBeat ? s.version() + SHADOW : s.version(), v -> new VersionWindow())
                 .add(s, agreement);
         now = Math.max(now, s.at());

@@ -253,7 +253,18 @@ public record ModelRelease(
     public String releaseId() {
         String id = model + "@" + activateAt + "@" + version + "@" + sha256.substring(0, 12);
         id = targets.isAll() ? id : id + "@" + targets.digest();
-        return shadow ? id + "@shadow" : id;
+        return shadow ? id + SHADOW_ID_SUFFIX : id;
+    }
+
+    /** How a shadow activation's {@link #releaseId()} ends. */
+    public static final String SHADOW_ID_SUFFIX = "@shadow";
+
+    /**
+     * Whether {@code releaseId} names a shadow activation — for readers that hold only the id,
+     * such as a heartbeat's; null (no release) is not.
+     */
+    public static boolean isShadowId(String releaseId) {
+        return releaseId != null && releaseId.endsWith(SHADOW_ID_SUFFIX);
     }
 
     /** {@code true} when this activation takes only part of the keys ({@code canaryPercent < 100}). */
