@@ -49,6 +49,7 @@ final class ProduceCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         try (SensorFleetSimulator simulator =
                 new SensorFleetSimulator(bootstrap, topic, devices, channels, rate, malformed, anomalyRate, seed)) {
+            simulator.warmUp(Duration.ofSeconds(2));
             Thread producer = new Thread(
                     () -> simulator.run(duration != null ? duration : Duration.ofDays(365), stop::get), "edgeinfer-produce");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

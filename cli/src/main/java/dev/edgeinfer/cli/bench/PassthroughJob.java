@@ -80,7 +80,7 @@ final class PassthroughJob {
     }
 
     private static <T> void sinkEchoes(DataStream<T> valid, KafkaJobConfig config, JsonRecordSerializer<T> serializer) {
-        valid.sinkTo(JobKafka.sink(config, serializer, "passthrough"))
+        valid.sinkTo(JobKafka.primedSink(config, serializer, "passthrough", serializer.topic()))
                 .uid("kafka-sink-passthrough")
                 .name("pass-through");
     }

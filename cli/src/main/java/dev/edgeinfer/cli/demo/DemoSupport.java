@@ -38,6 +38,8 @@ final class DemoSupport {
     static final long SWITCH_WINDOW_MS = 5_000;
     /** Results of the first seconds (JIT warm-up, first model loads) are left out of the steady p99. */
     static final long WARMUP_MS = 5_000;
+    /** At most this long for the embedded broker's warm-up. */
+    static final Duration BROKER_WARMUP_MAX_TIME = Duration.ofSeconds(5);
 
     private DemoSupport() {}
 
@@ -164,11 +166,21 @@ final class DemoSupport {
         }
     }
 
-    /** Step 1 of both demos: starts the embedded broker, saying so on {@code out}. */
-    static EmbeddedKafkaBroker startKafka(PrintStream out) {
+    /**
+     * Step 1 of every demo: starts the embedded broker and warms it as a site's long-running
+     * broker is warm ({@link BrokerWarmup}), saying so on {@code out}.
+     */
+    static EmbeddedKafkaBroker startKafka(PrintStream out) throws Exception {
         out.print("[1/5] starting Kafka (KRaft) ... ");
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start();
-        out.println(kafka.bootstrapServers());
+        try {
+            BrokerWarmup.Result warm = BrokerWarmup.run(kafka, BROKER_WARMUP_MAX_TIME);
+            out.printf(Locale.ROOT, "%s (warmed: %d records through %s in %d ms%s)%n", kafka.bootstrapServers(),
+                    warm.records(), BrokerWarmup.TOPIC, warm.millis(), warm.timedOut() ? ", stopped at its time limit" : "");
+        } catch (Exception | Error e) {
+            kafka.close();
+            throw e;
+        }
         return kafka;
     }
 

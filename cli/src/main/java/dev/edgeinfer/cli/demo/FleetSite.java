@@ -81,6 +81,7 @@ final class FleetSite implements AutoCloseable {
         this.tracker = new SensorResultTracker(kafka.bootstrapServers(), results, deadLetters, config.statusTopic(),
                 (device, index) -> simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()));
         tracker.start();
+        simulator.warmUp(config.warmupMaxTime());
     }
 
     void start(MiniCluster cluster) throws Exception {

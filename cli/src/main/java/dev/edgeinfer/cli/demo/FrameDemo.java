@@ -115,6 +115,7 @@ public final class FrameDemo extends ConsoleRun<FrameDemo.Settings> {
                     FrameResultTracker tracker = new FrameResultTracker(kafka.bootstrapServers(), config.resultsTopic(),
                             config.deadLetterTopic(), config.statusTopic(), cameras)) {
                 tracker.start();
+                cameras.warmUp(config.warmupMaxTime());
                 DemoSupport.awaitServing(tracker, first, settings.parallelism(), job, Duration.ofSeconds(60), out);
                 out.printf("[5/5] streaming for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-cameras", () -> cameras.run(settings.duration(), () -> false));

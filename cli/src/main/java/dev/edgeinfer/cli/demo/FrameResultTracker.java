@@ -31,6 +31,12 @@ public final class FrameResultTracker extends ResultTracker<FrameResult> {
     }
 
     @Override
+    protected void clearOwnBooks() {
+        accuracyPerVersion.clear();
+        unknownFrames = 0;
+    }
+
+    @Override
     protected Sample onDistinctResult(FrameResult result, String version, long latencyMicros) {
         String label = truth.label(result.cameraId(), result.frameTs());
         if (label == null) {

@@ -27,6 +27,10 @@ final class LatencyByProductionTime {
         this.latencyMicros[size++] = latencyMicros;
     }
 
+    void clear() {
+        size = 0;
+    }
+
     /** Latencies (µs) of the inputs produced in {@code [fromMs, toMs)}. */
     Histogram producedIn(long fromMs, long toMs) {
         Histogram window = new Histogram(HIGHEST_MICROS, 3);

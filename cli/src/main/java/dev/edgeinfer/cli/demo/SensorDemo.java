@@ -139,6 +139,7 @@ public final class SensorDemo extends ConsoleRun<SensorDemo.Settings> {
                                     (device, index) ->
                                             simulator.windowIsAnomalous(device, index, config.windowSize(), config.windowSlide()))) {
                 tracker.start();
+                simulator.warmUp(config.warmupMaxTime());
                 DemoSupport.awaitServing(tracker, first, settings.parallelism(), job, Duration.ofSeconds(60), out);
                 out.printf("[5/5] producing for %s; progress every 2 s%n", DemoSupport.human(settings.duration()));
                 DemoSupport.Production producer = DemoSupport.Production.start("edgeinfer-simulator", () -> simulator.run(settings.duration(), () -> false));

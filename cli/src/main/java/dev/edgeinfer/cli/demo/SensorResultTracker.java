@@ -21,6 +21,8 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
         boolean windowIsAnomalous(String deviceId, long index);
     }
 
+    private static final String FIRST_DEVICE = "dev-0000";
+
     private final Truth truth;
     private final Map<String, long[]> confusionPerVersion = new TreeMap<>();
     private long truePositives;
@@ -37,7 +39,19 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
 
     @Override
     protected byte[] warmupSample() {
-        return SensorResultJson.toJson(SensorWarmup.result(8, 16));
+        SensorResult r = SensorWarmup.result(8, 16);
+        // The fleet's first device (every fleet has one), so that the dry run's ground-truth lookup finds it.
+        return SensorResultJson.toJson(new SensorResult(FIRST_DEVICE, r.window(), r.windowStart(), r.windowEnd(), r.score(),
+                r.anomaly(), r.model(), r.site(), r.sourceTimestamp()));
+    }
+
+    @Override
+    protected void clearOwnBooks() {
+        confusionPerVersion.clear();
+        truePositives = 0;
+        falsePositives = 0;
+        falseNegatives = 0;
+        trueNegatives = 0;
     }
 
     @Override

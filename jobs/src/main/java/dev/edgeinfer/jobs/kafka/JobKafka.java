@@ -135,8 +135,8 @@ public final class JobKafka {
 
     /** Writes rejected inputs to the dead-letter topic (uid {@code kafka-sink-deadletter}). */
     public static <L> void sinkDeadLetters(
-            DataStream<L> letters, KafkaJobConfig config, KafkaRecordSerializationSchema<L> serializer) {
-        letters.sinkTo(sink(config, serializer, "deadletter"))
+            DataStream<L> letters, KafkaJobConfig config, WarmSerializer<L> serializer) {
+        letters.sinkTo(primedSink(config, serializer, "deadletter", serializer.topic()))
                 .uid("kafka-sink-deadletter")
                 .name("dead letters");
     }
@@ -146,10 +146,10 @@ public final class JobKafka {
      * {@code kafka-sink-results}) and status reports to the status topic ({@code kafka-sink-status}).
      */
     public static <R> void sinkOutputs(VersionedInference.Streams<R> scored, KafkaJobConfig config,
-            KafkaRecordSerializationSchema<R> results) {
+            WarmSerializer<R> results) {
         scored.results()
                 .name("onnx inference " + config.modelName())
-                .sinkTo(sink(config, results, "results"))
+                .sinkTo(primedSink(config, results, "results", results.topic()))
                 .uid("kafka-sink-results")
                 .name("results");
         scored.status()
@@ -167,6 +167,15 @@ public final class JobKafka {
                 .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
                 .setDeliveryGuarantee(org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
+    }
+
+    /**
+     * {@link #sink}, whose writers fetch {@code topic}'s metadata when they open, within
+     * {@code warmup.max-time}, so that no record waits for it ({@link PrimedKafkaSink}).
+     */
+    public static <T> PrimedKafkaSink<T> primedSink(
+            KafkaJobConfig config, KafkaRecordSerializationSchema<T> serializer, String name, String topic) {
+        return PrimedKafkaSink.of(sink(config, serializer, name), topic, config.warmupMaxTime());
     }
 
     /**

@@ -34,6 +34,11 @@ public final class JsonRecordSerializer<T> implements KafkaRecordSerializationSc
         return new JsonRecordSerializer<>(topic, key, json);
     }
 
+    /** The topic every record goes to. */
+    public String topic() {
+        return topic;
+    }
+
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
         return new ProducerRecord<>(topic, key.apply(element).getBytes(StandardCharsets.UTF_8), json.apply(element));

@@ -48,6 +48,11 @@ public final class WarmSerializer<T> implements KafkaRecordSerializationSchema<T
         return new WarmSerializer<>(delegate, topic, sample, maxTime);
     }
 
+    /** The topic this serializer writes to (and warms the metadata of). */
+    public String topic() {
+        return topic;
+    }
+
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) throws Exception {
         delegate.open(context, sinkContext);

@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FrameFleetSimulator extends FleetSimulator {
 
-    private final String topic;
     private final int width;
     private final int height;
     private final double badFraction;
@@ -43,10 +42,9 @@ public final class FrameFleetSimulator extends FleetSimulator {
      */
     public FrameFleetSimulator(String bootstrapServers, String topic, int cameras, double fps, int width, int height,
             double badFraction, int maxRecordBytes, long seed) {
-        super(bootstrapServers, "edgeinfer-camera-simulator",
+        super(bootstrapServers, topic, "edgeinfer-camera-simulator",
                 Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(2 << 20, maxRecordBytes * 2))),
                 checked(cameras, fps, width, height, badFraction), fps * cameras);
-        this.topic = topic;
         this.width = width;
         this.height = height;
         this.badFraction = badFraction;
@@ -77,16 +75,36 @@ public final class FrameFleetSimulator extends FleetSimulator {
         ProducerRecord<byte[], byte[]> record;
         if (badFraction > 0 && random.nextDouble() < badFraction) {
             BadFrame kind = BadFrame.values()[(int) (badRotation++ % BadFrame.values().length)];
-            record = SyntheticFrames.bad(kind, topic, cameraId, ts, width, height, maxRecordBytes, random);
+            record = SyntheticFrames.bad(kind, topic(), cameraId, ts, width, height, maxRecordBytes, random);
             badByKind.get(kind).incrementAndGet();
             bad.incrementAndGet();
         } else {
             String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
             byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, random), width, height, 0.85f);
-            record = SyntheticFrames.record(topic, cameraId, ts, jpeg, width, height);
+            record = SyntheticFrames.record(topic(), cameraId, ts, jpeg, width, height);
             labels.put(frameId(cameraId, ts), label);
         }
         return record;
+    }
+
+    @Override
+    protected ProducerRecord<byte[], byte[]> sample(int i) {
+        // Its own random stream: the simulation's must draw exactly as without a warm-up.
+        SplittableRandom r = new SplittableRandom(i);
+        long ts = System.currentTimeMillis();
+        if (i % 10 == 9) {
+            BadFrame[] kinds = BadFrame.values();
+            return SyntheticFrames.bad(kinds[(i / 10) % kinds.length], topic(), "cam-warmup", ts, width, height, maxRecordBytes, r);
+        }
+        String label = SyntheticFrames.LABELS.get(i % SyntheticFrames.LABELS.size());
+        byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, r), width, height, 0.85f);
+        return SyntheticFrames.record(topic(), "cam-warmup", ts, jpeg, width, height);
+    }
+
+    /** JPEG encoding costs ~0.1-1 ms a frame: fewer samples than for cheap records. */
+    @Override
+    protected int warmUpIterations() {
+        return 2_000;
     }
 
     public static String cameraId(int camera) {

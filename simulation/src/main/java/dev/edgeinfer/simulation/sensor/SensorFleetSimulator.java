@@ -44,7 +44,6 @@ public final class SensorFleetSimulator extends FleetSimulator {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-    private final String topic;
     private final int channels;
     private final double malformedFraction;
     private final List<Device> devices = new ArrayList<>();
@@ -72,9 +71,8 @@ public final class SensorFleetSimulator extends FleetSimulator {
             double malformedFraction,
             double anomalyRate,
             long seed) {
-        super(bootstrapServers, "edgeinfer-simulator", Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024)),
+        super(bootstrapServers, topic, "edgeinfer-simulator", Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024)),
                 checked(devices, channels, ratePerSecond, malformedFraction), ratePerSecond);
-        this.topic = topic;
         this.channels = channels;
         this.malformedFraction = malformedFraction;
         this.random = new SplittableRandom(seed);
@@ -122,7 +120,26 @@ public final class SensorFleetSimulator extends FleetSimulator {
                 device.valid++;
             }
         }
-        return new ProducerRecord<>(topic, key, value);
+        return new ProducerRecord<>(topic(), key, value);
+    }
+
+    @Override
+    protected ProducerRecord<byte[], byte[]> sample(int i) {
+        long ts = System.currentTimeMillis();
+        MalformedKind[] kinds = MalformedKind.values();
+        // One malformed record in ten, every kind in turn, as next() may send them.
+        byte[] value = i % 10 == 9
+                ? malformedValue(kinds[(i / 10) % kinds.length], "dev-warmup", ts, channels)
+                : readingJson("dev-warmup", ts, warmUpValues(i));
+        return new ProducerRecord<>(topic(), "dev-warmup".getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private float[] warmUpValues(int i) {
+        float[] values = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            values[c] = (float) Math.sin(i + c);
+        }
+        return values;
     }
 
     /** Serialises a valid reading the way producers are expected to write it. */
