@@ -95,6 +95,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "instead of the built CNNs, without rollover; give its input size as --model-size.")
     Path model;
 
+    @Option(names = "--frame-format",
+            description = "Frames only: how the cameras encode their frames, jpeg (decoded by the job) or rgb (raw "
+                    + "interleaved RGB, nothing to decode) (default: jpeg).")
+    String frameFormat;
+
     @Option(names = "--bare-ort-duration", defaultValue = "5s", converter = DurationConverter.class,
             description = "How long bare ONNX Runtime is measured (default: ${DEFAULT-VALUE}).")
     Duration bareOrtDuration;
@@ -136,6 +141,12 @@ final class BenchCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--model applies to --scenario frames only");
                 }
                 frames.serving(model);
+            }
+            if (frameFormat != null) {
+                if (!(workload instanceof dev.edgeinfer.cli.bench.FrameBenchScenario frames)) {
+                    throw new IllegalArgumentException("--frame-format applies to --scenario frames only");
+                }
+                frames.encoding(frameFormat);
             }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

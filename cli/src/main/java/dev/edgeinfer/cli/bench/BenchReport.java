@@ -94,11 +94,14 @@ public record BenchReport(
         }
     }
 
-    /** @param modelSize an image model's square input in pixels ({@code --model-size}); null for the sensor model */
+    /**
+     * @param modelSize an image model's square input in pixels ({@code --model-size}); null for the sensor model
+     * @param frameFormat how frames were encoded ({@code --frame-format}: jpeg or rgb); null for the sensor model
+     */
     public record Settings(double rate, double durationSeconds, int parallelism, int batchSize, long batchDelayMs,
             boolean operatorBatching, int devices, double warmupSeconds, long backlogRecords, double bareOrtSeconds,
             double rolloverLeadSeconds, boolean rollover, double inputsPerInference, String deliveryGuarantee,
-            String onnx, long bucketMs, long seed, Integer modelSize) {
+            String onnx, long bucketMs, long seed, Integer modelSize, String frameFormat) {
 
         public Settings(double rate, double durationSeconds, int parallelism, int batchSize, long batchDelayMs,
                 boolean operatorBatching, int devices, double warmupSeconds, long backlogRecords, double bareOrtSeconds,
@@ -106,7 +109,7 @@ public record BenchReport(
                 String onnx, long bucketMs, long seed) {
             this(rate, durationSeconds, parallelism, batchSize, batchDelayMs, operatorBatching, devices, warmupSeconds,
                     backlogRecords, bareOrtSeconds, rolloverLeadSeconds, rollover, inputsPerInference, deliveryGuarantee,
-                    onnx, bucketMs, seed, null);
+                    onnx, bucketMs, seed, null, null);
         }
     }
 

@@ -376,7 +376,7 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                         KafkaJobOptions.DeliveryGuarantee.AT_LEAST_ONCE.name(),
                         "intra-op threads " + onnx.intraOpThreads() + ", " + onnx.optLevel(),
                         settings.bucket().toMillis(), settings.seed(),
-                        scenario.modelSize()),
+                        scenario.modelSize(), scenario.inputFormat()),
                 List.of(new BenchReport.Series("pipeline", BenchMath.buckets(pipe.samples(), bucketMicros)),
                         new BenchReport.Series("pass-through", BenchMath.buckets(pass.samples(), bucketMicros))));
     }

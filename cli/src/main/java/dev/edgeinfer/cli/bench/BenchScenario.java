@@ -67,6 +67,11 @@ public interface BenchScenario<IN, P> {
         return null;
     }
 
+    /** How the inputs are encoded where there is a choice ({@code --frame-format}), reported in the settings; null if none. */
+    default String inputFormat() {
+        return null;
+    }
+
     /** Keys (devices, cameras) to spread {@code ratePerSecond} records over; at least {@link LoadSchedule#minDevices}. */
     int devices(double ratePerSecond);
 

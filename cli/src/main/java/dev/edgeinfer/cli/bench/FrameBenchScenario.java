@@ -55,6 +55,9 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     public static final int DEFAULT_FPS = 30;
     static final int MIN_MODEL_SIZE = 8;
     static final int MAX_MODEL_SIZE = 1024;
+    /** The frame encodings the frame job reads (its {@code format} header). */
+    static final java.util.List<String> FORMATS = java.util.List.of("jpeg", "rgb");
+
     /** Distinct JPEG frames per input source. */
     static final int POOL = 64;
     static final float JPEG_QUALITY = 0.85f;
@@ -64,6 +67,7 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     private final Topics topics;
     /** A model file to serve instead of the built CNNs (e.g. a variant from `edgeinfer optimize`), or null. */
     private Path model;
+    private String format = "jpeg";
 
     public FrameBenchScenario() {
         this(DEFAULT_MODEL_SIZE);
@@ -76,6 +80,24 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     public FrameBenchScenario serving(Path modelFile) {
         this.model = modelFile;
         return this;
+    }
+
+    /**
+     * How the cameras encode their frames: {@code jpeg} (the default; the job decodes every frame)
+     * or {@code rgb} (raw interleaved RGB, as a capture process next to the job writes it: no decoding).
+     */
+    public FrameBenchScenario encoding(String format) {
+        if (!FORMATS.contains(format)) {
+            throw new IllegalArgumentException("--frame-format must be one of " + FORMATS + ", got '" + format + "'");
+        }
+        this.format = format;
+        return this;
+    }
+
+    /** The frames' encoding ({@link #encoding}). */
+    @Override
+    public String inputFormat() {
+        return format;
     }
 
     /** @param modelSize model input and frame size, pixels per side (96 or 224 are the documented ones) */
@@ -188,18 +210,28 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
 
     @Override
     public Inputs newInputs(String prefix, int devices, long seed) {
-        byte[][] pool = jpegPool(size, seed);
+        byte[][] pool = "rgb".equals(format) ? rgbPool(size, seed) : jpegPool(size, seed);
         byte[][] keys = new byte[devices][];
         for (int d = 0; d < devices; d++) {
             keys[d] = SensorBenchScenario.deviceId(prefix, d).getBytes(StandardCharsets.UTF_8);
         }
         return (topic, device, seq, eventTimeMs) -> new ProducerRecord<>(topic, null, eventTimeMs, keys[device],
-                pool[poolIndex(device, seq)], SyntheticFrames.headers(eventTimeMs, "jpeg", size, size));
+                pool[poolIndex(device, seq)], SyntheticFrames.headers(eventTimeMs, format, size, size));
     }
 
     /** Which pooled frame device {@code device} sends as its record {@code seq}: cameras do not move in lockstep. */
     static int poolIndex(int device, long seq) {
         return (int) Math.floorMod(seq + 17L * device, (long) POOL);
+    }
+
+    /** {@value #POOL} raw RGB frames of {@code size x size}, labels in rotation (the JPEG pool's pictures, not encoded). */
+    static byte[][] rgbPool(int size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[][] pool = new byte[POOL][];
+        for (int i = 0; i < POOL; i++) {
+            pool[i] = SyntheticFrames.rgb(SyntheticFrames.LABELS.get(i % SyntheticFrames.LABELS.size()), size, size, random);
+        }
+        return pool;
     }
 
     /** {@value #POOL} JPEG frames of {@code size x size}, labels in rotation. */

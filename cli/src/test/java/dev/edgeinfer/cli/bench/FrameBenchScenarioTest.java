@@ -96,6 +96,27 @@ class FrameBenchScenarioTest {
     }
 
     @Test
+    void rgbFramesAreTheJpegPoolsPicturesUnencodedAndDecodeWithoutLoss() {
+        FrameBenchScenario frames = new FrameBenchScenario(96).encoding("rgb");
+        assertThat(frames.inputFormat()).isEqualTo("rgb");
+        ProducerRecord<byte[], byte[]> r = frames.newInputs("dev-", 2, 42).record("edge.video.frames", 1, 7, 1_764_280_000_000L);
+        assertThat(header(r, RawFrame.FORMAT_HEADER)).isEqualTo("rgb");
+        assertThat(r.value()).hasSize(96 * 96 * 3)
+                .isEqualTo(FrameBenchScenario.rgbPool(96, 42)[FrameBenchScenario.poolIndex(1, 7)]);
+        FrameDecoder decoder = new FrameDecoder(8 << 20, 4096, 4096, Duration.ofHours(1));
+        RawFrame raw = new RawFrame(new RawRecord(r.key(), r.value(), r.topic(), 0, 0, r.timestamp()),
+                r.headers().lastHeader(RawFrame.TS_HEADER).value(), r.headers().lastHeader(RawFrame.FORMAT_HEADER).value(),
+                r.headers().lastHeader(RawFrame.WIDTH_HEADER).value(), r.headers().lastHeader(RawFrame.HEIGHT_HEADER).value());
+        FrameDecoder.Result decoded = decoder.decode(raw);
+        decoder.close();
+        assertThat(decoded.isValid()).as(String.valueOf(decoded.detail())).isTrue();
+        assertThat(decoded.frame().rgb()).isEqualTo(r.value());
+
+        assertThat(new FrameBenchScenario().inputFormat()).isEqualTo("jpeg");
+        assertThatThrownBy(() -> new FrameBenchScenario().encoding("png")).hasMessageContaining("--frame-format");
+    }
+
+    @Test
     void outputsMapBackToCameraAndFrameTime() throws Exception {
         FrameBenchScenario frames = new FrameBenchScenario();
         FrameResult result = new FrameResult("dev-0002", 1_764_280_000_033L, "edge.video.frames/1/5", 96, 96,
