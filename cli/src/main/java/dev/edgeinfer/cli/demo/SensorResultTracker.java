@@ -3,6 +3,7 @@ package dev.edgeinfer.cli.demo;
 import dev.edgeinfer.jobs.sensor.SensorResult;
 import dev.edgeinfer.jobs.sensor.SensorResultJson;
 import dev.edgeinfer.jobs.sensor.SensorWarmup;
+import dev.edgeinfer.simulation.sensor.SensorFleetSimulator;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -21,7 +22,7 @@ public final class SensorResultTracker extends ResultTracker<SensorResult> {
         boolean windowIsAnomalous(String deviceId, long index);
     }
 
-    private static final String FIRST_DEVICE = "dev-0000";
+    private static final String FIRST_DEVICE = SensorFleetSimulator.deviceId(0);
 
     private final Truth truth;
     private final Map<String, long[]> confusionPerVersion = new TreeMap<>();

@@ -12,15 +12,15 @@ import java.util.Objects;
 
 /**
  * A sink's serializer that starts warm: when the sink's writer opens, before the task takes a
- * record, it fetches its topic's partitions (the Kafka client's metadata path, and the sink
- * context's partition cache) and serializes a synthetic element through the real serializer
- * until the JIT has compiled it, bounded by {@code warmup.max-time}. The records it builds are
- * discarded: nothing warmed is sent.
+ * record, it serializes a synthetic element through the real serializer until the JIT has
+ * compiled it, bounded by {@code warmup.max-time}. The records it builds are discarded: nothing
+ * warmed is sent. (The topic's metadata is the sink's to fetch, on the producer that sends:
+ * {@link PrimedKafkaSink}.)
  *
  * <pre>{@code
- * KafkaSink<SensorResult> sink = JobKafka.sink(config,
+ * PrimedKafkaSink<SensorResult> sink = JobKafka.primedSink(config,
  *     WarmSerializer.of(JsonRecordSerializer.of(topic, SensorResult::deviceId, SensorResultJson::toJson),
- *         topic, () -> SAMPLE_RESULT, config.warmupMaxTime()), "results");
+ *         topic, () -> SAMPLE_RESULT, config.warmupMaxTime()), "results", topic);
  * }</pre>
  *
  * @param <T> what is written
@@ -48,7 +48,7 @@ public final class WarmSerializer<T> implements KafkaRecordSerializationSchema<T
         return new WarmSerializer<>(delegate, topic, sample, maxTime);
     }
 
-    /** The topic this serializer writes to (and warms the metadata of). */
+    /** The topic this serializer writes to. */
     public String topic() {
         return topic;
     }
@@ -59,7 +59,6 @@ public final class WarmSerializer<T> implements KafkaRecordSerializationSchema<T
         if (maxTime.isZero()) {
             return;
         }
-        sinkContext.getPartitionsForTopic(topic);
         T element = sample.get();
         Warmup.run("serializer for " + topic, maxTime, Warmup.CHEAP_ITERATIONS,
                         i -> delegate.serialize(element, sinkContext, 0L))

@@ -72,19 +72,24 @@ public final class FrameFleetSimulator extends FleetSimulator {
         String cameraId = cameraId(camera);
         long ts = Math.max(System.currentTimeMillis(), lastTs[camera] + 1);
         lastTs[camera] = ts;
-        ProducerRecord<byte[], byte[]> record;
         if (badFraction > 0 && random.nextDouble() < badFraction) {
             BadFrame kind = BadFrame.values()[(int) (badRotation++ % BadFrame.values().length)];
-            record = SyntheticFrames.bad(kind, topic(), cameraId, ts, width, height, maxRecordBytes, random);
             badByKind.get(kind).incrementAndGet();
             bad.incrementAndGet();
-        } else {
-            String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
-            byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, random), width, height, 0.85f);
-            record = SyntheticFrames.record(topic(), cameraId, ts, jpeg, width, height);
-            labels.put(frameId(cameraId, ts), label);
+            return badFrame(kind, cameraId, ts, random);
         }
-        return record;
+        String label = SyntheticFrames.LABELS.get(random.nextInt(SyntheticFrames.LABELS.size()));
+        labels.put(frameId(cameraId, ts), label);
+        return goodFrame(label, cameraId, ts, random);
+    }
+
+    private ProducerRecord<byte[], byte[]> badFrame(BadFrame kind, String cameraId, long ts, SplittableRandom r) {
+        return SyntheticFrames.bad(kind, topic(), cameraId, ts, width, height, maxRecordBytes, r);
+    }
+
+    private ProducerRecord<byte[], byte[]> goodFrame(String label, String cameraId, long ts, SplittableRandom r) {
+        byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, r), width, height, 0.85f);
+        return SyntheticFrames.record(topic(), cameraId, ts, jpeg, width, height);
     }
 
     @Override
@@ -94,11 +99,9 @@ public final class FrameFleetSimulator extends FleetSimulator {
         long ts = System.currentTimeMillis();
         if (i % 10 == 9) {
             BadFrame[] kinds = BadFrame.values();
-            return SyntheticFrames.bad(kinds[(i / 10) % kinds.length], topic(), "cam-warmup", ts, width, height, maxRecordBytes, r);
+            return badFrame(kinds[(i / 10) % kinds.length], "cam-warmup", ts, r);
         }
-        String label = SyntheticFrames.LABELS.get(i % SyntheticFrames.LABELS.size());
-        byte[] jpeg = SyntheticFrames.jpeg(SyntheticFrames.rgb(label, width, height, r), width, height, 0.85f);
-        return SyntheticFrames.record(topic(), "cam-warmup", ts, jpeg, width, height);
+        return goodFrame(SyntheticFrames.LABELS.get(i % SyntheticFrames.LABELS.size()), "cam-warmup", ts, r);
     }
 
     /** JPEG encoding costs ~0.1-1 ms a frame: fewer samples than for cheap records. */

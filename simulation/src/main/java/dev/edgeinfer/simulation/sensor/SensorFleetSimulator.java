@@ -79,7 +79,7 @@ public final class SensorFleetSimulator extends FleetSimulator {
         for (int d = 0; d < devices; d++) {
             this.devices.add(
                     new Device(
-                            String.format("dev-%04d", d),
+                            deviceId(d),
                             new SensorSignal(channels, SensorSignal.deviceSeed(seed, d), anomalyRate, AnomalyKind.anomalies())));
         }
         for (MalformedKind kind : MalformedKind.values()) {
@@ -140,6 +140,11 @@ public final class SensorFleetSimulator extends FleetSimulator {
             values[c] = (float) Math.sin(i + c);
         }
         return values;
+    }
+
+    /** The id of device {@code device} (0-based): {@code dev-0000}, {@code dev-0001}, ... */
+    public static String deviceId(int device) {
+        return String.format("dev-%04d", device);
     }
 
     /** Serialises a valid reading the way producers are expected to write it. */
