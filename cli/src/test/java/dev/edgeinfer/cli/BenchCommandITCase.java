@@ -50,7 +50,8 @@ class BenchCommandITCase {
         assertThat(report.at("/unit").asText()).isEqualTo("frames");
         assertMeasured(report, "/bareOrt/throughput", "/passthrough/p50", "/passthrough/p99", "/pipeline/throughput",
                 "/pipeline/p50", "/pipeline/p99", "/rollover/p99Window", "/rollover/p99Steady",
-                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99");
+                "/ratios/throughputVsBareOrt", "/ratios/p99VsPassthrough", "/ratios/rolloverP99",
+                "/bareOrt/throughputBefore", "/bareOrt/throughputAfter");
         assertThat(report.at("/settings/rate").asDouble()).isEqualTo(60.0);
         assertThat(report.at("/settings/devices").asInt()).isEqualTo(4);
         assertThat(report.at("/settings/modelSize").asInt()).isEqualTo(96);

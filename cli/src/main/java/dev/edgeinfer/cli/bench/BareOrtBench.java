@@ -29,8 +29,24 @@ public final class BareOrtBench {
     /**
      * @param throughput inferences per second, all threads together
      * @param batchMicros time per {@code predict} call (one batch), all threads
+     * @param batchNanos the same times as a histogram, to merge runs
      */
-    public record Result(double throughput, long inferences, double seconds, BenchMath.Stats batchMicros) {}
+    public record Result(double throughput, long inferences, double seconds, BenchMath.Stats batchMicros, Histogram batchNanos) {
+
+        /**
+         * Two runs of the same loop as one: inferences over the seconds of both (each run
+         * weighs by its length), batch times merged. A noisy machine moves one run's figure
+         * by tens of percent; a baseline taken before and after what it is compared with
+         * brackets that drift.
+         */
+        public Result and(Result other) {
+            Histogram merged = batchNanos.copy();
+            merged.add(other.batchNanos);
+            double totalSeconds = seconds + other.seconds;
+            long total = inferences + other.inferences;
+            return new Result(totalSeconds > 0 ? total / totalSeconds : 0, total, totalSeconds, stats(merged), merged);
+        }
+    }
 
     private BareOrtBench() {}
 
@@ -132,10 +148,13 @@ public final class BareOrtBench {
             throw new IllegalStateException("bare ONNX Runtime failed: " + failure.get().getMessage(), failure.get());
         }
         double seconds = (window[1] - window[0]) / 1e9;
-        BenchMath.Stats perBatch = batchTimes.getTotalCount() == 0 ? BenchMath.Stats.EMPTY
+        return new Result(inferences.get() / seconds, inferences.get(), seconds, stats(batchTimes), batchTimes);
+    }
+
+    private static BenchMath.Stats stats(Histogram batchTimes) {
+        return batchTimes.getTotalCount() == 0 ? BenchMath.Stats.EMPTY
                 : new BenchMath.Stats(batchTimes.getTotalCount(),
                         batchTimes.getValueAtPercentile(50) / 1e3, batchTimes.getValueAtPercentile(99) / 1e3,
                         batchTimes.getValueAtPercentile(99.9) / 1e3, batchTimes.getMaxValue() / 1e3);
-        return new Result(inferences.get() / seconds, inferences.get(), seconds, perBatch);
     }
 }

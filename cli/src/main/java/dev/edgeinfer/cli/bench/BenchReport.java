@@ -30,13 +30,17 @@ public record BenchReport(
         List<Series> series) {
 
     /**
-     * Bare ONNX Runtime: the same model, translator, batch size and thread count, nothing else.
+     * Bare ONNX Runtime: the same model, translator, batch size and thread count, nothing else;
+     * run once before the jobs and once after them, so drift of a shared machine during the run
+     * moves the baseline as it moves the jobs.
      *
-     * @param throughput inferences/s at saturation (all threads)
-     * @param batchMicros time per predict call, microseconds
+     * @param throughput inferences/s at saturation (all threads), both runs together
+     * @param batchMicros time per predict call, microseconds, both runs
+     * @param throughputBefore the run before the jobs
+     * @param throughputAfter the run after the jobs
      */
     public record BareOrt(double throughput, long inferences, double seconds, int threads, int batchSize,
-            BenchMath.Stats batchMicros) {}
+            BenchMath.Stats batchMicros, double throughputBefore, double throughputAfter) {}
 
     /**
      * Kafka → Flink (source, parse, sink) → Kafka, no model.

@@ -126,12 +126,9 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
             BenchScenario.ServedModel v1 = models.get(0);
             BenchScenario.ServedModel v2 = models.size() > 1 ? models.get(1) : null;
 
-            out.printf(Locale.ROOT, "[3/6] bare ONNX Runtime: %d threads x 1 session, batch %d, %s, %d s%n",
+            out.printf(Locale.ROOT, "[3/6] bare ONNX Runtime: %d threads x 1 session, batch %d, %s, %d s (run again after the jobs)%n",
                     settings.parallelism(), settings.batchSize(), v1.id(), settings.bareOrtDuration().toSeconds());
-            BareOrtBench.Result bare = BareOrtBench.run(scenario, v1, onnx, settings.parallelism(), settings.batchSize(),
-                    Duration.ofSeconds(1), settings.bareOrtDuration(), out);
-            out.printf(Locale.ROOT, "      => %,.0f %s/s (per batch of %d: p50 %.1f us, p99 %.1f us)%n",
-                    bare.throughput(), scenario.unit(), settings.batchSize(), bare.batchMicros().p50(), bare.batchMicros().p99());
+            BareOrtBench.Result bareBefore = bareOrt(scenario, v1, onnx);
 
             // Releases are signed as in production; the jobs trust only this run's key.
             KeyPair signingKey = ReleaseSigning.generateKeyPair();
@@ -158,11 +155,23 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                             settings.batchDelay(), "edgeinfer-bench-pipeline", modelsDir, publicKey, cache),
                     settings.rollover() ? v2 : null, control, signingKey);
 
-            out.println("[6/6] report");
-            BenchReport report = report(scenario, devices, operatorBatching, onnx, bare, pass, pipe, first);
+            // A shared machine drifts by tens of percent over a run: the baseline brackets the jobs.
+            out.printf(Locale.ROOT, "[6/6] bare ONNX Runtime again, after the jobs, %d s; then the report%n",
+                    settings.bareOrtDuration().toSeconds());
+            BareOrtBench.Result bareAfter = bareOrt(scenario, v1, onnx);
+            BenchReport report = report(scenario, devices, operatorBatching, onnx, bareBefore, bareAfter, pass, pipe, first);
             printSummary(report);
             return report;
         }
+    }
+
+    private <IN, P> BareOrtBench.Result bareOrt(BenchScenario<IN, P> scenario, BenchScenario.ServedModel model,
+            OnnxRunnerOptions onnx) throws Exception {
+        BareOrtBench.Result bare = BareOrtBench.run(scenario, model, onnx, settings.parallelism(), settings.batchSize(),
+                Duration.ofSeconds(1), settings.bareOrtDuration(), out);
+        out.printf(Locale.ROOT, "      => %,.0f %s/s (per batch of %d: p50 %.1f us, p99 %.1f us)%n",
+                bare.throughput(), scenario.unit(), settings.batchSize(), bare.batchMicros().p50(), bare.batchMicros().p99());
+        return bare;
     }
 
     /** What one job phase measured. */
@@ -314,7 +323,8 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
     }
 
     private BenchReport report(BenchScenario<?, ?> scenario, int devices, boolean operatorBatching, OnnxRunnerOptions onnx,
-            BareOrtBench.Result bare, Phase pass, Phase pipe, ModelRelease first) {
+            BareOrtBench.Result bareBefore, BareOrtBench.Result bareAfter, Phase pass, Phase pipe, ModelRelease first) {
+        BareOrtBench.Result bare = bareBefore.and(bareAfter);
         long warmupMicros = settings.warmup().toNanos() / 1_000;
         BenchMath.Stats passStats = BenchMath.stats(pass.samples(), s -> s.offsetMicros() >= warmupMicros);
         BenchMath.Stats pipeStats = BenchMath.stats(pipe.samples(), s -> s.offsetMicros() >= warmupMicros);
@@ -349,7 +359,8 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
         }
         double perInference = scenario.inputsPerInference();
         BenchReport.BareOrt bareOrt = new BenchReport.BareOrt(round(bare.throughput()), bare.inferences(),
-                round(bare.seconds()), settings.parallelism(), settings.batchSize(), bare.batchMicros());
+                round(bare.seconds()), settings.parallelism(), settings.batchSize(), bare.batchMicros(),
+                round(bareBefore.throughput()), round(bareAfter.throughput()));
         BenchReport.Passthrough passthrough = new BenchReport.Passthrough(passStats.p50(), passStats.p99(), passStats.p999(),
                 passStats.max(), passStats.count(), round(pass.drainRate()), pass.backlogRecords());
         long seen = pipe.samples().size();
@@ -412,6 +423,8 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
         BenchReport.Targets t = r.targets();
         out.printf(Locale.ROOT, "  pipeline / bare ORT throughput     %8.4f   (%s/s; throughput = drain rate of a %,d-record backlog, 10%%-90%%)%n",
                 q.throughputVsBareOrt(), unit, r.pipeline().backlogRecords());
+        out.printf(Locale.ROOT, "  bare ORT before / after the jobs   %,8.0f / %,.0f %s/s (the ratio's baseline is both runs together)%n",
+                r.bareOrt().throughputBefore(), r.bareOrt().throughputAfter(), unit);
         out.printf(Locale.ROOT, "  pipeline / pass-through p99        %8.2f   target <= %.1f: %s%n", q.p99VsPassthrough(),
                 t.p99VsPassthroughLimit(), t.p99VsPassthroughMet() ? "met" : "MISSED");
         out.printf(Locale.ROOT, "  pipeline p99                       %8.2f ms target <= %.0f ms: %s%n", r.pipeline().p99(), t.p99LimitMs(),

@@ -119,7 +119,7 @@ class BenchMathTest {
         for (int i = 0; i < 4000; i++) {
             samples.add(new LatencySample(i * 2_000L, 2_000 + (i % 50) * 100L + (i == 2500 ? 30_000 : 0), i, "v1", "dev-0001"));
         }
-        BenchReport.BareOrt bare = new BenchReport.BareOrt(100_000, 500_000, 5, 2, 1, BenchMath.Stats.EMPTY);
+        BenchReport.BareOrt bare = new BenchReport.BareOrt(100_000, 500_000, 5, 2, 1, BenchMath.Stats.EMPTY, 90_000, 110_000);
         BenchReport.Passthrough pass = new BenchReport.Passthrough(2, 5, 8, 9, 1000, 30_000, 200_000);
         BenchReport.Pipeline pipe = new BenchReport.Pipeline(1000, 4000, 3, 6, 9, 10, 900, 200_000, true, 950, 0, 0, 0,
                 Map.of("v1", 500L, "v2", 450L), 1.5);

@@ -2,6 +2,7 @@ package dev.edgeinfer.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.edgeinfer.broadcast.release.ModelId;
 import dev.edgeinfer.broadcast.release.ModelRelease;
@@ -156,6 +157,16 @@ class FrameBenchScenarioTest {
         BareOrtBench.Result bare = BareOrtBench.run(frames, v2, OnnxRunnerOptions.DEFAULTS, 1, 4, Duration.ofMillis(100),
                 Duration.ofMillis(300), new PrintStream(new ByteArrayOutputStream()));
         assertThat(bare.throughput()).isPositive();
+
+        // The bench brackets its jobs with two bare runs and compares with both together.
+        BareOrtBench.Result again = BareOrtBench.run(frames, v2, OnnxRunnerOptions.DEFAULTS, 1, 4, Duration.ofMillis(100),
+                Duration.ofMillis(200), new PrintStream(new ByteArrayOutputStream()));
+        BareOrtBench.Result both = bare.and(again);
+        assertThat(both.inferences()).isEqualTo(bare.inferences() + again.inferences());
+        assertThat(both.seconds()).isCloseTo(bare.seconds() + again.seconds(), within(1e-9));
+        assertThat(both.throughput()).isCloseTo(both.inferences() / both.seconds(), within(1e-6))
+                .isBetween(Math.min(bare.throughput(), again.throughput()), Math.max(bare.throughput(), again.throughput()));
+        assertThat(both.batchMicros().count()).isEqualTo(bare.batchMicros().count() + again.batchMicros().count());
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String key) {

@@ -82,6 +82,9 @@ public interface KafkaJobConfig {
 
     Duration batchMaxDelay();
 
+    /** Whether batches take the records already queued at the operator's input ({@code batch.fill-from-queue}). */
+    boolean batchFillFromQueue();
+
     /** Longest warm start of each operator on the record path ({@code warmup.max-time}; 0: none). */
     Duration warmupMaxTime();
 

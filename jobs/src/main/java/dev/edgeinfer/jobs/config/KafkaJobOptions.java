@@ -228,6 +228,12 @@ public final class KafkaJobOptions {
                     .defaultValue(Duration.ZERO)
                     .withDescription("Longest a record waits for its micro-batch to fill (ms resolution). 0: no waiting, each record is scored at once (lowest latency); 1-5 ms trades latency for throughput on big models.");
 
+    public static final ConfigOption<Boolean> BATCH_FILL_FROM_QUEUE =
+            ConfigOptions.key("batch.fill-from-queue")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription("With batch.max-delay 0, a micro-batch still takes the records already queued at the operator's input (up to batch.max-size) before it is scored, and never waits for records yet to come: at saturation batches fill from the backlog, while a lone record is scored at once. false: every record is scored alone.");
+
     public static final ConfigOption<Duration> WARMUP_MAX_TIME =
             ConfigOptions.key("warmup.max-time")
                     .durationType()

@@ -156,7 +156,8 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 "edgeinfer-model-stager-" + model + "-" + subtask, settings.stagingLimits(),
                 settings.loadTimeoutMillis(), metrics, LatencyBudgetGate.forJob(settings));
         yield = TaskThreadYield.of(getContainingTask());
-        batcher = new MicroBatcher<>(settings.batchMaxSize(), settings.batchMaxDelayMillis(), this::emitBatch,
+        batcher = new MicroBatcher<>(settings.batchMaxSize(), settings.batchMaxDelayMillis(),
+                settings.batchFromQueuedInput() ? QueuedInput.of(getContainingTask()) : () -> false, this::emitBatch,
                 due -> getProcessingTimeService().registerTimer(due, time -> batcher.onTimer(due)));
         for (ModelRelease initial : settings.initialReleases()) {
             if (!releases.contains(initial.releaseId())) {

@@ -16,9 +16,11 @@ class MicroBatcherTest {
 
     private final List<Flushed> flushed = new ArrayList<>();
     private final List<Long> timers = new ArrayList<>();
+    /** Whether more input waits at the task's input, as the batcher asks it. */
+    private boolean inputQueued;
 
     private MicroBatcher<String, String> batcher(int maxSize, long maxDelayMillis) {
-        return new MicroBatcher<>(maxSize, maxDelayMillis, (version, records, eventTimes) -> flushed.add(new Flushed(
+        return new MicroBatcher<>(maxSize, maxDelayMillis, () -> inputQueued, (version, records, eventTimes) -> flushed.add(new Flushed(
                 version, List.copyOf(records), Arrays.stream(eventTimes, 0, records.size()).boxed().toList())),
                 timers::add);
     }
@@ -33,6 +35,63 @@ class MicroBatcherTest {
         assertThat(flushed).containsExactly(
                 new Flushed("v1", List.of("a"), List.of(1L)), new Flushed("v1", List.of("b"), List.of(2L)));
         assertThat(timers).as("no timer without a delay").isEmpty();
+    }
+
+    @Test
+    void withoutADelayABatchTakesTheRecordsAlreadyQueuedAndClosesWhenTheQueueIsEmpty() throws Exception {
+        MicroBatcher<String, String> b = batcher(8, 0);
+
+        inputQueued = true; // a backlog waits behind each record
+        b.add("v1", "a", 1, 100);
+        b.add("v1", "b", 2, 100);
+        assertThat(flushed).as("records still queued join the batch").isEmpty();
+        inputQueued = false; // the last queued record
+        b.add("v1", "c", 3, 100);
+
+        assertThat(flushed).containsExactly(new Flushed("v1", List.of("a", "b", "c"), List.of(1L, 2L, 3L)));
+        assertThat(timers).as("one grace deadline, asked for when the batch first stayed open")
+                .containsExactly(100 + MicroBatcher.QUEUED_INPUT_GRACE_MILLIS);
+    }
+
+    @Test
+    void aBatchKeptOpenForQueuedInputClosesAtItsGraceDeadlineIfNoRecordFollows() throws Exception {
+        MicroBatcher<String, String> b = batcher(8, 0);
+        inputQueued = true; // e.g. only a watermark, or part of a record still being written, is queued
+
+        b.add("v1", "a", 1, 100);
+        b.onTimer(100 + MicroBatcher.QUEUED_INPUT_GRACE_MILLIS);
+
+        assertThat(flushed).containsExactly(new Flushed("v1", List.of("a"), List.of(1L)));
+        // The next batch gets its own deadline; the old timer does not close it early.
+        b.add("v1", "b", 2, 105);
+        b.onTimer(100 + MicroBatcher.QUEUED_INPUT_GRACE_MILLIS);
+        assertThat(b.size()).isEqualTo(1);
+        assertThat(timers).containsExactly(101L, 106L);
+    }
+
+    @Test
+    void aFullBatchClosesEvenWhileMoreInputIsQueued() throws Exception {
+        MicroBatcher<String, String> b = batcher(2, 0);
+        inputQueued = true;
+
+        b.add("v1", "a", 1, 100);
+        b.add("v1", "b", 2, 100);
+        b.add("v2", "c", 3, 100); // another version closes the open batch too
+        b.add("v2", "d", 4, 100);
+
+        assertThat(flushed).containsExactly(new Flushed("v1", List.of("a", "b"), List.of(1L, 2L)),
+                new Flushed("v2", List.of("c", "d"), List.of(3L, 4L)));
+    }
+
+    @Test
+    void withADelayTheQueueIsNotAskedAndTheDelayAloneClosesTheBatch() throws Exception {
+        MicroBatcher<String, String> b = batcher(8, 50);
+        inputQueued = false;
+
+        b.add("v1", "a", 1, 100);
+
+        assertThat(flushed).as("an empty queue does not close a batch that may wait").isEmpty();
+        assertThat(timers).containsExactly(150L);
     }
 
     @Test
