@@ -20,9 +20,10 @@ import java.util.TreeMap;
 /**
  * Reads a job's output topic as a downstream consumer would ({@code read_committed}, from the
  * beginning) on a background thread and matches every output to the input that completed it:
- * outputs of backlog keys ({@code backlogPrefix}) are counted with their arrival times (the
- * drain rate); outputs of open-loop keys ({@code loadPrefix}) become {@link LatencySample}s,
- * latency = when the poll returned it minus the input's intended send time.
+ * outputs of backlog keys ({@code backlogPrefix}) are counted with the times the job's sink sent
+ * them (their Kafka CreateTime: the drain rate); outputs of open-loop keys ({@code loadPrefix})
+ * become {@link LatencySample}s, latency = when the poll returned it minus the input's intended
+ * send time.
  */
 final class OutputRecorder implements AutoCloseable {
 
@@ -86,7 +87,10 @@ final class OutputRecorder implements AutoCloseable {
             perVersion.merge(out.version(), 1L, Long::sum);
         }
         if (out.deviceId().startsWith(backlogPrefix)) {
-            backlogArrivals.add(arrivalNanos);
+            // The sink's send time, not the poll's: a fast drain reaches the reader in a few polls
+            // 20 ms apart, which said nothing about the rate (a 10,000-reading backlog read 0/s).
+            long sentMillis = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
+            backlogArrivals.add(sentMillis * 1_000_000L);
             return;
         }
         LoadSchedule s = schedule;
@@ -120,6 +124,7 @@ final class OutputRecorder implements AutoCloseable {
         return backlogArrivals.size();
     }
 
+    /** When the job's sink sent each backlog output, epoch ns at ms resolution (only differences count). */
     synchronized long[] backlogArrivals() {
         return backlogArrivals.stream().mapToLong(Long::longValue).toArray();
     }
