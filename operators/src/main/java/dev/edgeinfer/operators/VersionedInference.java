@@ -142,7 +142,7 @@ public final class VersionedInference<IN, P, OUT> {
         private int keepRecentModels = 3;
         private int batchMaxSize = 1;
         private Duration batchMaxDelay = Duration.ZERO;
-        private boolean batchFromQueuedInput = true;
+        private boolean batchFillFromQueue = true;
         private ModelHandlerFactory<IN, P> handlerFactory;
         Builder() {}
 
@@ -155,7 +155,7 @@ public final class VersionedInference<IN, P, OUT> {
          * Micro-batching: records are scored in one ONNX Runtime call per batch, which closes at
          * {@code maxSize} records or {@code maxDelay} after its first record, whichever comes
          * first ({@code maxDelay} 0: no waiting for records yet to come; see
-         * {@link #setBatchFromQueuedInput} for those already queued). Batches never
+         * {@link #setBatchFillFromQueue} for those already queued). Batches never
          * mix versions and are flushed before every watermark and checkpoint barrier and at end
          * of input, so nothing is held in state. The delay has millisecond resolution (Flink
          * processing-time timers).
@@ -177,8 +177,8 @@ public final class VersionedInference<IN, P, OUT> {
          * from the backlog, while a lone record is still scored at once (default true). False
          * scores every record alone.
          */
-        public Builder<IN, P, OUT> setBatchFromQueuedInput(boolean fromQueuedInput) {
-            this.batchFromQueuedInput = fromQueuedInput;
+        public Builder<IN, P, OUT> setBatchFillFromQueue(boolean fillFromQueue) {
+            this.batchFillFromQueue = fillFromQueue;
             return this;
         }
 
@@ -350,7 +350,7 @@ public final class VersionedInference<IN, P, OUT> {
                     allowedLateness.toMillis(), loadTimeout.toMillis(), heartbeatInterval.toMillis(),
                     List.copyOf(initialReleases), List.copyOf(publishedReleases), siteId, jobName, statusTag, trustedKeys,
                     modelCacheDir.toAbsolutePath().toString(), maxModelBytes, keepRecentModels,
-                    batchMaxSize, batchMaxDelay.toMillis(), batchFromQueuedInput,
+                    batchMaxSize, batchMaxDelay.toMillis(), batchFillFromQueue,
                     handlerFactory != null ? handlerFactory : new OnnxModelHandlerFactory<>(adapter, runnerOptions),
                     stagingLimits,
                     latencyBudget.toNanos(),

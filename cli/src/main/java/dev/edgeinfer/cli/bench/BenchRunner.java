@@ -238,11 +238,11 @@ public final class BenchRunner extends ConsoleRun<BenchRunner.Settings> {
                         lastCount = count;
                     }
                 }
-                long[] arrivals = recorder.backlogArrivals();
-                boolean complete = arrivals.length >= expectedBacklog;
-                double drainRate = BenchMath.drainRate(arrivals, expectedBacklog, 0.1, 0.9);
+                long[] backlogSent = recorder.backlogSentNanos();
+                boolean complete = backlogSent.length >= expectedBacklog;
+                double drainRate = BenchMath.drainRate(backlogSent, expectedBacklog, 0.1, 0.9);
                 out.printf(Locale.ROOT, "      %s saturation: %,.0f outputs/s (%,d of %,d outputs in %.1f s%s)%n", label,
-                        drainRate, arrivals.length, expectedBacklog, (System.nanoTime() - drainStart) / 1e9,
+                        drainRate, backlogSent.length, expectedBacklog, (System.nanoTime() - drainStart) / 1e9,
                         complete ? "" : ", INCOMPLETE: drain timeout");
 
                 // 2. Open loop at the requested rate.

@@ -7,6 +7,7 @@ import dev.edgeinfer.jobs.config.FrameJobOptions;
 import dev.edgeinfer.jobs.frames.FrameClassificationJob;
 import dev.edgeinfer.jobs.frames.FrameResult;
 import dev.edgeinfer.jobs.frames.FrameResultJson;
+import dev.edgeinfer.jobs.frames.RawFrame;
 import dev.edgeinfer.operators.ModelAdapter;
 import dev.edgeinfer.operators.frames.Frame;
 import dev.edgeinfer.operators.frames.FrameAdapter;
@@ -56,7 +57,7 @@ public final class FrameBenchScenario implements BenchScenario<Frame, TopK> {
     static final int MIN_MODEL_SIZE = 8;
     static final int MAX_MODEL_SIZE = 1024;
     /** The frame encodings the frame job reads (its {@code format} header). */
-    static final java.util.List<String> FORMATS = java.util.List.of("jpeg", "rgb");
+    static final java.util.List<String> FORMATS = RawFrame.FORMATS;
 
     /** Distinct JPEG frames per input source. */
     static final int POOL = 64;

@@ -39,7 +39,7 @@ final class OutputRecorder implements AutoCloseable {
     private final String loadPrefix;
     private volatile LoadSchedule schedule;
 
-    private final List<Long> backlogArrivals = new ArrayList<>();
+    private final List<Long> backlogSentNanos = new ArrayList<>();
     private final List<LatencySample> samples = new ArrayList<>();
     private final Set<String> seen = new HashSet<>();
     private final Map<String, Long> perVersion = new TreeMap<>();
@@ -90,7 +90,7 @@ final class OutputRecorder implements AutoCloseable {
             // The sink's send time, not the poll's: a fast drain reaches the reader in a few polls
             // 20 ms apart, which said nothing about the rate (a 10,000-reading backlog read 0/s).
             long sentMillis = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
-            backlogArrivals.add(sentMillis * 1_000_000L);
+            backlogSentNanos.add(sentMillis * 1_000_000L);
             return;
         }
         LoadSchedule s = schedule;
@@ -121,12 +121,12 @@ final class OutputRecorder implements AutoCloseable {
     }
 
     synchronized long backlogOutputs() {
-        return backlogArrivals.size();
+        return backlogSentNanos.size();
     }
 
     /** When the job's sink sent each backlog output, epoch ns at ms resolution (only differences count). */
-    synchronized long[] backlogArrivals() {
-        return backlogArrivals.stream().mapToLong(Long::longValue).toArray();
+    synchronized long[] backlogSentNanos() {
+        return backlogSentNanos.stream().mapToLong(Long::longValue).toArray();
     }
 
     synchronized long loadOutputs() {

@@ -97,9 +97,9 @@ public final class FrameDecoder {
         }
         String format = utf8(raw.format());
         format = format == null ? null : format.strip().toLowerCase(Locale.ROOT);
-        if (!"jpeg".equals(format) && !"rgb".equals(format)) {
+        if (!RawFrame.FORMATS.contains(format)) {
             return Result.reject(FrameRejectReason.INVALID_HEADER,
-                    "header 'format' must be jpeg or rgb, got '" + utf8(raw.format()) + "'");
+                    "header 'format' must be one of " + RawFrame.FORMATS + ", got '" + utf8(raw.format()) + "'");
         }
         Long ts = number(raw.ts());
         Long width = number(raw.width());

@@ -19,4 +19,6 @@ public record RawFrame(RawRecord record, byte[] ts, byte[] format, byte[] width,
     public static final String FORMAT_HEADER = "format";
     public static final String WIDTH_HEADER = "width";
     public static final String HEIGHT_HEADER = "height";
+    /** The values of the {@code format} header the frame job decodes: JPEG, or raw interleaved RGB. */
+    public static final java.util.List<String> FORMATS = java.util.List.of("jpeg", "rgb");
 }

@@ -134,7 +134,7 @@ public final class JobKafka {
                 .setTrustedKeys(trustedKeys(config))
                 .setModelCache(config.modelCacheDir(), config.maxModelBytes(), config.modelCacheKeepRecent())
                 .setBatching(config.batchMaxSize(), config.batchMaxDelay())
-                .setBatchFromQueuedInput(config.batchFillFromQueue())
+                .setBatchFillFromQueue(config.batchFillFromQueue())
                 .setWarmup(config.warmupMaxTime())
                 .setUid("onnx-inference");
     }

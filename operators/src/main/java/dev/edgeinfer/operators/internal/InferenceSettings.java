@@ -53,7 +53,7 @@ public record InferenceSettings<IN, P, OUT>(
             int keepRecentModels,
             int batchMaxSize,
             long batchMaxDelayMillis,
-            boolean batchFromQueuedInput,
+            boolean batchFillFromQueue,
             ModelHandlerFactory<IN, P> handlerFactory,
             StagingLimits stagingLimits,
             long latencyBudgetNanos,
@@ -69,7 +69,7 @@ public record InferenceSettings<IN, P, OUT>(
         return new InferenceSettings<>(modelName, adapter, resultBuilder, eventTime, routingKey, fetcher, runnerOptions,
                 allowedLatenessMillis, loadTimeoutMillis, heartbeatIntervalMillis, initialReleases, List.copyOf(published),
                 siteId, jobName, statusTag, trustedKeys, modelCacheDir, maxModelBytes, keepRecentModels, batchMaxSize,
-                batchMaxDelayMillis, batchFromQueuedInput, handlerFactory, stagingLimits, latencyBudgetNanos, warmupMillis, siteLabels,
+                batchMaxDelayMillis, batchFillFromQueue, handlerFactory, stagingLimits, latencyBudgetNanos, warmupMillis, siteLabels,
                 predictionSummary, deprecationPolicy);
     }
 

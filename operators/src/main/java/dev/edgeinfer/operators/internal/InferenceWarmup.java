@@ -53,7 +53,7 @@ final class InferenceWarmup {
         List<IN> single = List.of(sample.get(0));
         List<IN> full = repeat(sample, settings.batchMaxSize());
         // Batches fill only when records may wait for them or a backlog fills them; otherwise every batch has one record.
-        boolean fills = (settings.batchMaxDelayMillis() > 0 || settings.batchFromQueuedInput()) && settings.batchMaxSize() > 1;
+        boolean fills = (settings.batchMaxDelayMillis() > 0 || settings.batchFillFromQueue()) && settings.batchMaxSize() > 1;
         return Warmup.run(what, Duration.ofNanos(left), Warmup.MODEL_ITERATIONS, i -> {
             ModelStager.Staged<IN, P> model = ready.get(i % ready.size());
             List<IN> batch = fills && i % 4 == 3 ? full : single;

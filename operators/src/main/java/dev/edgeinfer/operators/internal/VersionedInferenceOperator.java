@@ -157,7 +157,7 @@ public final class VersionedInferenceOperator<IN, P, OUT> extends AbstractStream
                 settings.loadTimeoutMillis(), metrics, LatencyBudgetGate.forJob(settings));
         yield = TaskThreadYield.of(getContainingTask());
         batcher = new MicroBatcher<>(settings.batchMaxSize(), settings.batchMaxDelayMillis(),
-                settings.batchFromQueuedInput() ? QueuedInput.of(getContainingTask()) : () -> false, this::emitBatch,
+                settings.batchFillFromQueue() ? QueuedInput.of(getContainingTask()) : () -> false, this::emitBatch,
                 due -> getProcessingTimeService().registerTimer(due, time -> batcher.onTimer(due)));
         for (ModelRelease initial : settings.initialReleases()) {
             if (!releases.contains(initial.releaseId())) {
